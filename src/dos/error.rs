@@ -1,0 +1,71 @@
+//! DOS error codes (INT 21h, carry set, code in AX).
+
+use core::fmt;
+
+/// An INT 21h error code as DOS returns it in AX with the carry flag set
+/// (Ralf Brown's Interrupt List, table 01680 "DOS error codes").
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct DosError(pub u16);
+
+impl DosError {
+    /// 01h: function number invalid.
+    pub const INVALID_FUNCTION: Self = Self(0x01);
+    /// 02h: file not found.
+    pub const FILE_NOT_FOUND: Self = Self(0x02);
+    /// 03h: path not found.
+    pub const PATH_NOT_FOUND: Self = Self(0x03);
+    /// 04h: too many open files (no handles left).
+    pub const TOO_MANY_OPEN_FILES: Self = Self(0x04);
+    /// 05h: access denied.
+    pub const ACCESS_DENIED: Self = Self(0x05);
+    /// 06h: invalid handle.
+    pub const INVALID_HANDLE: Self = Self(0x06);
+    /// 07h: memory control block destroyed.
+    pub const MCB_DESTROYED: Self = Self(0x07);
+    /// 08h: insufficient memory.
+    pub const INSUFFICIENT_MEMORY: Self = Self(0x08);
+    /// 09h: memory block address invalid.
+    pub const INVALID_BLOCK: Self = Self(0x09);
+    /// 50h: file exists.
+    pub const FILE_EXISTS: Self = Self(0x50);
+    /// Not a DOS code: a write stored fewer bytes than asked (disk full).
+    pub const SHORT_WRITE: Self = Self(0xFF00);
+    /// Not a DOS code: a read returned fewer bytes than asked (end of file).
+    pub const SHORT_READ: Self = Self(0xFF01);
+    /// Not a DOS code: an argument the layer refuses before calling DOS
+    /// (a buffer that does not fit a 16-bit offset, a name too long...).
+    pub const BAD_ARGUMENT: Self = Self(0xFF02);
+
+    /// The spec's name for the code, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::INVALID_FUNCTION => "invalid function",
+            Self::FILE_NOT_FOUND => "file not found",
+            Self::PATH_NOT_FOUND => "path not found",
+            Self::TOO_MANY_OPEN_FILES => "too many open files",
+            Self::ACCESS_DENIED => "access denied",
+            Self::INVALID_HANDLE => "invalid handle",
+            Self::MCB_DESTROYED => "memory control block destroyed",
+            Self::INSUFFICIENT_MEMORY => "insufficient memory",
+            Self::INVALID_BLOCK => "invalid memory block address",
+            Self::FILE_EXISTS => "file exists",
+            Self::SHORT_WRITE => "short write (disk full)",
+            Self::SHORT_READ => "short read (end of file)",
+            Self::BAD_ARGUMENT => "bad argument",
+            _ => "DOS error",
+        }
+    }
+}
+
+impl fmt::Debug for DosError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DosError({:#04x}: {})", self.0, self.name())
+    }
+}
+
+impl fmt::Display for DosError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({:02X}h)", self.name(), self.0)
+    }
+}

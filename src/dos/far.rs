@@ -1,0 +1,263 @@
+//! Segments and far pointers, and the few primitives that touch far memory.
+//!
+//! Everything outside the program's own 64 KiB segment is reached through a
+//! [`FarPtr`] and one of the primitives here (read, write, copy, fill). Each
+//! is a single `asm!` block that loads a segment register, moves bytes with
+//! a `rep` string instruction and restores the register before the block
+//! ends, so Rust code never runs with DS or ES pointing elsewhere.
+
+use core::arch::asm;
+
+/// A real-mode segment value (a paragraph number: linear address / 16).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct Segment(u16);
+
+impl Segment {
+    /// The segment with paragraph number `paragraph`.
+    pub const fn new(paragraph: u16) -> Self {
+        Self(paragraph)
+    }
+
+    /// The paragraph number.
+    pub const fn value(self) -> u16 {
+        self.0
+    }
+
+    /// The linear address of the segment's first byte.
+    pub const fn linear(self) -> u32 {
+        (self.0 as u32) << 4
+    }
+
+    /// The segment `paras` paragraphs further on, if it is still below 1 MiB
+    /// plus the HMA (the segment arithmetic of real mode wraps at FFFFh).
+    pub fn add_paras(self, paras: u16) -> Option<Self> {
+        self.0.checked_add(paras).map(Self)
+    }
+
+    /// The program's own segment (DS, equal to CS, ES and SS in the tiny model).
+    pub fn data() -> Self {
+        let ds: u16;
+        // SAFETY: reading DS has no side effect.
+        unsafe { asm!("mov {0:x}, ds", out(reg) ds, options(nomem, nostack, preserves_flags)) };
+        Self(ds)
+    }
+}
+
+/// A real-mode far pointer, laid out as in memory and as C compilers pass it:
+/// offset first, then segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub struct FarPtr {
+    /// Offset within the segment.
+    pub off: u16,
+    /// The segment.
+    pub seg: Segment,
+}
+
+const _: () = assert!(core::mem::size_of::<FarPtr>() == 4);
+
+impl FarPtr {
+    /// The null far pointer 0000:0000.
+    pub const NULL: Self = Self { off: 0, seg: Segment(0) };
+
+    /// `seg:off`.
+    pub const fn new(seg: Segment, off: u16) -> Self {
+        Self { off, seg }
+    }
+
+    /// Whether this is 0000:0000.
+    pub const fn is_null(self) -> bool {
+        self.off == 0 && self.seg.0 == 0
+    }
+
+    /// The 20-bit (21 with the HMA) linear address.
+    pub const fn linear(self) -> u32 {
+        self.seg.linear() + self.off as u32
+    }
+
+    /// The normalised pointer to `linear` (offset below 16), or `None` past
+    /// FFFF:000F.
+    pub const fn from_linear(linear: u32) -> Option<Self> {
+        if linear >= 0x10_0000 + 0xFFF0 {
+            return None;
+        }
+        Some(Self { off: (linear & 15) as u16, seg: Segment((linear >> 4) as u16) })
+    }
+
+    /// The same address with the offset reduced below 16, so that up to
+    /// 65520 bytes from here are reachable without the offset wrapping.
+    pub const fn normalized(self) -> Self {
+        match Self::from_linear(self.linear()) {
+            Some(p) => p,
+            None => self,
+        }
+    }
+
+    /// The normalised pointer `bytes` further on, or `None` past the end of
+    /// real-mode memory.
+    pub const fn offset(self, bytes: u32) -> Option<Self> {
+        Self::from_linear(self.linear() + bytes)
+    }
+
+    /// The far pointer to a near address of the program's own segment.
+    ///
+    /// This is the one place a near pointer becomes a far one: it checks the
+    /// tiny-model invariant that near addresses fit 16 bits.
+    pub fn from_near<T>(p: *const T) -> Self {
+        let addr = p as usize;
+        assert!(addr <= 0xFFFF, "near pointer outside the 64 KiB segment");
+        Self { off: addr as u16, seg: Segment::data() }
+    }
+
+    /// Copies `dst.len()` bytes from far memory at `self` into `dst`.
+    ///
+    /// # Safety
+    /// `self` must point to `dst.len()` readable bytes, and `self.off +
+    /// dst.len()` must not pass 10000h (normalise first).
+    pub unsafe fn read_bytes(self, dst: &mut [u8]) {
+        debug_assert!(self.off as usize + dst.len() <= 0x10000);
+        let near = near_offset(dst.as_ptr());
+        // SAFETY: DS:SI = self (readable by the caller's promise), ES:DI = dst
+        // (ES = DS = our segment); CX = length. SI and DS are saved and restored
+        // inside the block; DF is clear by the ABI.
+        unsafe {
+            asm!(
+                "push esi",
+                "push ds",
+                "mov esi, {src:e}",
+                "mov ds, {seg:x}",
+                "rep movsb",
+                "pop ds",
+                "pop esi",
+                src = in(reg) self.off as u32,
+                seg = in(reg) self.seg.0,
+                inout("edi") near => _,
+                inout("ecx") dst.len() as u32 => _,
+                options(preserves_flags),
+            );
+        }
+    }
+
+    /// Copies `src` into far memory at `self`.
+    ///
+    /// # Safety
+    /// `self` must point to `src.len()` writable bytes that no Rust reference
+    /// covers, and `self.off + src.len()` must not pass 10000h.
+    pub unsafe fn write_bytes(self, src: &[u8]) {
+        debug_assert!(self.off as usize + src.len() <= 0x10000);
+        let near = near_offset(src.as_ptr());
+        // SAFETY: DS:SI = src (our segment), ES:DI = self (writable by the
+        // caller's promise); CX = length. SI and ES are restored in the block.
+        unsafe {
+            asm!(
+                "push esi",
+                "push es",
+                "mov esi, {src:e}",
+                "mov es, {seg:x}",
+                "rep movsb",
+                "pop es",
+                "pop esi",
+                src = in(reg) near,
+                seg = in(reg) self.seg.0,
+                inout("edi") self.off as u32 => _,
+                inout("ecx") src.len() as u32 => _,
+                options(preserves_flags),
+            );
+        }
+    }
+
+    /// Copies `len` bytes from `self` to `dst`, lowest address first.
+    ///
+    /// # Safety
+    /// Both ranges must be valid far memory, neither offset plus `len` may pass
+    /// 10000h, and if they overlap `dst` must be below `self`.
+    pub unsafe fn copy_to(self, dst: FarPtr, len: u16) {
+        debug_assert!(self.off as usize + len as usize <= 0x10000);
+        debug_assert!(dst.off as usize + len as usize <= 0x10000);
+        // SAFETY: DS:SI = self, ES:DI = dst, CX = len; SI, DS and ES are saved
+        // and restored inside the block.
+        unsafe {
+            asm!(
+                "push esi",
+                "push ds",
+                "push es",
+                "mov esi, {src:e}",
+                "mov es, {dseg:x}",
+                "mov ds, {sseg:x}",
+                "rep movsb",
+                "pop es",
+                "pop ds",
+                "pop esi",
+                src = in(reg) self.off as u32,
+                sseg = in(reg) self.seg.0,
+                dseg = in(reg) dst.seg.0,
+                inout("edi") dst.off as u32 => _,
+                inout("ecx") len as u32 => _,
+                options(preserves_flags),
+            );
+        }
+    }
+
+    /// Sets `len` bytes at `self` to `byte`.
+    ///
+    /// # Safety
+    /// The range must be writable far memory that no Rust reference covers,
+    /// and `self.off + len` must not pass 10000h.
+    pub unsafe fn fill(self, byte: u8, len: u16) {
+        debug_assert!(self.off as usize + len as usize <= 0x10000);
+        // SAFETY: ES:DI = self, CX = len, AL = byte; ES is restored.
+        unsafe {
+            asm!(
+                "push es",
+                "mov es, {seg:x}",
+                "rep stosb",
+                "pop es",
+                seg = in(reg) self.seg.0,
+                in("al") byte,
+                inout("edi") self.off as u32 => _,
+                inout("ecx") len as u32 => _,
+                options(preserves_flags),
+            );
+        }
+    }
+
+    /// Reads the byte at `self`.
+    ///
+    /// # Safety
+    /// `self` must be readable memory.
+    pub unsafe fn read_u8(self) -> u8 {
+        let mut b = [0u8; 1];
+        // SAFETY: forwarded to the caller.
+        unsafe { self.read_bytes(&mut b) };
+        b[0]
+    }
+
+    /// Reads the little-endian word at `self`.
+    ///
+    /// # Safety
+    /// `self` must point to two readable bytes, `self.off` at most FFFEh.
+    pub unsafe fn read_u16(self) -> u16 {
+        let mut b = [0u8; 2];
+        // SAFETY: forwarded to the caller.
+        unsafe { self.read_bytes(&mut b) };
+        u16::from_le_bytes(b)
+    }
+
+    /// Writes the little-endian word `v` at `self`.
+    ///
+    /// # Safety
+    /// `self` must point to two writable bytes, `self.off` at most FFFEh.
+    pub unsafe fn write_u16(self, v: u16) {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.write_bytes(&v.to_le_bytes()) };
+    }
+}
+
+/// The 16-bit offset of a near pointer, widened for a 32-bit register (whose
+/// high half must be zero in code16).
+pub(crate) fn near_offset<T>(p: *const T) -> u32 {
+    let addr = p as usize;
+    assert!(addr <= 0xFFFF, "near pointer outside the 64 KiB segment");
+    addr as u32
+}

@@ -1,0 +1,241 @@
+//! Files through INT 21h handles: create, create-unique, open, read, write,
+//! seek, close, delete. Every call turns DOS's carry + AX convention into a
+//! `Result` in [`carry_result`].
+
+use core::arch::asm;
+
+use super::far::{near_offset, FarPtr};
+use super::DosError;
+
+/// A DOS file handle that is closed when dropped.
+#[derive(Debug)]
+pub struct File {
+    handle: u16,
+}
+
+/// How [`File::open`] opens a file (INT 21h AH=3Dh access mode in AL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Access {
+    /// Read only.
+    Read = 0,
+    /// Write only.
+    Write = 1,
+    /// Read and write.
+    ReadWrite = 2,
+}
+
+/// Where [`File::seek`] counts from (INT 21h AH=42h origin in AL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SeekFrom {
+    /// From the start of the file.
+    Start = 0,
+    /// From the current position.
+    Current = 1,
+    /// From the end of the file.
+    End = 2,
+}
+
+/// The longest ASCIZ path this layer passes to DOS (64 + drive + name + NUL).
+pub const MAX_PATH: usize = 80;
+
+/// An ASCIZ copy of `path` in a near buffer, as DOS wants it in DS:DX.
+fn asciiz(path: &[u8], buf: &mut [u8; MAX_PATH]) -> Result<u32, DosError> {
+    if path.len() >= MAX_PATH || path.contains(&0) {
+        return Err(DosError::BAD_ARGUMENT);
+    }
+    buf[..path.len()].copy_from_slice(path);
+    buf[path.len()] = 0;
+    Ok(near_offset(buf.as_ptr()))
+}
+
+/// The one adapter from INT 21h's convention (carry set: AX = error code).
+fn carry_result(carry: u8, ax: u16) -> Result<u16, DosError> {
+    if carry != 0 {
+        Err(DosError(ax))
+    } else {
+        Ok(ax)
+    }
+}
+
+impl File {
+    /// Creates (or truncates) `path` (INT 21h AH=3Ch, attribute 0).
+    pub fn create(path: &[u8]) -> Result<Self, DosError> {
+        let mut buf = [0u8; MAX_PATH];
+        let name = asciiz(path, &mut buf)?;
+        let (ax, carry): (u16, u8);
+        // SAFETY: DS:DX = ASCIZ name in our segment; DOS returns AX and carry.
+        unsafe {
+            asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+                 inout("ax") 0x3C00u16 => ax, in("cx") 0u16, in("edx") name);
+        }
+        carry_result(carry, ax).map(|handle| Self { handle })
+    }
+
+    /// Creates a new file with a unique name in directory `dir` (INT 21h
+    /// AH=5Ah, DOS 3.0+). `dir` must end with a backslash or be empty for the
+    /// current directory; the full name DOS chose is written to `name_out`
+    /// (ASCIZ) and its length without the NUL returned with the handle.
+    pub fn create_unique(dir: &[u8], name_out: &mut [u8; MAX_PATH]) -> Result<(Self, usize), DosError> {
+        // DOS appends a 12-byte name (8 characters + ".") plus NUL to the path
+        // in place, so the buffer must have room for it.
+        if dir.len() + 14 > MAX_PATH || dir.contains(&0) {
+            return Err(DosError::BAD_ARGUMENT);
+        }
+        *name_out = [0; MAX_PATH];
+        name_out[..dir.len()].copy_from_slice(dir);
+        let name = near_offset(name_out.as_ptr());
+        let (ax, carry): (u16, u8);
+        // SAFETY: DS:DX = ASCIZ directory in a buffer with room for the name
+        // DOS appends; CX = attribute 0 (normal file).
+        unsafe {
+            asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+                 inout("ax") 0x5A00u16 => ax, in("cx") 0u16, in("edx") name);
+        }
+        let handle = carry_result(carry, ax)?;
+        let len = name_out.iter().position(|&b| b == 0).unwrap_or(MAX_PATH);
+        Ok((Self { handle }, len))
+    }
+
+    /// Opens an existing file (INT 21h AH=3Dh).
+    pub fn open(path: &[u8], access: Access) -> Result<Self, DosError> {
+        let mut buf = [0u8; MAX_PATH];
+        let name = asciiz(path, &mut buf)?;
+        let (ax, carry): (u16, u8);
+        // SAFETY: DS:DX = ASCIZ name; AL = access mode.
+        unsafe {
+            asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+                 inout("ax") 0x3D00u16 | access as u16 => ax, in("edx") name);
+        }
+        carry_result(carry, ax).map(|handle| Self { handle })
+    }
+
+    /// Wraps an already open handle (e.g. 1 = stdout) without taking
+    /// ownership of closing it.
+    pub const fn from_raw(handle: u16) -> core::mem::ManuallyDrop<Self> {
+        core::mem::ManuallyDrop::new(Self { handle })
+    }
+
+    /// The DOS handle number.
+    pub fn handle(&self) -> u16 {
+        self.handle
+    }
+
+    /// Reads up to `buf.len()` bytes (INT 21h AH=3Fh); returns how many were
+    /// read (0 at end of file).
+    pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, DosError> {
+        let count = u16::try_from(buf.len()).map_err(|_| DosError::BAD_ARGUMENT)?;
+        // SAFETY: DS:DX = `buf`, which is writable and CX bytes long.
+        unsafe { self.read_far(FarPtr::from_near(buf.as_mut_ptr()), count) }
+    }
+
+    /// Reads up to `count` bytes into far memory at `dst` (INT 21h AH=3Fh).
+    ///
+    /// # Safety
+    /// `dst` must point to `count` writable bytes that no Rust reference covers.
+    pub unsafe fn read_far(&mut self, dst: FarPtr, count: u16) -> Result<usize, DosError> {
+        let (ax, carry): (u16, u8);
+        // SAFETY: DS:DX = dst (by the caller's promise), BX = handle, CX = count.
+        // DS is saved and restored inside the block.
+        unsafe {
+            asm!("push ds", "mov ds, {seg:x}", "int 0x21", "pop ds", "setc {c}",
+                 seg = in(reg) dst.seg.value(), c = lateout(reg_byte) carry,
+                 inout("ax") 0x3F00u16 => ax, in("bx") self.handle, in("cx") count,
+                 in("edx") dst.off as u32);
+        }
+        carry_result(carry, ax).map(usize::from)
+    }
+
+    /// Writes `buf` (INT 21h AH=40h); returns how many bytes DOS stored,
+    /// which is less than asked when the disk is full.
+    pub fn write(&mut self, buf: &[u8]) -> Result<usize, DosError> {
+        let count = u16::try_from(buf.len()).map_err(|_| DosError::BAD_ARGUMENT)?;
+        // SAFETY: DS:DX = `buf`, readable, CX bytes long.
+        unsafe { self.write_far(FarPtr::from_near(buf.as_ptr()), count) }
+    }
+
+    /// Writes `count` bytes from far memory at `src` (INT 21h AH=40h).
+    ///
+    /// # Safety
+    /// `src` must point to `count` readable bytes.
+    pub unsafe fn write_far(&mut self, src: FarPtr, count: u16) -> Result<usize, DosError> {
+        let (ax, carry): (u16, u8);
+        // SAFETY: DS:DX = src, BX = handle, CX = count; DS restored in the block.
+        unsafe {
+            asm!("push ds", "mov ds, {seg:x}", "int 0x21", "pop ds", "setc {c}",
+                 seg = in(reg) src.seg.value(), c = lateout(reg_byte) carry,
+                 inout("ax") 0x4000u16 => ax, in("bx") self.handle, in("cx") count,
+                 in("edx") src.off as u32);
+        }
+        carry_result(carry, ax).map(usize::from)
+    }
+
+    /// Writes all of `buf`, failing with [`DosError::SHORT_WRITE`] if DOS
+    /// stores fewer bytes (disk full).
+    pub fn write_all(&mut self, buf: &[u8]) -> Result<(), DosError> {
+        match self.write(buf)? {
+            n if n == buf.len() => Ok(()),
+            _ => Err(DosError::SHORT_WRITE),
+        }
+    }
+
+    /// Reads exactly `buf.len()` bytes, failing with
+    /// [`DosError::SHORT_READ`] at end of file.
+    pub fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), DosError> {
+        match self.read(buf)? {
+            n if n == buf.len() => Ok(()),
+            _ => Err(DosError::SHORT_READ),
+        }
+    }
+
+    /// Moves the file pointer (INT 21h AH=42h); returns the new position.
+    pub fn seek(&mut self, from: SeekFrom, offset: i32) -> Result<u32, DosError> {
+        let off = offset as u32;
+        let (ax, dx, carry): (u16, u16, u8);
+        // SAFETY: BX = handle, CX:DX = offset, AL = origin; DOS returns DX:AX.
+        unsafe {
+            asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+                 inout("ax") 0x4200u16 | from as u16 => ax, in("bx") self.handle,
+                 in("cx") (off >> 16) as u16, inout("dx") off as u16 => dx);
+        }
+        carry_result(carry, ax).map(|lo| (u32::from(dx) << 16) | u32::from(lo))
+    }
+
+    /// Closes the handle (INT 21h AH=3Eh), reporting DOS's answer.
+    pub fn close(self) -> Result<(), DosError> {
+        let handle = self.handle;
+        core::mem::forget(self);
+        close_handle(handle)
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        // Errors on drop have nowhere to go; `close` reports them.
+        let _ = close_handle(self.handle);
+    }
+}
+
+fn close_handle(handle: u16) -> Result<(), DosError> {
+    let (ax, carry): (u16, u8);
+    // SAFETY: BX = handle; no memory is touched.
+    unsafe {
+        asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+             inout("ax") 0x3E00u16 => ax, in("bx") handle);
+    }
+    carry_result(carry, ax).map(|_| ())
+}
+
+/// Deletes a file (INT 21h AH=41h).
+pub fn delete(path: &[u8]) -> Result<(), DosError> {
+    let mut buf = [0u8; MAX_PATH];
+    let name = asciiz(path, &mut buf)?;
+    let (ax, carry): (u16, u8);
+    // SAFETY: DS:DX = ASCIZ name.
+    unsafe {
+        asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+             inout("ax") 0x4100u16 => ax, in("edx") name);
+    }
+    carry_result(carry, ax).map(|_| ())
+}

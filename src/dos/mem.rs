@@ -1,0 +1,172 @@
+//! DOS memory blocks (INT 21h AH=48h/49h/4Ah) and the owned [`DosBlock`].
+
+use core::arch::asm;
+
+use super::far::{FarPtr, Segment};
+use super::DosError;
+
+/// A size in paragraphs (16 bytes each), the unit DOS memory calls use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(transparent)]
+pub struct Paragraphs(pub u16);
+
+impl Paragraphs {
+    /// The size in bytes.
+    pub const fn bytes(self) -> u32 {
+        (self.0 as u32) << 4
+    }
+
+    /// The paragraphs needed to hold `bytes` bytes (rounded up), if that fits
+    /// a 16-bit count.
+    pub const fn for_bytes(bytes: u32) -> Option<Self> {
+        let paras = bytes.div_ceil(16);
+        if paras > 0xFFFF {
+            None
+        } else {
+            Some(Self(paras as u16))
+        }
+    }
+}
+
+/// Allocates `size` paragraphs (INT 21h AH=48h). On failure DOS also says
+/// how many paragraphs the largest free block has.
+pub fn allocate(size: Paragraphs) -> Result<Segment, (DosError, Paragraphs)> {
+    let (ax, bx, carry): (u16, u16, u8);
+    // SAFETY: BX = paragraphs; DOS returns AX = segment or error, BX = largest.
+    unsafe {
+        asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+             inout("ax") 0x4800u16 => ax, inout("bx") size.0 => bx);
+    }
+    if carry != 0 {
+        Err((DosError(ax), Paragraphs(bx)))
+    } else {
+        Ok(Segment::new(ax))
+    }
+}
+
+/// The size of the largest free block of conventional memory.
+pub fn largest_free() -> Paragraphs {
+    match allocate(Paragraphs(0xFFFF)) {
+        // Nobody has 1 MiB free; should DOS grant it, give it back.
+        Ok(seg) => {
+            // SAFETY: `seg` was allocated just now and is referenced by nothing.
+            let _ = unsafe { free(seg) };
+            Paragraphs(0xFFFF)
+        }
+        Err((_, largest)) => largest,
+    }
+}
+
+/// Frees a block (INT 21h AH=49h).
+///
+/// # Safety
+/// `seg` must be a block this program allocated and no longer uses.
+pub unsafe fn free(seg: Segment) -> Result<(), DosError> {
+    let (ax, carry): (u16, u8);
+    // SAFETY: ES = block; ES is restored inside the block.
+    unsafe {
+        asm!("push es", "mov es, {seg:x}", "int 0x21", "pop es", "setc {c}",
+             seg = in(reg) seg.value(), c = lateout(reg_byte) carry, inout("ax") 0x4900u16 => ax);
+    }
+    if carry != 0 {
+        Err(DosError(ax))
+    } else {
+        Ok(())
+    }
+}
+
+/// Resizes a block in place (INT 21h AH=4Ah). On failure DOS says the most
+/// the block could grow to.
+///
+/// # Safety
+/// `seg` must be a block this program owns; if it shrinks, nothing may use
+/// the paragraphs given back.
+pub unsafe fn resize(seg: Segment, size: Paragraphs) -> Result<(), (DosError, Paragraphs)> {
+    let (ax, bx, carry): (u16, u16, u8);
+    // SAFETY: ES = block, BX = new size; ES is restored inside the block.
+    unsafe {
+        asm!("push es", "mov es, {seg:x}", "int 0x21", "pop es", "setc {c}",
+             seg = in(reg) seg.value(), c = lateout(reg_byte) carry,
+             inout("ax") 0x4A00u16 => ax, inout("bx") size.0 => bx);
+    }
+    if carry != 0 {
+        Err((DosError(ax), Paragraphs(bx)))
+    } else {
+        Ok(())
+    }
+}
+
+/// An owned DOS memory block, freed when dropped. Its bytes are reached
+/// through bounds-checked copies, never through Rust references.
+#[derive(Debug)]
+pub struct DosBlock {
+    seg: Segment,
+    size: Paragraphs,
+}
+
+impl DosBlock {
+    /// Allocates a block of `size` paragraphs.
+    pub fn new(size: Paragraphs) -> Result<Self, DosError> {
+        allocate(size).map(|seg| Self { seg, size }).map_err(|(e, _)| e)
+    }
+
+    /// The block's segment.
+    pub fn segment(&self) -> Segment {
+        self.seg
+    }
+
+    /// The block's size.
+    pub fn size(&self) -> Paragraphs {
+        self.size
+    }
+
+    /// The far pointer to byte `offset` of the block, or `None` if `len`
+    /// bytes from there do not fit in it.
+    pub fn ptr(&self, offset: u32, len: usize) -> Option<FarPtr> {
+        let end = offset.checked_add(u32::try_from(len).ok()?)?;
+        if end > self.size.bytes() {
+            return None;
+        }
+        FarPtr::new(self.seg, 0).offset(offset)
+    }
+
+    /// Copies bytes of the block from `offset` into `dst`; `false` if the
+    /// range is outside the block.
+    pub fn read(&self, offset: u32, dst: &mut [u8]) -> bool {
+        match self.ptr(offset, dst.len()) {
+            // SAFETY: the range lies inside the block we own (checked by
+            // `ptr`), normalised so its offset plus a near slice's length
+            // cannot pass 10000h.
+            Some(p) => unsafe { p.read_bytes(dst) },
+            None => return false,
+        }
+        true
+    }
+
+    /// Copies `src` into the block at `offset`; `false` if the range is
+    /// outside the block.
+    pub fn write(&mut self, offset: u32, src: &[u8]) -> bool {
+        match self.ptr(offset, src.len()) {
+            // SAFETY: as in `read`; no Rust reference covers far memory.
+            Some(p) => unsafe { p.write_bytes(src) },
+            None => return false,
+        }
+        true
+    }
+
+    /// Resizes the block in place.
+    pub fn resize(&mut self, size: Paragraphs) -> Result<(), (DosError, Paragraphs)> {
+        // SAFETY: we own the block, and after a shrink no accessor reaches past
+        // the new size because `self.size` is updated with it.
+        unsafe { resize(self.seg, size) }?;
+        self.size = size;
+        Ok(())
+    }
+}
+
+impl Drop for DosBlock {
+    fn drop(&mut self) {
+        // SAFETY: the block is ours and this is its last use.
+        let _ = unsafe { free(self.seg) };
+    }
+}

@@ -1,0 +1,24 @@
+//! The real-mode layer: DOS (INT 21h), XMS, EMS and far memory.
+//!
+//! All `asm!` of the project lives below this module, one block per
+//! interrupt or driver function, each naming every register it reads or
+//! writes. Each API's return convention is turned into a `Result` in exactly
+//! one place ([`int21::Regs`] style adapters in each submodule).
+//!
+//! The whole layer assumes the tiny model the DOS programs run in: CS = DS =
+//! ES = SS = the program's segment, so a Rust near pointer is an offset in
+//! that segment (its high 16 bits are always zero).
+
+pub mod console;
+pub mod env;
+pub mod ems;
+pub mod far;
+pub mod file;
+pub mod mem;
+pub mod rt;
+pub mod xms;
+
+mod error;
+
+pub use error::DosError;
+pub use far::{FarPtr, Segment};

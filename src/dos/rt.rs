@@ -1,0 +1,121 @@
+//! Program runtime: the `_start` entry of a DOS .EXE, the PSP, the command
+//! line, exit through INT 21h AH=4Ch, and the panic handler.
+//!
+//! DOS enters `_start` (see `exe.ld`) with CS = SS = the image segment and
+//! DS = ES = the PSP segment. `_start` makes DS, ES and SS equal CS (the tiny
+//! model Rust code16 needs), sets the stack, zeroes `.bss`, and calls
+//! [`__vmemory_start`] with the PSP segment, which runs the program's
+//! `__vmemory_main` (defined by [`dos_main!`](crate::dos_main)) and exits
+//! with its result.
+
+use core::arch::{asm, global_asm};
+use core::sync::atomic::{AtomicU16, Ordering};
+
+use super::far::{FarPtr, Segment};
+
+global_asm!(
+    ".section .startup, \"ax\"",
+    ".globl _start",
+    "_start:",
+    "    movw %ds, %bx", // PSP segment
+    "    movw %cs, %ax",
+    "    movw %ax, %ds",
+    "    movw %ax, %es",
+    "    cli",
+    "    movw %ax, %ss",
+    "    movl $__stack_top, %esp",
+    "    sti",
+    "    cld",
+    "    movl $__bss_start, %edi",
+    "    movl $__bss_end, %ecx",
+    "    subl %edi, %ecx",
+    "    xorl %eax, %eax",
+    "    rep stosb",
+    "    xorl %ebp, %ebp",
+    "    movzwl %bx, %ebx",
+    "    pushl %ebx",
+    // code16 Rust functions return with a 32-bit `retl`, so call with `calll`.
+    "    calll __vmemory_start",
+    "0:  hlt",
+    "    jmp 0b",
+    options(att_syntax)
+);
+
+static PSP_SEGMENT: AtomicU16 = AtomicU16::new(0);
+
+extern "Rust" {
+    /// The program's main function, defined by [`dos_main!`](crate::dos_main).
+    fn __vmemory_main() -> u8;
+}
+
+/// Called by `_start` once the segments and stack are set.
+#[no_mangle]
+extern "C" fn __vmemory_start(psp: u32) -> ! {
+    PSP_SEGMENT.store(psp as u16, Ordering::Relaxed);
+    // SAFETY: `__vmemory_main` is the program's main, defined by `dos_main!`.
+    let code = unsafe { __vmemory_main() };
+    exit(code)
+}
+
+/// Defines the program's entry: `dos_main!(main)` with `fn main() -> u8`,
+/// whose result becomes the exit code (ERRORLEVEL).
+#[macro_export]
+macro_rules! dos_main {
+    ($main:path) => {
+        #[no_mangle]
+        fn __vmemory_main() -> u8 {
+            $main()
+        }
+    };
+}
+
+/// The program segment prefix of this program.
+pub fn psp() -> Segment {
+    Segment::new(PSP_SEGMENT.load(Ordering::Relaxed))
+}
+
+/// Copies the command tail (the text after the program name, PSP:80h) into
+/// `buf` without the leading blanks; returns its length.
+pub fn command_line(buf: &mut [u8; 127]) -> usize {
+    // SAFETY: PSP:80h is the tail's length byte, followed by up to 127 bytes.
+    let len = unsafe { FarPtr::new(psp(), 0x80).read_u8() }.min(127) as usize;
+    // SAFETY: as above; `len` <= 127.
+    unsafe { FarPtr::new(psp(), 0x81).read_bytes(&mut buf[..len]) };
+    let start = buf[..len].iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(len);
+    buf.copy_within(start..len, 0);
+    len - start
+}
+
+/// Ends the program with exit code `code` (INT 21h AH=4Ch).
+pub fn exit(code: u8) -> ! {
+    // SAFETY: AH=4Ch does not return; DOS frees the program's memory.
+    unsafe { asm!("int 0x21", in("ax") 0x4C00u16 | code as u16, options(noreturn)) }
+}
+
+/// The exit code of a panic.
+pub const PANIC_EXIT_CODE: u8 = 255;
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    match info.location() {
+        Some(loc) => crate::eprintln!(
+            "panic: {} at {}:{}:{}",
+            info.message(),
+            loc.file(),
+            loc.line(),
+            loc.column()
+        ),
+        None => crate::eprintln!("panic: {}", info.message()),
+    }
+    exit(PANIC_EXIT_CODE)
+}
+
+/// The DOS version (major, minor), INT 21h AH=30h.
+pub fn dos_version() -> (u8, u8) {
+    let ax: u16;
+    // SAFETY: AH=30h returns AL = major, AH = minor; BX and CX carry the OEM
+    // and serial numbers, which are declared clobbered.
+    unsafe { asm!("int 0x21", inout("ax") 0x3000u16 => ax, out("bx") _, out("cx") _) };
+    (ax as u8, (ax >> 8) as u8)
+}
