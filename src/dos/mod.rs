@@ -16,6 +16,7 @@ pub mod far;
 pub mod file;
 pub mod mem;
 pub mod rt;
+pub mod testlog;
 pub mod xms;
 
 mod error;

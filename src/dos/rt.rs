@@ -119,3 +119,19 @@ pub fn dos_version() -> (u8, u8) {
     unsafe { asm!("int 0x21", inout("ax") 0x3000u16 => ax, out("bx") _, out("cx") _) };
     (ax as u8, (ax >> 8) as u8)
 }
+
+/// Makes handle `target` refer to the same file as `source` (INT 21h
+/// AH=46h, "force duplicate"), e.g. to send stderr to a file.
+pub fn redirect_handle(source: u16, target: u16) -> Result<(), super::DosError> {
+    let (ax, carry): (u16, u8);
+    // SAFETY: BX = existing handle, CX = handle to redirect; no memory touched.
+    unsafe {
+        asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+             inout("ax") 0x4600u16 => ax, in("bx") source, in("cx") target);
+    }
+    if carry != 0 {
+        Err(super::DosError(ax))
+    } else {
+        Ok(())
+    }
+}

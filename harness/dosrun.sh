@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs C:\RUN.BAT of directory DIR in a headless DOS emulator and returns
+# when the emulator has quit.
+#
+#   harness/dosrun.sh ENGINE CONFIG DIR TIMEOUT_SECONDS [--echo]
+#
+# ENGINE is dosbox (DOSBox 0.74, native) or dosbox-x (DOSBox-X, WebAssembly
+# under Node). CONFIG names conf/CONFIG.conf, layered over dosbox.conf.
+# DIR is mounted as C: (dosbox) or copied in and back out (dosbox-x).
+# Exit status: 0 the batch ran and the emulator quit; 124 timeout (the
+# emulator was killed); 125 emulator fault; 2 usage.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+engine=${1:?engine}; config=${2:?config}; dir=${3:?dir}; limit=${4:?timeout}; echo_=${5:-}
+overlay="$here/conf/$config.conf"
+[ -f "$overlay" ] || { echo "dosrun: no configuration $config (conf/$config.conf)" >&2; exit 2; }
+dir=$(cd "$dir" && pwd)
+merged="$dir.conf"
+
+# Later keys win; sections and keys keep their first order. Comments go.
+awk '
+/^[ \t]*[#;]/ || /^[ \t]*$/ { next }
+/^[ \t]*\[/ { sec = tolower($0); gsub(/[ \t]/, "", sec); if (!(sec in seen)) { seen[sec] = 1; secs[++ns] = sec }; next }
+{
+  i = index($0, "="); if (i == 0) next
+  k = substr($0, 1, i - 1); gsub(/[ \t]/, "", k); k = tolower(k)
+  v = substr($0, i + 1); sub(/^[ \t]+/, "", v); sub(/[ \t\r]+$/, "", v)
+  id = sec SUBSEP k
+  if (!(id in val)) { nk[sec]++; keys[sec, nk[sec]] = k }
+  val[id] = v
+}
+END {
+  for (s = 1; s <= ns; s++) {
+    sec = secs[s]; print sec
+    for (j = 1; j <= nk[sec]; j++) { k = keys[sec, j]; print k "=" val[sec SUBSEP k] }
+    print ""
+  }
+}' "$here/dosbox.conf" "$overlay" > "$merged"
+
+case "$engine" in
+dosbox)
+  log="$dir.log"
+  SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy timeout -k 5 "$limit" \
+    dosbox -conf "$merged" -c "mount c \"$dir\"" -c "c:" -c "call RUN.BAT" -c exit \
+    > "$log" 2>&1 < /dev/null
+  rc=$?
+  case $rc in
+  0) exit 0 ;;
+  124 | 137) exit 124 ;;
+  *) echo "emulator fault: dosbox exited with status $rc (log: $log)" >&2; exit 125 ;;
+  esac
+  ;;
+dosbox-x)
+  args=(--conf "$merged" --dir "$dir" --batch RUN.BAT --timeout "$limit")
+  [ "$echo_" = --echo ] && args+=(--echo)
+  node "$here/tools/dosbox-x/run.mjs" "${args[@]}"
+  exit $?
+  ;;
+*)
+  echo "dosrun: unknown engine $engine (dosbox or dosbox-x)" >&2; exit 2 ;;
+esac

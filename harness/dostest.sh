@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Runs the DOS test suite (harness/tests.list) in headless emulators.
+#
+#   harness/dostest.sh [BUILD_DIR]
+#
+# Environment: LIST (test list, default harness/tests.list), ENGINES (default "dosbox dosbox-x"), TESTS (space-separated
+# test names to run; default all), TIMEOUT (seconds per run, default 60).
+# Prints one line per run and ends with "N passed, N failed"; exits 1 if any
+# run failed. Failed runs keep their directory (named in the line).
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+engines=${ENGINES:-dosbox dosbox-x}
+only=${TESTS:-}
+limit=${TIMEOUT:-60}
+list=${LIST:-$here/harness/tests.list}
+# Runs that must time out get a short limit.
+short_limit=8
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmemory-dostest.XXXXXX")
+passed=0 failed=0
+
+configs_for() { # configs engine -> expanded list
+  local list=$1 engine=$2 c
+  [ "$list" = all ] && list=$(cd "$here/conf" && ls *.conf | sed 's/\.conf$//' | tr '\n' ,)
+  for c in ${list//,/ }; do
+    [ "$c" = bench ] && continue
+    # A configuration may say which engines can host it ("# engines: ...").
+    if grep -q '^# engines:' "$here/conf/$c.conf" &&
+      ! grep '^# engines:' "$here/conf/$c.conf" | grep -qw -- "$engine"; then
+      continue
+    fi
+    echo "$c"
+  done
+}
+
+# One run: prints its result line, returns 0 if it passed.
+run_one() {
+  local engine=$1 name=$2 config=$3 want_rc=$4 cmd=$5 follow=$6 kind=""
+  local dir="$work/$engine-$name-$config" prog t0 t1 rc got why="" limit=$limit
+  local must_fail=""
+  case "$want_rc" in '!'*) must_fail=${want_rc#!} want_rc=0 ;; esac
+  [ "$must_fail" = timeout ] && limit=$short_limit
+  mkdir -p "$dir/TMP"
+  prog=${cmd%% *}
+  if [ ! -f "$build/$prog" ]; then
+    echo "FAIL $engine $config $name: $build/$prog not built"
+    return 1
+  fi
+  cp "$build/$prog" "$build/EXITCODE.COM" "$dir/"
+  {
+    printf '@echo off\r\n'
+    printf 'set TMP=C:\\TMP\r\n'
+    printf '%s > OUT.TXT\r\n' "$cmd"
+    printf 'EXITCODE.COM > RC.TXT\r\n'
+    [ -n "$follow" ] && printf '%s > OUT2.TXT\r\n' "$follow"
+  } > "$dir/RUN.BAT"
+  t0=$(date +%s.%N)
+  "$here/harness/dosrun.sh" "$engine" "$config" "$dir" "$limit" 2> "$dir.err"
+  rc=$?
+  t1=$(date +%s.%N)
+  local secs
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  if [ $rc -eq 124 ]; then
+    why="timeout after ${limit}s (killed)" kind=timeout
+  elif [ $rc -ne 0 ]; then
+    why="emulator fault: $(grep -m1 'emulator fault' "$dir.err" || echo "runner status $rc")"
+  elif [ ! -f "$dir/RC.TXT" ]; then
+    why="no exit code recorded"
+  else
+    got=$(tr -dc '0-9' < "$dir/RC.TXT")
+    if [ "$got" != "$want_rc" ]; then
+      why="exit code ${got:-?}, want $want_rc" kind=exit-code
+    elif [ ! -f "$dir/RESULT.TXT" ]; then
+      why="no RESULT.TXT"
+    elif grep -q '^FAIL' "$dir/RESULT.TXT"; then
+      why=$(grep -m1 '^FAIL' "$dir/RESULT.TXT" | tr -d '\r')
+    elif ! grep -Eq '^COMPLETE [0-9]+ 0' "$dir/RESULT.TXT"; then
+      why="did not complete (no COMPLETE line)" kind=incomplete
+    fi
+  fi
+  if [ -n "$must_fail" ]; then
+    # A harness self-test: the run must have failed, and for that reason.
+    if [ "${kind:-}" = "$must_fail" ]; then
+      echo "PASS $engine $config $name (judged a failure as it must be: $why; ${secs}s)"
+      rm -rf "$dir" "$dir.conf" "$dir.log" "$dir.err"
+      return 0
+    fi
+    echo "FAIL $engine $config $name: should have been judged '$must_fail', got '${why:-pass}' [kept in $dir]"
+    return 1
+  fi
+  if [ -z "$why" ]; then
+    local checks
+    checks=$(grep -E '^COMPLETE' "$dir/RESULT.TXT" | awk '{ print $2 }')
+    echo "PASS $engine $config $name ($checks checks, ${secs}s)"
+    rm -rf "$dir" "$dir.conf" "$dir.log" "$dir.err"
+    return 0
+  fi
+  echo "FAIL $engine $config $name: $why [${secs}s, kept in $dir]"
+  return 1
+}
+
+for engine in $engines; do
+  while read -r name configs want_rc rest; do
+    case "$name" in '' | '#'*) continue ;; esac
+    if [ -n "$only" ] && ! grep -qw -- "$name" <<< "$only"; then continue; fi
+    cmd=$rest follow=""
+    if [[ $rest == *"|"* ]]; then
+      cmd=${rest%%|*} follow=${rest#*|}
+      cmd=$(echo $cmd) follow=$(echo $follow)
+    fi
+    for config in $(configs_for "$configs" "$engine"); do
+      if run_one "$engine" "$name" "$config" "$want_rc" "$cmd" "$follow"; then
+        passed=$((passed + 1))
+      else
+        failed=$((failed + 1))
+      fi
+    done
+  done < "$list"
+done
+
+[ "$failed" -eq 0 ] && rmdir "$work" 2> /dev/null
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

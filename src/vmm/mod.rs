@@ -1,0 +1,378 @@
+//! The portable VMM core: Microsoft C 7.0 `<vmemory.h>` semantics, cache
+//! placement, lazy swap commit and replacement, with no asm and no target
+//! cfg. It moves bytes only through the traits in [`backend`]; the DOS layer
+//! implements them over real memory, the host tests over `Vec<u8>`.
+//!
+//! # Where everything lives
+//!
+//! Near memory (the 64 KiB code/data/stack segment on DOS) holds only the
+//! fixed-size [`Vmm`] value: layout offsets, counters, list heads, the
+//! swap allocator's 112 free-list heads per store and the table-slot map
+//! (about 2 KB in all, independent of the number of blocks). Everything
+//! that grows with the number of blocks lives in the cache arena or in the
+//! swap stores:
+//!
+//! ```text
+//! arena (dosmin..dosmax paragraphs, one DOS block)
+//! +---------+-----------+--------------+-------------+-------------+------------------------+
+//! | scratch | directory | resident hash| ghost ring  | table slots | data heap: [hdr|block]…|
+//! | 16 B    | u32/page  | u16/bucket   | 12 B/entry  | K x 1 KiB   | 32-byte header + data  |
+//! +---------+-----------+--------------+-------------+-------------+------------------------+
+//! ```
+//!
+//! * **Handle table.** One 8-byte entry per handle (swap location, 12-bit
+//!   generation, live flag, size in paragraphs), in 1 KiB *table pages* of
+//!   128 entries. Table pages live in the swap stores like blocks do; K of
+//!   them (2..=8, by arena size) are cached in the arena's table slots (LRU).
+//!   The *directory* (pinned in the arena, one `u32` swap location per table
+//!   page, sized 1/16 of the arena: 262 144 handles for 128 KiB) finds them.
+//!   A table page never written out reads as zeros. Free handle slots form a
+//!   LIFO list threaded through the entries. Allocating and freeing touch one
+//!   entry: O(1) plus at most one table-page transfer each way.
+//! * **Resident blocks** carry a 32-byte header in front of their data in the
+//!   arena (handle, swap location, lock count, dirty, policy links and time),
+//!   and are found by handle index through a chained hash in the arena. So a
+//!   cache hit, `_vlock`, `_vunlock` and `_vlockcnt` never touch the handle
+//!   table, and neither does evicting a block that already has swap space: the
+//!   table is written only by `_vmalloc`, `_vfree`, `_vrealloc` and the first
+//!   write-out of a block (lazy commit).
+//! * **Placement.** The data heap is a chain of regions (header size and the
+//!   previous region's size, so neighbours coalesce in O(1)) with a free
+//!   list; first fit. Every block is contiguous and 16-byte aligned, so one
+//!   far pointer `seg:0000` covers it (up to 65 536 bytes). When no free
+//!   region is large enough but enough space is free between two locked
+//!   blocks, that stretch is compacted (unlocked blocks may move: a `_vload`
+//!   pointer is valid only until the next VMM call). Otherwise the policy
+//!   evicts victims until it is.
+//! * **Replacement: LIRS** (Jiang & Zhang, SIGMETRICS 2002) with sizes in
+//!   paragraphs. Resident blocks are LIR (an LRU list holding about 31/32 of
+//!   the heap) or resident HIR (a FIFO queue, the rest). A block is promoted
+//!   to LIR when its reuse distance beats the oldest LIR block's recency;
+//!   otherwise it only passes through the small HIR queue. Recency is kept as
+//!   a 32-bit access clock per block; evicted blocks leave a *ghost* (handle,
+//!   last access time) in a fixed ring in the arena, which is LIRS' set of
+//!   non-resident HIR blocks. Why LIRS: it is scan resistant (a scan only
+//!   cycles through the HIR queue), it keeps a stable LIR set under loops
+//!   larger than the cache (LRU and ARC/2Q evict every block of such a loop
+//!   before its reuse), it tracks IRR so it approaches LFU on skewed (zipf)
+//!   traffic, and it needs only O(1) list operations. `examples/tracesim.rs`
+//!   measures it against LRU and Belady's OPT.
+//! * **Swap space** ([`swap`]): sub-allocated in paragraph size classes from
+//!   one growing allocation per store; XMS first, then EMS, then disk.
+//!
+//! # Semantics choices (MSC 7.0 leaves these open)
+//! * Sizes are rounded up to 16 bytes; `_vmsize` reports the rounded size,
+//!   at most 65 530.
+//! * `_vfree` of a locked block is refused: nothing changes and the handle
+//!   stays valid. `_vrealloc` keeps the handle.
+//! * A fresh block reads as zeros; `_vrealloc` zero-fills a grown tail.
+//! * Handles: bits 0..19 slot index (never 0), bits 20..31 a generation that
+//!   changes on every free and advances by 256 at every `_vheapinit`, so
+//!   stale, forged and earlier-cycle handles are rejected (until a slot is
+//!   reused 4096 times).
+//! * Any backend failure fails only the call that needed the transfer, with
+//!   its documented value; every block keeps its contents.
+
+pub mod backend;
+mod heap;
+pub mod stats;
+pub mod swap;
+
+pub use backend::{Arena, BackendError, Backends, Store, StoreKind};
+pub use stats::{CacheStats, Status, StoreStats};
+
+use heap::Heap;
+
+/// A virtual memory handle (`_vmhnd_t`, an `unsigned long`).
+pub type VmHandle = u32;
+
+/// The null handle (`_VM_NULL`).
+pub const VM_NULL: VmHandle = 0;
+/// `dosmax` meaning "all available DOS memory" (`_VM_ALLDOS`).
+pub const VM_ALLDOS: u16 = 0;
+/// `swaparea` bit: EMS (`_VM_EMS`).
+pub const VM_EMS: u16 = 1;
+/// `swaparea` bit: XMS (`_VM_XMS`).
+pub const VM_XMS: u16 = 2;
+/// `swaparea` bit: disk (`_VM_DISK`).
+pub const VM_DISK: u16 = 4;
+/// All swap areas (`_VM_ALLSWAP`).
+pub const VM_ALLSWAP: u16 = VM_EMS | VM_XMS | VM_DISK;
+/// `_vload`/`_vunlock` flag: the block was not changed (`_VM_CLEAN`).
+pub const VM_CLEAN: i16 = 0;
+/// `_vload`/`_vunlock` flag: the block was changed (`_VM_DIRTY`).
+pub const VM_DIRTY: i16 = 1;
+/// Largest block size `_vmalloc` accepts.
+pub const MAX_BLOCK_SIZE: u32 = 65530;
+/// Most nested locks of one block.
+pub const MAX_LOCKS: u8 = 255;
+/// Smallest cache the core works with (8 KiB); a smaller `dosmin` is raised
+/// to this.
+pub const MIN_ARENA_PARAS: u16 = 512;
+
+/// A position in the cache arena: a byte offset from its start, always a
+/// multiple of 16. The DOS layer makes it a far pointer `(base + off/16):0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArenaAddr(pub u32);
+
+/// Why a call failed. Each maps to one MSC failure value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VmError {
+    /// Called before `_vheapinit` or after `_vheapterm`.
+    NotInitialized,
+    /// `_vheapinit` while already initialized.
+    AlreadyInitialized,
+    /// The cache could not get `dosmin` paragraphs (or the minimum).
+    NoDosMemory,
+    /// Zero, freed, stale, forged or earlier-cycle handle.
+    InvalidHandle,
+    /// Size 0 or above 65 530.
+    BadSize,
+    /// The block is locked (free, realloc refused).
+    Locked,
+    /// The block already has 255 locks.
+    LockOverflow,
+    /// The cache cannot hold the block (everything else locked, or too big).
+    NoRoom,
+    /// No swap space could be found for a block or table page that must
+    /// leave the cache.
+    NoSwap,
+    /// Every handle slot is in use (limit set by the cache size).
+    NoHandles,
+    /// A backend transfer failed.
+    Backend(BackendError),
+}
+
+/// The VMM: one per program. Holds the backends and, between `init` and
+/// `term`, the state of one virtual heap.
+pub struct Vmm<B: Backends> {
+    backends: B,
+    heap: Option<Heap<B::Arena, B::Store>>,
+    gen_base: u16,
+}
+
+impl<B: Backends> Vmm<B> {
+    /// A VMM that is not initialized yet.
+    pub const fn new(backends: B) -> Self {
+        Self {
+            backends,
+            heap: None,
+            gen_base: 0,
+        }
+    }
+
+    /// The backends.
+    pub fn backends(&self) -> &B {
+        &self.backends
+    }
+
+    /// The backends, mutable (e.g. to inject failures in tests).
+    pub fn backends_mut(&mut self) -> &mut B {
+        &mut self.backends
+    }
+
+    /// The cache arena while initialized (the DOS layer needs its base).
+    pub fn arena(&self) -> Option<&B::Arena> {
+        self.heap.as_ref().map(|h| &h.arena)
+    }
+
+    /// The cache arena while initialized, mutable (tests write through it
+    /// the way a program writes through the `_vload` pointer).
+    pub fn arena_mut(&mut self) -> Option<&mut B::Arena> {
+        self.heap.as_mut().map(|h| &mut h.arena)
+    }
+
+    /// Whether `init` succeeded and `term` was not called since.
+    pub fn is_initialized(&self) -> bool {
+        self.heap.is_some()
+    }
+
+    fn heap(&mut self) -> Result<&mut Heap<B::Arena, B::Store>, VmError> {
+        self.heap.as_mut().ok_or(VmError::NotInitialized)
+    }
+
+    /// `_vheapinit`: opens the cache (`dosmin..=dosmax` paragraphs, `dosmax`
+    /// 0 = all) and the swap stores named in `swaparea` that are present.
+    pub fn init(&mut self, dosmin: u16, dosmax: u16, swaparea: u16) -> Result<(), VmError> {
+        if self.heap.is_some() {
+            return Err(VmError::AlreadyInitialized);
+        }
+        let min = dosmin.max(MIN_ARENA_PARAS);
+        let max = if dosmax == VM_ALLDOS { 0 } else { dosmax.max(min) };
+        if dosmax != VM_ALLDOS && dosmax < dosmin {
+            return Err(VmError::NoDosMemory);
+        }
+        let arena = self
+            .backends
+            .open_arena(min, max)
+            .map_err(|_| VmError::NoDosMemory)?;
+        if arena.paras() < min {
+            self.backends.close_arena(arena);
+            return Err(VmError::NoDosMemory);
+        }
+        let mut stores: [Option<B::Store>; 3] = [None, None, None];
+        for kind in StoreKind::ALL {
+            if swaparea & kind.swaparea_bit() != 0 {
+                stores[kind.index()] = self.backends.open_store(kind).ok();
+            }
+        }
+        self.gen_base = (self.gen_base + 0x100) & 0xFFF;
+        match Heap::new(arena, stores, self.gen_base) {
+            Ok(h) => {
+                self.heap = Some(h);
+                Ok(())
+            }
+            Err((arena, stores)) => {
+                self.close(arena, stores);
+                Err(VmError::NoDosMemory)
+            }
+        }
+    }
+
+    fn close(&mut self, arena: B::Arena, stores: [Option<B::Store>; 3]) {
+        for (kind, s) in StoreKind::ALL.into_iter().zip(stores) {
+            if let Some(s) = s {
+                self.backends.close_store(kind, s);
+            }
+        }
+        self.backends.close_arena(arena);
+    }
+
+    /// `_vheapterm`: releases the cache and every store; all handles become
+    /// invalid. Does nothing when not initialized.
+    pub fn term(&mut self) {
+        if let Some(h) = self.heap.take() {
+            let (arena, stores) = h.into_parts();
+            self.close(arena, stores);
+        }
+    }
+
+    /// `_vmalloc`: a new block of `size` bytes (1..=65530), reading as zeros.
+    pub fn alloc(&mut self, size: u32) -> Result<VmHandle, VmError> {
+        self.heap()?.alloc(size)
+    }
+
+    /// `_vfree`: frees an unlocked block; a locked block is refused
+    /// ([`VmError::Locked`]) and stays valid.
+    pub fn free(&mut self, h: VmHandle) -> Result<(), VmError> {
+        self.heap()?.free(h)
+    }
+
+    /// `_vrealloc`: `VM_NULL` allocates, size 0 frees (returns `VM_NULL`),
+    /// otherwise resizes keeping the contents up to the smaller size. On
+    /// failure the old block is intact.
+    pub fn realloc(&mut self, h: VmHandle, size: u32) -> Result<VmHandle, VmError> {
+        self.heap()?.realloc(h, size)
+    }
+
+    /// `_vmsize`: the usable size in bytes (rounded up to 16, at most 65530).
+    pub fn size(&mut self, h: VmHandle) -> Result<u32, VmError> {
+        self.heap()?.size(h)
+    }
+
+    /// `_vload`: makes the block resident and returns where it is; valid
+    /// until the next call. `dirty` marks it for write-back.
+    pub fn load(&mut self, h: VmHandle, dirty: bool) -> Result<ArenaAddr, VmError> {
+        self.heap()?.load(h, dirty)
+    }
+
+    /// `_vlock`: loads and locks (at most 255 nested locks; the 256th fails
+    /// and changes nothing). A locked block does not move.
+    pub fn lock(&mut self, h: VmHandle) -> Result<ArenaAddr, VmError> {
+        self.heap()?.lock(h)
+    }
+
+    /// `_vunlock`: one lock less; `dirty` marks the block dirty. Unlocking an
+    /// unlocked block changes nothing.
+    pub fn unlock(&mut self, h: VmHandle, dirty: bool) -> Result<(), VmError> {
+        self.heap()?.unlock(h, dirty)
+    }
+
+    /// `_vlockcnt`: the number of locks.
+    pub fn lock_count(&mut self, h: VmHandle) -> Result<u8, VmError> {
+        self.heap()?.lock_count(h)
+    }
+
+    /// The MS VMM status values.
+    pub fn status(&self) -> Status {
+        match &self.heap {
+            Some(h) => h.status(),
+            None => Status::default(),
+        }
+    }
+
+    /// Transfer counters of a store (zero when not initialized).
+    pub fn store_stats(&self, kind: StoreKind) -> StoreStats {
+        self.heap
+            .as_ref()
+            .map(|h| h.sstats[kind.index()])
+            .unwrap_or_default()
+    }
+
+    /// Cache counters (zero when not initialized).
+    pub fn cache_stats(&self) -> CacheStats {
+        self.heap.as_ref().map(|h| h.cstats).unwrap_or_default()
+    }
+
+    /// Checks the internal invariants of the cache (lists, hash, regions)
+    /// and panics with a message if one is broken. For tests; O(cache size).
+    pub fn check_invariants(&self) {
+        if let Some(h) = &self.heap {
+            h.check();
+        }
+    }
+
+    // ---- MSC return-value mapping: the C ABI calls these. ----
+
+    /// `int _vheapinit(unsigned dosmin, unsigned dosmax, unsigned swaparea)`:
+    /// nonzero on success, 0 on failure (also when already initialized).
+    pub fn vheapinit(&mut self, dosmin: u16, dosmax: u16, swaparea: u16) -> i16 {
+        i16::from(self.init(dosmin, dosmax, swaparea).is_ok())
+    }
+
+    /// `void _vheapterm(void)`.
+    pub fn vheapterm(&mut self) {
+        self.term()
+    }
+
+    /// `_vmhnd_t _vmalloc(unsigned long size)`: `_VM_NULL` on failure.
+    pub fn vmalloc(&mut self, size: u32) -> VmHandle {
+        self.alloc(size).unwrap_or(VM_NULL)
+    }
+
+    /// `void _vfree(_vmhnd_t)`: invalid handles and locked blocks are ignored.
+    pub fn vfree(&mut self, h: VmHandle) {
+        let _ = self.free(h);
+    }
+
+    /// `_vmhnd_t _vrealloc(_vmhnd_t, unsigned long size)`: `_VM_NULL` on
+    /// failure (old block intact) and after freeing with size 0.
+    pub fn vrealloc(&mut self, h: VmHandle, size: u32) -> VmHandle {
+        self.realloc(h, size).unwrap_or(VM_NULL)
+    }
+
+    /// `unsigned long _vmsize(_vmhnd_t)`: 0 for an invalid handle.
+    pub fn vmsize(&mut self, h: VmHandle) -> u32 {
+        self.size(h).unwrap_or(0)
+    }
+
+    /// `void __far *_vload(_vmhnd_t, int dirty)`: `None` is the NULL pointer.
+    pub fn vload(&mut self, h: VmHandle, dirty: i16) -> Option<ArenaAddr> {
+        self.load(h, dirty != VM_CLEAN).ok()
+    }
+
+    /// `void __far *_vlock(_vmhnd_t)`: `None` is the NULL pointer.
+    pub fn vlock(&mut self, h: VmHandle) -> Option<ArenaAddr> {
+        self.lock(h).ok()
+    }
+
+    /// `void _vunlock(_vmhnd_t, int dirty)`.
+    pub fn vunlock(&mut self, h: VmHandle, dirty: i16) {
+        let _ = self.unlock(h, dirty != VM_CLEAN);
+    }
+
+    /// `unsigned _vlockcnt(_vmhnd_t)`: 0 for an invalid handle.
+    pub fn vlockcnt(&mut self, h: VmHandle) -> u16 {
+        self.lock_count(h).map(u16::from).unwrap_or(0)
+    }
+}

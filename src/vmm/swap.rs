@@ -1,0 +1,293 @@
+//! Swap-space allocator: sub-allocates block-sized extents from a few large,
+//! growing backend allocations (one per store), so that the number of XMS/EMS
+//! handles and file handles stays constant however many blocks there are.
+//!
+//! Extents are counted in paragraphs and rounded up to a *size class*:
+//! exact for 1..=64 paragraphs (up to 1 KiB), then eight classes per power
+//! of two up to 4096 paragraphs (64 KiB), so rounding wastes at most 1/8.
+//! Every store keeps one LIFO free list per class. The lists are threaded
+//! through the free extents themselves (the first 4 bytes of a free extent in
+//! the store hold the next free extent), so the allocator's own state is a
+//! fixed 112 list heads per store however fragmented the swap space is.
+//! Allocation pops a list head (one 16-byte store read) or bumps the store's
+//! top (growing the store in [`GROW_STEP_PARAS`] steps); freeing pushes (one
+//! 16-byte store write). Both are O(1). Free extents are not coalesced; when
+//! a store cannot grow any more, a request is split off a larger free extent.
+
+use super::backend::{Arena, BackendError, Store, StoreKind};
+use super::stats::StoreStats;
+
+/// Number of size classes.
+pub const CLASSES: usize = 112;
+/// How much a store grows at least each time it must grow (256 KiB), so that
+/// growing is rare and backend allocations stay few.
+pub const GROW_STEP_PARAS: u32 = 256 * 64;
+/// Largest store size the location encoding can address (30 bits of paragraphs).
+const MAX_STORE_PARAS: u32 = (1 << 30) - 1;
+/// End of a free list.
+const NIL: u32 = u32::MAX;
+
+/// Where a swap extent lives: store kind in bits 30..31, paragraph offset in
+/// bits 0..29. [`SwapLoc::NONE`] means "no swap copy".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwapLoc(pub u32);
+
+impl SwapLoc {
+    /// No swap space.
+    pub const NONE: Self = Self(u32::MAX);
+
+    /// A location in `kind` at paragraph `para`.
+    pub fn new(kind: StoreKind, para: u32) -> Self {
+        debug_assert!(para <= MAX_STORE_PARAS);
+        Self(((kind as u32) << 30) | para)
+    }
+    /// Whether this is a real location.
+    pub fn is_some(self) -> bool {
+        self != Self::NONE
+    }
+    /// The store index 0..3.
+    pub fn store(self) -> usize {
+        (self.0 >> 30) as usize
+    }
+    /// The byte offset in the store.
+    pub fn byte_offset(self) -> u32 {
+        (self.0 & MAX_STORE_PARAS) << 4
+    }
+    fn para(self) -> u32 {
+        self.0 & MAX_STORE_PARAS
+    }
+}
+
+/// The size class of an extent of `paras` paragraphs (1..=4096).
+pub fn class_of(paras: u32) -> usize {
+    debug_assert!((1..=4096).contains(&paras));
+    if paras <= 64 {
+        return (paras - 1) as usize;
+    }
+    let n = paras - 1;
+    let msb = 31 - n.leading_zeros();
+    let sub = (n >> (msb - 3)) & 7;
+    (64 + (msb - 6) * 8 + sub) as usize
+}
+
+/// The size in paragraphs of every extent of class `class`.
+pub fn class_paras(class: usize) -> u32 {
+    if class < 64 {
+        return class as u32 + 1;
+    }
+    let c = (class - 64) as u32;
+    let msb = c / 8 + 6;
+    let sub = c % 8;
+    (9 + sub) << (msb - 3)
+}
+
+/// Allocator state of one store (near data: about 460 bytes).
+pub struct StoreSpace {
+    /// Whether the store is open.
+    pub present: bool,
+    /// Disabled after the store refused to grow; re-enabled when space is freed.
+    pub full: bool,
+    size_paras: u32,
+    top_paras: u32,
+    heads: [u32; CLASSES],
+    /// Paragraphs handed out and not freed.
+    pub used_paras: u32,
+}
+
+impl StoreSpace {
+    /// A closed store.
+    pub const CLOSED: Self = Self {
+        present: false,
+        full: false,
+        size_paras: 0,
+        top_paras: 0,
+        heads: [NIL; CLASSES],
+        used_paras: 0,
+    };
+
+    /// State of a freshly opened, empty store.
+    pub fn open(size_bytes: u32) -> Self {
+        Self {
+            present: true,
+            size_paras: size_bytes >> 4,
+            ..Self::CLOSED
+        }
+    }
+
+    /// Current backend size in paragraphs.
+    pub fn size_paras(&self) -> u32 {
+        self.size_paras
+    }
+}
+
+/// Allocates an extent of class `class` in store `kind`, or returns `None`
+/// (store absent, full, or its backend failed; nothing changed then except
+/// that a failed grow marks the store full).
+pub fn alloc_in<A: Arena, S: Store<A>>(
+    sp: &mut StoreSpace,
+    st: &mut S,
+    stats: &mut StoreStats,
+    arena: &mut A,
+    scratch: u32,
+    kind: StoreKind,
+    class: usize,
+    allow_split: bool,
+) -> Option<SwapLoc> {
+    if !sp.present {
+        return None;
+    }
+    let need = class_paras(class);
+    // 1. Exact free list.
+    if let Some(loc) = pop(sp, st, stats, arena, scratch, kind, class) {
+        sp.used_paras += need;
+        return Some(loc);
+    }
+    // 2. Bump the top, growing the store if needed.
+    if sp.top_paras + need > sp.size_paras && !sp.full {
+        let want = sp.top_paras + need;
+        let step = (sp.size_paras + GROW_STEP_PARAS).min(MAX_STORE_PARAS);
+        let mut grown = false;
+        for target in [step.max(want), want] {
+            if target > MAX_STORE_PARAS {
+                continue;
+            }
+            stats.grows += 1;
+            match st.grow(target << 4) {
+                Ok(new_size) => {
+                    sp.size_paras = (new_size >> 4).min(MAX_STORE_PARAS);
+                    grown = sp.size_paras >= want;
+                    if grown {
+                        break;
+                    }
+                }
+                Err(_) => stats.failures += 1,
+            }
+        }
+        if !grown {
+            sp.full = true;
+        }
+    }
+    if sp.top_paras + need <= sp.size_paras {
+        let loc = SwapLoc::new(kind, sp.top_paras);
+        sp.top_paras += need;
+        sp.used_paras += need;
+        return Some(loc);
+    }
+    // 3. Split a larger free extent.
+    if allow_split {
+        for big in class + 1..CLASSES {
+            if sp.heads[big] == NIL {
+                continue;
+            }
+            let Some(loc) = pop(sp, st, stats, arena, scratch, kind, big) else {
+                continue;
+            };
+            let mut rest = class_paras(big) - need;
+            let mut at = loc.para() + need;
+            // Give the remainder back in the largest classes that fit it.
+            while rest > 0 {
+                let mut c = class_of(rest.min(4096));
+                if class_paras(c) > rest {
+                    c -= 1;
+                }
+                let cp = class_paras(c);
+                push(sp, st, stats, arena, scratch, SwapLoc::new(kind, at), c);
+                at += cp;
+                rest -= cp;
+            }
+            sp.used_paras += need;
+            return Some(loc);
+        }
+    }
+    None
+}
+
+fn pop<A: Arena, S: Store<A>>(
+    sp: &mut StoreSpace,
+    st: &mut S,
+    stats: &mut StoreStats,
+    arena: &mut A,
+    scratch: u32,
+    kind: StoreKind,
+    class: usize,
+) -> Option<SwapLoc> {
+    let head = sp.heads[class];
+    if head == NIL {
+        return None;
+    }
+    match st.read(arena, head << 4, scratch, 16) {
+        Ok(()) => {
+            stats.meta_ops += 1;
+            sp.heads[class] = arena.read_u32(scratch);
+            Some(SwapLoc::new(kind, head))
+        }
+        Err(_) => {
+            stats.failures += 1;
+            None
+        }
+    }
+}
+
+fn push<A: Arena, S: Store<A>>(
+    sp: &mut StoreSpace,
+    st: &mut S,
+    stats: &mut StoreStats,
+    arena: &mut A,
+    scratch: u32,
+    loc: SwapLoc,
+    class: usize,
+) -> bool {
+    arena.write_u32(scratch, sp.heads[class]);
+    match st.write(arena, scratch, loc.byte_offset(), 16) {
+        Ok(()) => {
+            stats.meta_ops += 1;
+            sp.heads[class] = loc.para();
+            true
+        }
+        Err(_) => {
+            // The extent is lost until `_vheapterm`; contents of live blocks
+            // are not affected.
+            stats.failures += 1;
+            stats.leaked_paras += class_paras(class);
+            false
+        }
+    }
+}
+
+/// Returns an extent of class `class` to its store's free list.
+pub fn free_in<A: Arena, S: Store<A>>(
+    sp: &mut StoreSpace,
+    st: &mut S,
+    stats: &mut StoreStats,
+    arena: &mut A,
+    scratch: u32,
+    loc: SwapLoc,
+    class: usize,
+) {
+    sp.used_paras -= class_paras(class);
+    sp.full = false;
+    push(sp, st, stats, arena, scratch, loc, class);
+}
+
+/// Result type of store transfers.
+pub type IoResult = Result<(), BackendError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_round_up_by_at_most_an_eighth() {
+        let mut last = 0;
+        for p in 1..=4096u32 {
+            let c = class_of(p);
+            let cp = class_paras(c);
+            assert!(cp >= p, "{p} -> {cp}");
+            assert!(cp - p <= p / 8, "{p} -> {cp}");
+            assert!(c >= last && c < CLASSES);
+            assert_eq!(class_of(cp), c);
+            last = c;
+        }
+        assert_eq!(class_of(4096), CLASSES - 1);
+    }
+}
