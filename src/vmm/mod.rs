@@ -198,7 +198,11 @@ impl<B: Backends> Vmm<B> {
             return Err(VmError::AlreadyInitialized);
         }
         let min = dosmin.max(MIN_ARENA_PARAS);
-        let max = if dosmax == VM_ALLDOS { 0 } else { dosmax.max(min) };
+        let max = if dosmax == VM_ALLDOS {
+            0
+        } else {
+            dosmax.max(min)
+        };
         if dosmax != VM_ALLDOS && dosmax < dosmin {
             return Err(VmError::NoDosMemory);
         }

@@ -1,0 +1,236 @@
+//! Host implementations of the backend traits over `Vec<u8>`, with
+//! injectable failures, for the tests and the trace simulator.
+//! Included with `#[path]` (the library itself is `no_std`).
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use vmemory::vmm::{Arena, BackendError, Backends, Store, StoreKind};
+
+/// Failure plan shared by the backends and every store they opened.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Store operations (grow, read, write) so far.
+    pub ops: u64,
+    /// Fail exactly this operation number (counted in `ops`).
+    pub fail_at: Option<u64>,
+    /// Fail each operation with probability 1/`one_in` (0: never).
+    pub one_in: u32,
+    /// Every grow fails.
+    pub fail_grows: bool,
+    /// Every write fails.
+    pub fail_writes: bool,
+    /// Every read fails.
+    pub fail_reads: bool,
+    /// xorshift state for `one_in`.
+    pub rng: u64,
+    /// Failures injected so far.
+    pub injected: u64,
+}
+
+impl Plan {
+    fn fails(&mut self, is_grow: bool, is_read: bool) -> bool {
+        self.ops += 1;
+        let mut f = self.fail_at == Some(self.ops)
+            || (is_grow && self.fail_grows)
+            || (!is_grow && is_read && self.fail_reads)
+            || (!is_grow && !is_read && self.fail_writes);
+        if self.one_in > 0 {
+            self.rng ^= self.rng << 13;
+            self.rng ^= self.rng >> 7;
+            self.rng ^= self.rng << 17;
+            f |= self.rng % u64::from(self.one_in) == 0;
+        }
+        if f {
+            self.injected += 1;
+        }
+        f
+    }
+
+    /// No failures from now on.
+    pub fn clear(&mut self) {
+        self.fail_at = None;
+        self.one_in = 0;
+        self.fail_grows = false;
+        self.fail_writes = false;
+        self.fail_reads = false;
+    }
+}
+
+/// The cache arena.
+pub struct VecArena {
+    pub bytes: Vec<u8>,
+}
+
+impl VecArena {
+    fn check(&self, at: u32, len: u32) {
+        assert!(
+            at as usize + len as usize <= self.bytes.len(),
+            "arena access {at}+{len} out of {}",
+            self.bytes.len()
+        );
+    }
+    /// Bytes at `at` (test access through a `_vload` pointer).
+    pub fn slice(&self, at: u32, len: usize) -> &[u8] {
+        &self.bytes[at as usize..at as usize + len]
+    }
+    /// Mutable bytes at `at`.
+    pub fn slice_mut(&mut self, at: u32, len: usize) -> &mut [u8] {
+        &mut self.bytes[at as usize..at as usize + len]
+    }
+}
+
+impl Arena for VecArena {
+    fn paras(&self) -> u16 {
+        (self.bytes.len() / 16) as u16
+    }
+    fn read_u16(&self, at: u32) -> u16 {
+        self.check(at, 2);
+        u16::from_le_bytes([self.bytes[at as usize], self.bytes[at as usize + 1]])
+    }
+    fn write_u16(&mut self, at: u32, value: u16) {
+        self.check(at, 2);
+        self.bytes[at as usize..at as usize + 2].copy_from_slice(&value.to_le_bytes());
+    }
+    fn fill(&mut self, at: u32, len: u32, byte: u8) {
+        self.check(at, len);
+        self.bytes[at as usize..(at + len) as usize].fill(byte);
+    }
+    fn copy(&mut self, from: u32, to: u32, len: u32) {
+        self.check(from, len);
+        self.check(to, len);
+        self.bytes
+            .copy_within(from as usize..(from + len) as usize, to as usize);
+    }
+}
+
+/// A swap store.
+pub struct VecStore {
+    pub kind: StoreKind,
+    pub bytes: Vec<u8>,
+    /// Largest size it may grow to.
+    pub cap: u32,
+    pub plan: Rc<RefCell<Plan>>,
+}
+
+impl Store<VecArena> for VecStore {
+    fn size(&self) -> u32 {
+        self.bytes.len() as u32
+    }
+    fn grow(&mut self, min_size: u32) -> Result<u32, BackendError> {
+        assert_eq!(min_size % 16, 0);
+        if self.plan.borrow_mut().fails(true, false) || min_size > self.cap {
+            return Err(BackendError::FULL);
+        }
+        if min_size as usize > self.bytes.len() {
+            self.bytes.resize(min_size as usize, 0xA5);
+        }
+        Ok(self.bytes.len() as u32)
+    }
+    fn read(
+        &mut self,
+        arena: &mut VecArena,
+        from: u32,
+        to: u32,
+        len: u32,
+    ) -> Result<(), BackendError> {
+        assert!(from % 16 == 0 && to % 16 == 0 && len % 16 == 0 && len > 0);
+        assert!(
+            (from + len) as usize <= self.bytes.len(),
+            "store read past end"
+        );
+        arena.check(to, len);
+        if self.plan.borrow_mut().fails(false, true) {
+            // A failed read may have clobbered the destination.
+            arena.fill(to, len.min(16), 0xEE);
+            return Err(BackendError::IO);
+        }
+        arena.bytes[to as usize..(to + len) as usize]
+            .copy_from_slice(&self.bytes[from as usize..(from + len) as usize]);
+        Ok(())
+    }
+    fn write(
+        &mut self,
+        arena: &VecArena,
+        from: u32,
+        to: u32,
+        len: u32,
+    ) -> Result<(), BackendError> {
+        assert!(from % 16 == 0 && to % 16 == 0 && len % 16 == 0 && len > 0);
+        assert!(
+            (to + len) as usize <= self.bytes.len(),
+            "store write past end"
+        );
+        arena.check(from, len);
+        if self.plan.borrow_mut().fails(false, false) {
+            // A failed write may have written part of the data.
+            let l = (len / 2) as usize & !15;
+            self.bytes[to as usize..to as usize + l].fill(0xDD);
+            return Err(BackendError::IO);
+        }
+        self.bytes[to as usize..(to + len) as usize]
+            .copy_from_slice(&arena.bytes[from as usize..(from + len) as usize]);
+        Ok(())
+    }
+}
+
+/// The backends: a pool of "DOS memory" and three optional stores.
+pub struct VecBackends {
+    /// Paragraphs of DOS memory available for the arena.
+    pub dos_paras: u16,
+    /// Which stores exist, and their caps in bytes (XMS, EMS, disk).
+    pub caps: [Option<u32>; 3],
+    pub plan: Rc<RefCell<Plan>>,
+    /// Arenas and stores currently open (must be 0 after `_vheapterm`).
+    pub open: i32,
+}
+
+impl VecBackends {
+    /// Backends with `dos_paras` of DOS memory and the given stores.
+    pub fn new(dos_paras: u16, caps: [Option<u32>; 3]) -> Self {
+        Self {
+            dos_paras,
+            caps,
+            plan: Rc::new(RefCell::new(Plan {
+                rng: 0x9E37_79B9_7F4A_7C15,
+                ..Plan::default()
+            })),
+            open: 0,
+        }
+    }
+}
+
+impl Backends for VecBackends {
+    type Arena = VecArena;
+    type Store = VecStore;
+    fn open_arena(&mut self, min_paras: u16, max_paras: u16) -> Result<VecArena, BackendError> {
+        if min_paras > self.dos_paras {
+            return Err(BackendError::FULL);
+        }
+        let n = if max_paras == 0 {
+            self.dos_paras
+        } else {
+            max_paras.min(self.dos_paras)
+        };
+        self.open += 1;
+        Ok(VecArena {
+            bytes: vec![0x5A; n as usize * 16],
+        })
+    }
+    fn close_arena(&mut self, _arena: VecArena) {
+        self.open -= 1;
+    }
+    fn open_store(&mut self, kind: StoreKind) -> Result<VecStore, BackendError> {
+        let cap = self.caps[kind.index()].ok_or(BackendError::ABSENT)?;
+        self.open += 1;
+        Ok(VecStore {
+            kind,
+            bytes: Vec::new(),
+            cap,
+            plan: self.plan.clone(),
+        })
+    }
+    fn close_store(&mut self, _kind: StoreKind, _store: VecStore) {
+        self.open -= 1;
+    }
+}
