@@ -13,3 +13,6 @@ pub mod vmm;
 
 #[cfg(target_os = "none")]
 pub mod dos;
+
+#[cfg(target_os = "none")]
+pub mod heap;

@@ -5,6 +5,10 @@
 //! is a single `asm!` block that loads a segment register, moves bytes with
 //! a `rep` string instruction and restores the register before the block
 //! ends, so Rust code never runs with DS or ES pointing elsewhere.
+//!
+//! ESI cannot be named as an `asm!` operand on this target, yet the register
+//! allocator may still put any `in(reg)` operand in it. So a block that
+//! needs SI saves it, reads every other operand first, and loads SI last.
 
 use core::arch::asm;
 
@@ -125,8 +129,8 @@ impl FarPtr {
             asm!(
                 "push esi",
                 "push ds",
-                "mov esi, {src:e}",
                 "mov ds, {seg:x}",
+                "mov esi, {src:e}",
                 "rep movsb",
                 "pop ds",
                 "pop esi",
@@ -153,8 +157,8 @@ impl FarPtr {
             asm!(
                 "push esi",
                 "push es",
-                "mov esi, {src:e}",
                 "mov es, {seg:x}",
+                "mov esi, {src:e}",
                 "rep movsb",
                 "pop es",
                 "pop esi",
@@ -182,9 +186,9 @@ impl FarPtr {
                 "push esi",
                 "push ds",
                 "push es",
-                "mov esi, {src:e}",
                 "mov es, {dseg:x}",
                 "mov ds, {sseg:x}",
+                "mov esi, {src:e}",
                 "rep movsb",
                 "pop es",
                 "pop ds",
@@ -195,6 +199,45 @@ impl FarPtr {
                 inout("edi") dst.off as u32 => _,
                 inout("ecx") len as u32 => _,
                 options(preserves_flags),
+            );
+        }
+    }
+
+    /// Copies `len` bytes from `self` to `dst`, highest address first, so that
+    /// an overlapping destination above the source is copied correctly.
+    ///
+    /// # Safety
+    /// As [`copy_to`](Self::copy_to), except that if the ranges overlap `dst`
+    /// must be above `self`.
+    pub unsafe fn copy_backward_to(self, dst: FarPtr, len: u16) {
+        debug_assert!(self.off as usize + len as usize <= 0x10000);
+        debug_assert!(dst.off as usize + len as usize <= 0x10000);
+        if len == 0 {
+            return;
+        }
+        let last = u32::from(len) - 1;
+        // SAFETY: DS:SI = last source byte, ES:DI = last destination byte,
+        // CX = len, DF set for the copy and cleared again (the ABI wants it
+        // clear); SI, DS and ES are saved and restored inside the block.
+        unsafe {
+            asm!(
+                "push esi",
+                "push ds",
+                "push es",
+                "mov es, {dseg:x}",
+                "mov ds, {sseg:x}",
+                "mov esi, {src:e}",
+                "std",
+                "rep movsb",
+                "cld",
+                "pop es",
+                "pop ds",
+                "pop esi",
+                src = in(reg) u32::from(self.off) + last,
+                sseg = in(reg) self.seg.0,
+                dseg = in(reg) dst.seg.0,
+                inout("edi") u32::from(dst.off) + last => _,
+                inout("ecx") u32::from(len) => _,
             );
         }
     }

@@ -135,3 +135,19 @@ pub fn redirect_handle(source: u16, target: u16) -> Result<(), super::DosError> 
         Ok(())
     }
 }
+
+/// Free bytes on `drive` (0 = current, 1 = A:, ...), INT 21h AH=36h, or
+/// `None` if DOS does not know the drive.
+pub fn disk_free_bytes(drive: u8) -> Option<u32> {
+    let (ax, bx, cx): (u16, u16, u16);
+    // SAFETY: AH=36h returns AX = sectors per cluster (FFFFh: bad drive),
+    // BX = free clusters, CX = bytes per sector, DX = total clusters.
+    unsafe {
+        asm!("int 0x21", inout("ax") 0x3600u16 => ax, out("bx") bx, out("cx") cx,
+             inout("dx") u16::from(drive) => _);
+    }
+    if ax == 0xFFFF {
+        return None;
+    }
+    Some(u32::from(ax).saturating_mul(u32::from(bx)).saturating_mul(u32::from(cx)))
+}

@@ -1,0 +1,114 @@
+//! The conventional-memory cache arena: one DOS memory block of
+//! dosmin..dosmax paragraphs, addressed by the core with linear offsets.
+
+use crate::dos::far::{FarPtr, Segment};
+use crate::dos::mem::{self, Paragraphs};
+use crate::vmm::{Arena, BackendError};
+
+/// The cache: a DOS memory block owned by the VMM between `_vheapinit` and
+/// `_vheapterm`. Offset `o` is the far pointer `(base + o / 16):(o % 16)`.
+#[derive(Debug)]
+pub struct DosArena {
+    base: Segment,
+    paras: u16,
+}
+
+/// The largest piece a single far copy moves. Pointers are normalised
+/// (offset below 16) first, so a piece never wraps its segment.
+const PIECE: u32 = 0x8000;
+
+impl DosArena {
+    /// Allocates the cache: `max_paras` (0 = all there is), but no less than
+    /// `min_paras`.
+    pub fn open(min_paras: u16, max_paras: u16) -> Result<Self, BackendError> {
+        let largest = mem::largest_free().0;
+        let want = if max_paras == 0 { largest } else { max_paras.min(largest) };
+        if want < min_paras || want == 0 {
+            return Err(BackendError::FULL);
+        }
+        let base = mem::allocate(Paragraphs(want)).map_err(|_| BackendError::FULL)?;
+        Ok(Self { base, paras: want })
+    }
+
+    /// Gives the block back to DOS.
+    pub fn close(self) {
+        // SAFETY: the block is ours; after `_vheapterm` nothing refers to it
+        // (every handle is invalid and `_vload` pointers expired).
+        let _ = unsafe { mem::free(self.base) };
+    }
+
+    /// The segment of the arena's first byte (`segVmDos`).
+    pub fn base(&self) -> Segment {
+        self.base
+    }
+
+    /// The normalised far pointer to arena offset `at`.
+    pub fn far(&self, at: u32) -> FarPtr {
+        debug_assert!(at <= u32::from(self.paras) << 4);
+        FarPtr::from_linear(self.base.linear() + at).unwrap_or(FarPtr::NULL)
+    }
+}
+
+impl Arena for DosArena {
+    fn paras(&self) -> u16 {
+        self.paras
+    }
+
+    fn read_u16(&self, at: u32) -> u16 {
+        // SAFETY: `at` is inside the arena (the core's contract), a block we own.
+        unsafe { self.far(at).read_u16() }
+    }
+
+    fn write_u16(&mut self, at: u32, value: u16) {
+        // SAFETY: as in `read_u16`; no Rust reference covers the arena.
+        unsafe { self.far(at).write_u16(value) }
+    }
+
+    fn read_u32(&self, at: u32) -> u32 {
+        let mut b = [0u8; 4];
+        // SAFETY: as in `read_u16`.
+        unsafe { self.far(at).read_bytes(&mut b) };
+        u32::from_le_bytes(b)
+    }
+
+    fn write_u32(&mut self, at: u32, value: u32) {
+        // SAFETY: as in `write_u16`.
+        unsafe { self.far(at).write_bytes(&value.to_le_bytes()) }
+    }
+
+    fn fill(&mut self, at: u32, len: u32, byte: u8) {
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(PIECE);
+            // SAFETY: the range is inside the arena; pieces are normalised.
+            unsafe { self.far(at + done).fill(byte, n as u16) };
+            done += n;
+        }
+    }
+
+    fn copy(&mut self, from: u32, to: u32, len: u32) {
+        if from == to || len == 0 {
+            return;
+        }
+        if to < from {
+            // Lowest piece first: each piece reads before it is overwritten.
+            let mut done = 0;
+            while done < len {
+                let n = (len - done).min(PIECE);
+                // SAFETY: both ranges are inside the arena; with `to` below
+                // `from` a forward copy is correct even where they overlap.
+                unsafe { self.far(from + done).copy_to(self.far(to + done), n as u16) };
+                done += n;
+            }
+        } else {
+            // Highest piece first, each copied backwards.
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(PIECE);
+                left -= n;
+                // SAFETY: as above, with `to` above `from` and a backward copy.
+                unsafe { self.far(from + left).copy_backward_to(self.far(to + left), n as u16) };
+            }
+        }
+    }
+}

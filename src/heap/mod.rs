@@ -1,0 +1,197 @@
+//! The VMM on real DOS: the portable core ([`crate::vmm`]) over the
+//! real-mode backends, as one program-wide heap with the ten MSC functions.
+//!
+//! - [`arena::DosArena`]: the cache, a DOS memory block (INT 21h 48h/49h).
+//! - [`disk::DiskStore`]: the swap file in `%TMP%`.
+//! - XMS and EMS stores (see [`store`]).
+//!
+//! The functions here are what the C ABI shim and the safe Rust API call.
+//! DOS programs are single-threaded and no interrupt handler calls the VMM,
+//! so one global instance, reached only through [`with_vmm`], is enough.
+
+pub mod arena;
+pub mod disk;
+pub mod store;
+
+use core::cell::UnsafeCell;
+
+use crate::dos::far::FarPtr;
+use crate::vmm::{ArenaAddr, BackendError, Backends, StoreKind, Vmm};
+use arena::DosArena;
+use store::DosStore;
+
+/// The real-mode backends: DOS memory, XMS, EMS, disk.
+#[derive(Debug, Default)]
+pub struct DosBackends {
+    /// DOS handle of the open swap file, for `fhVm` (-1: none).
+    swap_file: Option<u16>,
+    /// Whether the XMS / EMS / disk store is open (`fVmDisable*` are the
+    /// negation).
+    open: [bool; 3],
+}
+
+impl Backends for DosBackends {
+    type Arena = DosArena;
+    type Store = DosStore;
+
+    fn open_arena(&mut self, min_paras: u16, max_paras: u16) -> Result<DosArena, BackendError> {
+        DosArena::open(min_paras, max_paras)
+    }
+
+    fn close_arena(&mut self, arena: DosArena) {
+        arena.close()
+    }
+
+    fn open_store(&mut self, kind: StoreKind) -> Result<DosStore, BackendError> {
+        let store = DosStore::open(kind)?;
+        if let DosStore::Disk(d) = &store {
+            self.swap_file = Some(d.handle());
+        }
+        self.open[kind.index()] = true;
+        Ok(store)
+    }
+
+    fn close_store(&mut self, kind: StoreKind, store: DosStore) {
+        if kind == StoreKind::Disk {
+            self.swap_file = None;
+        }
+        self.open[kind.index()] = false;
+        store.close()
+    }
+}
+
+/// The program's VMM.
+struct Global(UnsafeCell<Vmm<DosBackends>>);
+
+// SAFETY: DOS programs have one thread, and no interrupt handler of this
+// library touches the VMM, so the cell is never accessed concurrently.
+unsafe impl Sync for Global {}
+
+static VMM: Global = Global(UnsafeCell::new(Vmm::new(DosBackends {
+    swap_file: None,
+    open: [false; 3],
+})));
+
+/// Runs `f` with the program's VMM.
+///
+/// Not reentrant: `f` must not call back into this module (nothing in the
+/// core or the backends does).
+pub fn with_vmm<R>(f: impl FnOnce(&mut Vmm<DosBackends>) -> R) -> R {
+    // SAFETY: single-threaded (see `Global`), and no caller nests `with_vmm`,
+    // so this is the only live reference to the VMM.
+    let vmm = unsafe { &mut *VMM.0.get() };
+    store::around_call(|| f(vmm))
+}
+
+/// The far pointer for an arena address of the current heap.
+fn far(vmm: &Vmm<DosBackends>, addr: Option<ArenaAddr>) -> FarPtr {
+    match (vmm.arena(), addr) {
+        // Blocks are 16-byte aligned, so this is `segment:0000`.
+        (Some(arena), Some(a)) => arena.far(a.0),
+        _ => FarPtr::NULL,
+    }
+}
+
+/// `int _vheapinit(unsigned dosmin, unsigned dosmax, unsigned swaparea)`:
+/// nonzero on success, 0 on failure (`dosmin` paragraphs not available, or
+/// already initialized).
+pub fn vheapinit(dosmin: u16, dosmax: u16, swaparea: u16) -> u16 {
+    with_vmm(|v| v.vheapinit(dosmin, dosmax, swaparea) as u16)
+}
+
+/// `void _vheapterm(void)`.
+pub fn vheapterm() {
+    with_vmm(|v| v.vheapterm())
+}
+
+/// `_vmhnd_t _vmalloc(unsigned long size)`: `_VM_NULL` (0) on failure.
+pub fn vmalloc(size: u32) -> u32 {
+    with_vmm(|v| v.vmalloc(size))
+}
+
+/// `void _vfree(_vmhnd_t)`: invalid handles and locked blocks are ignored.
+pub fn vfree(h: u32) {
+    with_vmm(|v| v.vfree(h))
+}
+
+/// `_vmhnd_t _vrealloc(_vmhnd_t, unsigned long size)`.
+pub fn vrealloc(h: u32, size: u32) -> u32 {
+    with_vmm(|v| v.vrealloc(h, size))
+}
+
+/// `unsigned long _vmsize(_vmhnd_t)`: 0 for an invalid handle.
+pub fn vmsize(h: u32) -> u32 {
+    with_vmm(|v| v.vmsize(h))
+}
+
+/// `void __far *_vload(_vmhnd_t, int dirty)`: NULL on failure.
+pub fn vload(h: u32, dirty: u16) -> FarPtr {
+    with_vmm(|v| {
+        let a = v.vload(h, dirty as i16);
+        far(v, a)
+    })
+}
+
+/// `void __far *_vlock(_vmhnd_t)`: NULL on failure.
+pub fn vlock(h: u32) -> FarPtr {
+    with_vmm(|v| {
+        let a = v.vlock(h);
+        far(v, a)
+    })
+}
+
+/// `void _vunlock(_vmhnd_t, int dirty)`.
+pub fn vunlock(h: u32, dirty: u16) {
+    with_vmm(|v| v.vunlock(h, dirty as i16))
+}
+
+/// `unsigned _vlockcnt(_vmhnd_t)`: 0 for an invalid handle.
+pub fn vlockcnt(h: u32) -> u16 {
+    with_vmm(|v| v.vlockcnt(h))
+}
+
+/// The status values of the MS VMM (Microsoft KB402074), kept current after
+/// every call: what the C ABI copies into the program's globals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Status {
+    /// `cPageDos`: pages (4 KiB) of DOS memory in the cache.
+    pub c_page_dos: u16,
+    /// `fVmSwapping`: nonzero while some swap store is usable.
+    pub f_vm_swapping: u16,
+    /// `fVmDisableDisk`: nonzero when disk swapping is off.
+    pub f_vm_disable_disk: u16,
+    /// `fhVm`: DOS handle of the swap file, -1 when there is none.
+    pub fh_vm: i16,
+    /// `fVmDisableEms`: nonzero when EMS swapping is off.
+    pub f_vm_disable_ems: u16,
+    /// `fVmDisableXms`: nonzero when XMS swapping is off.
+    pub f_vm_disable_xms: u16,
+    /// `segVmDos`: segment of the DOS memory block of the cache (0: none).
+    pub seg_vm_dos: u16,
+    /// `cVmPage`: pages (4 KiB) of swap space in use.
+    pub c_vm_page: u16,
+    /// `fVmInitialized`: nonzero between `_vheapinit` and `_vheapterm`.
+    pub f_vm_initialized: u16,
+}
+
+/// The current status values.
+pub fn status() -> Status {
+    // No EMS mapping changes here, so no need for `with_vmm`'s save/restore.
+    // SAFETY: as in `with_vmm`; this only reads.
+    let vmm = unsafe { &*VMM.0.get() };
+    let s = vmm.status();
+    let b = vmm.backends();
+    let off = |kind: StoreKind| u16::from(!b.open[kind.index()]);
+    Status {
+        c_page_dos: s.dos_pages,
+        f_vm_swapping: u16::from(s.swapping),
+        f_vm_disable_disk: off(StoreKind::Disk),
+        fh_vm: b.swap_file.map_or(-1, |h| h as i16),
+        f_vm_disable_ems: off(StoreKind::Ems),
+        f_vm_disable_xms: off(StoreKind::Xms),
+        seg_vm_dos: vmm.arena().map_or(0, |a| a.base().value()),
+        c_vm_page: s.vm_pages.min(0xFFFF) as u16,
+        f_vm_initialized: u16::from(s.initialized),
+    }
+}
