@@ -5,6 +5,10 @@
 //!   built and tested on the host too.
 //! - `dos`: the real-mode layer (DOS, XMS, EMS, far memory, program runtime).
 //!   All `asm!` lives there. Built only for the DOS target.
+//! - `heap`: the core over the real-mode backends: one program-wide VMM
+//!   with the ten MSC functions (what the C ABI calls).
+//! - `vm`: the safe Rust API (heap, handles, load views, lock guards).
+//! - `cabi`: the Rust side of the C ABI (far Pascal shim in `asm/`).
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -16,3 +20,6 @@ pub mod dos;
 
 #[cfg(target_os = "none")]
 pub mod heap;
+
+#[cfg(target_os = "none")]
+pub mod vm;

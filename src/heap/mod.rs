@@ -83,7 +83,12 @@ pub fn with_vmm<R>(f: impl FnOnce(&mut Vmm<DosBackends>) -> R) -> R {
     store::around_call(|| f(vmm))
 }
 
-/// The far pointer for an arena address of the current heap.
+/// The far pointer to an arena address of the current heap.
+pub fn arena_far(vmm: &Vmm<DosBackends>, addr: ArenaAddr) -> FarPtr {
+    far(vmm, Some(addr))
+}
+
+/// The far pointer for an arena address of the current heap (NULL for none).
 fn far(vmm: &Vmm<DosBackends>, addr: Option<ArenaAddr>) -> FarPtr {
     match (vmm.arena(), addr) {
         // Blocks are 16-byte aligned, so this is `segment:0000`.
