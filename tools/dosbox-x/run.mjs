@@ -13,7 +13,7 @@
 //   dosbox -conf CONF -c "mount c DIR" -c "c:" -c "call RUN.BAT" -c exit
 // except that C: is an in-memory copy of DIR: every file of DIR is copied in before the run and,
 // after DOSBox-X quit, new and changed files are written back into DIR and files that DOS deleted
-// are deleted from DIR. DIR is flat (sub-directories are neither copied in nor back).
+// are deleted from DIR. Sub-directories (e.g. a TMP for swap files) are copied both ways too.
 //
 // exit status:
 //   0    DOSBox-X ran the batch and quit normally (the DOS programs' exit codes are not passed
@@ -256,12 +256,16 @@ async function child(opt) {
     const confText = formatConf(conf, autoexec);
     log("dosbox.conf:\n" + confText);
 
-    // the files of DIR
-    const original = new Map();         // name -> Buffer
-    for (const ent of fs.readdirSync(opt.dir, { withFileTypes: true })) {
-        if (ent.isFile()) original.set(ent.name, fs.readFileSync(path.join(opt.dir, ent.name)));
-        else if (ent.isDirectory()) process.stderr.write(`${NAME}: warning: sub-directory ${ent.name} not copied to C:\n`);
-    }
+    // the files of DIR: relative path ("TMP/SWAP.DAT") -> Buffer, and the sub-directories
+    const original = new Map();
+    const originalDirs = [];
+    (function walk(rel) {
+        for (const ent of fs.readdirSync(path.join(opt.dir, rel), { withFileTypes: true })) {
+            const r = rel ? `${rel}/${ent.name}` : ent.name;
+            if (ent.isDirectory()) { originalDirs.push(r); walk(r); }
+            else if (ent.isFile()) original.set(r, fs.readFileSync(path.join(opt.dir, r)));
+        }
+    })("");
 
     // the emulator: the package is a browserify bundle that sets globalThis.emulators
     const require = createRequire(path.join(HERE, "package.json"));
@@ -282,12 +286,12 @@ async function child(opt) {
     let console_ = "";                  // DOS console text
     let exited;
     const exitedP = new Promise((r) => { exited = r; });
-    const errors = [];
+    const panics = [];                  // "Backend crashed, cause: ..." and other ws-err messages
     Module.postMessage = (name, props) => {
         switch (name) {
             case "ws-stdout": console_ += String(props.message); if (opt.echo) echoSome(); break;
             case "ws-exit": log("ws-exit"); exited(); break;
-            case "ws-err": errors.push(`${props.tag}: ${props.message}`); log(name, props.tag, props.message); break;
+            case "ws-err": panics.push(`${props.message}`); log(name, props.tag, props.message); break;
             case "ws-log": case "ws-warn": log(name, props.tag, props.message); break;
             default: break;
         }
@@ -343,6 +347,7 @@ async function child(opt) {
 
     const FS = Module.FS;
     FS.mkdirTree(C_DIR);
+    for (const r of originalDirs) FS.mkdirTree(`${C_DIR}/${r}`);
     for (const [name, data] of original) {
         // a Node Buffer may be a view into a shared pool: hand over a copy that owns its bytes
         FS.writeFile(`${C_DIR}/${name}`, new Uint8Array(data));
@@ -356,27 +361,44 @@ async function child(opt) {
     const seconds = ((performance.now() - t0) / 1000).toFixed(2);
 
     if (opt.echo) echoSome(true);
-    if (!console_.includes(END)) {
+    // The emulator reports its own crashes (a trap caught by js-dos, a C++ exit(N)) as "ws-err"
+    // before "ws-exit"; a normal quit has none.
+    if (panics.length > 0) throw new Error(`DOSBox-X crashed: ${panics[0]}`);
+    if (!console_.includes(BEGIN)) {
         const tail = console_.replace(/\s+/g, " ").trim().slice(-160);
-        throw new Error(`DOSBox-X quit before ${opt.batch} returned${errors.length ? " (" + errors[0] + ")" : ""}; console: ...${tail}`);
+        throw new Error(`DOSBox-X quit before it ran ${opt.batch}; console: ...${tail}`);
+    }
+    if (!console_.includes(END)) {
+        // what `exit` in the batch does (also under native DOSBox): not a fault
+        process.stderr.write(`${NAME}: warning: ${opt.batch} ended the DOS session itself (EXIT) instead of returning\n`);
     }
 
     // copy C: back into DIR: new and changed files, and delete what DOS deleted
     const seen = new Set();
     let written = 0, deleted = 0;
-    for (const name of FS.readdir(C_DIR)) {
-        if (name === "." || name === "..") continue;
-        const p = `${C_DIR}/${name}`;
-        if (FS.isDir(FS.stat(p).mode)) continue;
-        seen.add(name);
-        const data = FS.readFile(p);
-        const old = original.get(name);
-        if (old && Buffer.compare(old, data) === 0) continue;
-        fs.writeFileSync(path.join(opt.dir, name), data);
-        written++;
+    (function walk(rel) {
+        for (const name of FS.readdir(rel ? `${C_DIR}/${rel}` : C_DIR)) {
+            if (name === "." || name === "..") continue;
+            const r = rel ? `${rel}/${name}` : name;
+            const p = `${C_DIR}/${r}`;
+            seen.add(r);
+            if (FS.isDir(FS.stat(p).mode)) {
+                fs.mkdirSync(path.join(opt.dir, r), { recursive: true });
+                walk(r);
+                continue;
+            }
+            const data = FS.readFile(p);
+            const old = original.get(r);
+            if (old && Buffer.compare(old, data) === 0) continue;
+            fs.writeFileSync(path.join(opt.dir, r), data);
+            written++;
+        }
+    })("");
+    for (const r of original.keys()) {
+        if (!seen.has(r)) { fs.rmSync(path.join(opt.dir, r), { force: true }); deleted++; }
     }
-    for (const name of original.keys()) {
-        if (!seen.has(name)) { fs.rmSync(path.join(opt.dir, name), { force: true }); deleted++; }
+    for (const r of originalDirs.reverse()) {           // deepest first
+        if (!seen.has(r)) { fs.rmSync(path.join(opt.dir, r), { recursive: true, force: true }); deleted++; }
     }
     log(`done in ${seconds} s; ${written} files written back, ${deleted} deleted`);
     await report({ status: "ok" });
