@@ -23,3 +23,6 @@ pub mod heap;
 
 #[cfg(target_os = "none")]
 pub mod vm;
+
+#[cfg(target_os = "none")]
+pub mod cabi;

@@ -1,0 +1,922 @@
+; t_cabi.asm - DOS test of the C ABI: calls the library exactly as compiled
+; C does, through the same shim source as VMEMORY.OBJ (asm/vmemory.asm).
+;
+;   nasm -f bin -DVM_IMAGE_FILE=... -DVM_IMAGE_TOP=... -o T_CABI.EXE asm/t_cabi.asm
+;
+; A tiny MZ .EXE written by nasm itself (no OMF linker): a client code
+; segment, the shim + image segment, a data segment (DGROUP, holding the
+; status globals) and a stack segment of its own, so that DS != SS != the
+; library's segment. Every call is a direct far CALL (9A, segment fixed up
+; by DOS through the MZ relocation table, as a linker would emit for C),
+; with Pascal argument order, and is checked for:
+;   - every register the convention preserves (all 32 bits of EAX..EBP
+;     except the result's AX / DX:AX, DS, ES, FS, GS, SS), SP back where it
+;     was before the arguments were pushed (callee popped them), DF and IF;
+;   - the nine status globals rewritten by the call (poisoned before it);
+; then the VMM's results are checked: init/term, alloc, size, load, lock,
+; lock counts, realloc keeping contents, free, content surviving eviction
+; with a 16 KB cache, and the status values at each step. Some calls go
+; through an aliased CS:IP (segment - 100h : offset + 1000h, as a linker's
+; group frame would give) with a junk DS and DF set. Finally it reports how
+; much of the library's private stack was used.
+;
+; Writes RESULT.TXT (ok / FAIL lines, COMPLETE <passed> <failed>) for the
+; harness; exit code 0 when everything passed.
+
+        bits 16
+        cpu 386
+
+HDR_BYTES       equ 32
+STACK_BYTES     equ 2048
+
+        section mzhdr start=0
+        section ctext follows=mzhdr align=16 vstart=0
+ctext_start:
+        section vmtext follows=ctext align=16 vstart=0
+        section cdata follows=vmtext align=16 vstart=0
+cdata_start:
+        section relocs follows=cdata align=16 vstart=0
+
+; Paragraph of a section relative to the load module (what the MZ header and
+; relocation entries count in): each section follows the previous one at a
+; paragraph boundary; sizes are differences of labels within one section.
+%define PARA(s) PARA_ %+ s
+%define PARAS(n) (((n) + 15) >> 4)
+PARA_ctext      equ 0
+PARA_vmtext     equ PARA_ctext + PARAS(ctext_end - ctext_start)
+PARA_cdata      equ PARA_vmtext + PARAS(vmtext_end - vm_text_start)
+PARA_relocs     equ PARA_cdata + PARAS(cdata_end - cdata_start)
+
+; ---- MZ relocation entries, collected and written at the end -------------
+%assign NREL 0
+%macro RELOC 2                          ; segment paragraph, offset of the word
+  %assign NREL NREL + 1
+  %xdefine RELSEG_%[NREL] %1
+  %xdefine RELOFF_%[NREL] %2
+%endmacro
+
+; mov reg, <relocated paragraph of section>
+%macro LOADSEG 2
+%%fix:  mov %1, PARA(%2)
+        RELOC PARA(ctext), %%fix + 1
+%endmacro
+
+; ---- the library: the shim source with the image -------------------------
+%define VM_BIN
+%define VM_CODE section vmtext
+%define VM_DATA section cdata
+%define VM_BIN_DGROUP PARA(cdata)
+        section vmtext
+vm_text_start:
+%include "vmemory.asm"
+        RELOC PARA(vmtext), vm_fix_dgroup + 1
+
+; ---- sentinels -------------------------------------------------------------
+S_EAX   equ 0xA1A2A3A4
+S_EBX   equ 0xB1B2B3B4
+S_ECX   equ 0xC1C2C3C4
+S_EDX   equ 0xD1D2D3D4
+S_ESI   equ 0x51525354
+S_EDI   equ 0x71727374
+S_EBP   equ 0x6B6C6D6E
+S_ES    equ 0x1234
+S_FS    equ 0x5678
+S_GS    equ 0x9ABC
+JUNK_DS equ 0x4321
+POISON  equ 0xDEAD
+
+M_ALIAS equ 1                           ; call through CS - 100h : IP + 1000h
+M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
+
+; VCALL function, return kind, mode, pushes... : one checked far call.
+; The pushes are the C arguments left to right (Pascal order).
+%macro VCALL 3-*
+        section cdata
+  %%name: db %str(%1), 0
+        section ctext
+        mov word [call_name], %%name
+        mov byte [call_kind], %2
+        mov byte [call_mode], %3
+        call poison_status
+        mov [cs:sp_before], sp
+  %assign %%n %0 - 3
+  %rotate 3
+  %rep %%n
+        push %1
+    %rotate 1
+  %endrep
+        mov ax, S_ES
+        mov es, ax
+        mov ax, S_FS
+        mov fs, ax
+        mov ax, S_GS
+        mov gs, ax
+  %if (%3) & M_JUNK
+        mov ax, JUNK_DS
+        mov ds, ax
+        std
+  %endif
+        mov eax, S_EAX
+        mov ebx, S_EBX
+        mov ecx, S_ECX
+        mov edx, S_EDX
+        mov esi, S_ESI
+        mov edi, S_EDI
+        mov ebp, S_EBP
+  %if (%3) & M_ALIAS
+  %%site: call (PARA(vmtext) - 0x100):(%1 + 0x1000)
+  %else
+  %%site: call PARA(vmtext):%1
+  %endif
+        RELOC PARA(ctext), %%site + 3
+        pushf
+        pop word [cs:r_flags]
+        cld
+        mov [cs:r_eax], eax
+        mov [cs:r_ebx], ebx
+        mov [cs:r_ecx], ecx
+        mov [cs:r_edx], edx
+        mov [cs:r_esi], esi
+        mov [cs:r_edi], edi
+        mov [cs:r_ebp], ebp
+        mov [cs:r_ds], ds
+        mov [cs:r_es], es
+        mov [cs:r_fs], fs
+        mov [cs:r_gs], gs
+        mov [cs:r_ss], ss
+        mov [cs:r_sp], sp
+        LOADSEG ax, cdata
+        mov ds, ax
+        mov ax, [cs:r_eax]
+        mov [res_ax], ax
+        mov ax, [cs:r_edx]
+        mov [res_dx], ax
+        call check_call
+%endmacro
+
+; CHECK "name": records a check that passed if AL != 0.
+%macro CHECK 1
+        section cdata
+  %%s:  db %1, 0
+        section ctext
+        mov si, %%s
+        call check
+%endmacro
+
+; NOTE "text": an informational line, then the number in EAX if %2 given.
+%macro NOTE 1
+        section cdata
+  %%s:  db "# ", %1, 0
+        section ctext
+        mov si, %%s
+        call out_str
+%endmacro
+
+; ---------------------------------------------------------------------------
+        section mzhdr
+        dw 0x5A4D                       ; "MZ"
+        dw FILE_BYTES % 512             ; bytes in the last page
+        dw (FILE_BYTES + 511) / 512     ; pages
+        dw NRELOC                       ; relocation entries
+        dw HDR_BYTES / 16               ; header paragraphs
+        dw STACK_PARAS                  ; minalloc: the stack
+        dw STACK_PARAS                  ; maxalloc: no more (the VMM wants the rest)
+        dw LOAD_PARAS                   ; SS (relative)
+        dw STACK_BYTES                  ; SP
+        dw 0                            ; checksum
+        dw start                        ; IP
+        dw PARA(ctext)                  ; CS (relative)
+        dw HDR_BYTES + PARA(relocs) * 16 ; relocation table (at the end of the file)
+        dw 0                            ; overlay
+        times HDR_BYTES - ($ - $$) db 0
+
+; ---------------------------------------------------------------------------
+        section ctext
+start:
+        LOADSEG ax, cdata
+        mov ds, ax
+        cld
+        sti
+        mov [psp], es
+
+        ; The result log.
+        mov ah, 0x3C
+        xor cx, cx
+        mov dx, result_name
+        int 0x21
+        jc .nolog
+        mov [logfh], ax
+.nolog:
+        NOTE {"vmemory C ABI test (far pascal calls through the shim)", 13, 10}
+
+        ; Where the library image is, from its segment: paint its stack.
+        LOADSEG ax, vmtext
+        add ax, (vm_image - vm_text_start) >> 4
+        mov [imgseg], ax
+        mov es, ax
+        mov ax, [es:VMH_MAGIC]
+        cmp ax, 0x4D56
+        sete al
+        CHECK "image header magic"
+        mov es, [imgseg]
+        mov di, [es:12]                 ; end of .bss = bottom of the stack
+        mov cx, [es:VMH_STACK]
+        sub cx, di
+        mov [stack_size], cx
+        mov al, 0xA5
+        rep stosb
+
+        ; The globals before any call: an uninitialized VMM.
+        cmp word [_fVmInitialized], 0
+        sete al
+        cmp word [_fhVm], -1
+        sete ah
+        and al, ah
+        CHECK "status globals before the first call"
+
+        ; A call before _vheapinit is harmless.
+        VCALL _VLOCKCNT, RET_AX, 0, dword 0x00010001
+        cmp word [res_ax], 0
+        sete al
+        CHECK "_vlockcnt before _vheapinit returns 0"
+
+        ; _vheapinit(0, 1024, _VM_ALLSWAP): a 16 KB cache, so blocks swap.
+        VCALL _VHEAPINIT, RET_AX, 0, word 0, word 1024, word 7
+        cmp word [res_ax], 0
+        setne al
+        CHECK "_vheapinit(0, 1024, _VM_ALLSWAP) succeeds"
+        call out_status
+        cmp word [_fVmInitialized], 1
+        sete al
+        cmp word [_segVmDos], 0
+        setne ah
+        and al, ah
+        cmp word [_cPageDos], 0
+        setne ah
+        and al, ah
+        CHECK "status after init: fVmInitialized, segVmDos, cPageDos set"
+
+        ; A second init without term fails.
+        VCALL _VHEAPINIT, RET_AX, 0, word 0, word 1024, word 7
+        cmp word [res_ax], 0
+        sete al
+        CHECK "second _vheapinit fails"
+
+        ; _vmalloc(1000), _vmsize
+        VCALL _VMALLOC, RET_DXAX, 0, dword 1000
+        mov eax, [res]
+        mov [h1], eax
+        test eax, eax
+        setnz al
+        CHECK "_vmalloc(1000) returns a handle"
+        VCALL _VMSIZE, RET_DXAX, 0, dword [h1]
+        mov eax, [res]
+        cmp eax, 1000
+        setae al
+        mov ecx, [res]
+        cmp ecx, 65530
+        setbe ah
+        and al, ah
+        CHECK "_vmsize >= 1000"
+        VCALL _VMALLOC, RET_DXAX, 0, dword 65531
+        cmp dword [res], 0
+        sete al
+        CHECK "_vmalloc(65531) fails"
+
+        ; _vload dirty: fresh block is zero, fill it.
+        VCALL _VLOAD, RET_DXAX, 0, dword [h1], word 1
+        mov eax, [res]
+        test eax, eax
+        setnz al
+        CHECK "_vload returns a far pointer"
+        les di, [res]
+        mov cx, 1000
+        xor al, al
+        repe scasb
+        sete al
+        CHECK "fresh block reads as zeros"
+        les di, [res]
+        mov cx, 1000
+        mov al, 0x11
+        call fill_pattern
+
+        ; _vlock / _vlockcnt / _vunlock
+        VCALL _VLOCK, RET_DXAX, 0, dword [h1]
+        mov eax, [res]
+        mov [p1], eax
+        test eax, eax
+        setnz al
+        CHECK "_vlock returns a far pointer"
+        VCALL _VLOCKCNT, RET_AX, 0, dword [h1]
+        cmp word [res_ax], 1
+        sete al
+        CHECK "_vlockcnt = 1 after _vlock"
+        les di, [p1]
+        mov cx, 1000
+        mov al, 0x11
+        call check_pattern
+        CHECK "locked block holds what was written"
+        VCALL _VFREE, RET_NONE, 0, dword [h1]
+        VCALL _VMSIZE, RET_DXAX, 0, dword [h1]
+        cmp dword [res], 0
+        setne al
+        CHECK "_vfree of a locked block is refused"
+        VCALL _VUNLOCK, RET_NONE, 0, dword [h1], word 0
+        VCALL _VLOCKCNT, RET_AX, 0, dword [h1]
+        cmp word [res_ax], 0
+        sete al
+        CHECK "_vlockcnt = 0 after _vunlock"
+
+        ; Many blocks through a 16 KB cache: contents survive eviction.
+        mov word [idx], 0
+.alloc: mov bx, [idx]
+        VCALL _VMALLOC, RET_DXAX, 0, dword 4000
+        mov bx, [idx]
+        shl bx, 2
+        mov eax, [res]
+        mov [hs + bx], eax
+        test eax, eax
+        jnz .alloc_ok
+        inc word [bad]
+.alloc_ok:
+        inc word [idx]
+        cmp word [idx], NBLOCKS
+        jb .alloc
+        cmp word [bad], 0
+        sete al
+        CHECK "48 blocks of 4000 bytes allocated"
+
+        mov word [idx], 0
+.fill:  mov bx, [idx]
+        shl bx, 2
+        VCALL _VLOAD, RET_DXAX, 0, dword [hs + bx], word 1
+        les di, [res]
+        mov ax, es
+        or ax, di
+        jz .fill_bad
+        mov cx, 4000
+        mov al, [idx]
+        call fill_pattern
+        jmp .fill_next
+.fill_bad:
+        inc word [bad]
+.fill_next:
+        inc word [idx]
+        cmp word [idx], NBLOCKS
+        jb .fill
+        cmp word [bad], 0
+        sete al
+        CHECK "every block loaded dirty and written"
+
+        mov word [idx], NBLOCKS
+.verify:
+        dec word [idx]
+        mov bx, [idx]
+        shl bx, 2
+        VCALL _VLOAD, RET_DXAX, 0, dword [hs + bx], word 0
+        les di, [res]
+        mov ax, es
+        or ax, di
+        jz .verify_bad
+        mov cx, 4000
+        mov al, [idx]
+        call check_pattern
+        test al, al
+        jnz .verify_next
+.verify_bad:
+        inc word [bad]
+.verify_next:
+        cmp word [idx], 0
+        jne .verify
+        cmp word [bad], 0
+        sete al
+        CHECK "every block reads back after eviction"
+        call out_status
+        cmp word [_cVmPage], 0
+        setne al
+        cmp word [_fVmSwapping], 0
+        setne ah
+        and al, ah
+        CHECK "status while swapping: cVmPage, fVmSwapping set"
+
+        ; _vrealloc keeps the contents.
+        VCALL _VREALLOC, RET_DXAX, 0, dword [h1], dword 3000
+        mov eax, [res]
+        mov [h1], eax
+        test eax, eax
+        setnz al
+        CHECK "_vrealloc(h, 3000) returns a handle"
+        VCALL _VMSIZE, RET_DXAX, 0, dword [h1]
+        cmp dword [res], 3000
+        setae al
+        CHECK "_vmsize >= 3000 after _vrealloc"
+        VCALL _VLOAD, RET_DXAX, 0, dword [h1], word 0
+        les di, [res]
+        mov cx, 1000
+        mov al, 0x11
+        call check_pattern
+        CHECK "_vrealloc kept the contents"
+
+        ; Free everything; a freed handle is dead.
+        VCALL _VFREE, RET_NONE, 0, dword [h1]
+        VCALL _VMSIZE, RET_DXAX, 0, dword [h1]
+        cmp dword [res], 0
+        sete al
+        CHECK "_vmsize of a freed handle is 0"
+        mov word [idx], 0
+.free:  mov bx, [idx]
+        shl bx, 2
+        VCALL _VFREE, RET_NONE, 0, dword [hs + bx]
+        inc word [idx]
+        cmp word [idx], NBLOCKS
+        jb .free
+
+        VCALL _VHEAPTERM, RET_NONE, 0
+        call out_status
+        cmp word [_fVmInitialized], 0
+        sete al
+        cmp word [_segVmDos], 0
+        sete ah
+        and al, ah
+        cmp word [_fhVm], -1
+        sete ah
+        and al, ah
+        CHECK "status after term: fVmInitialized 0, segVmDos 0, fhVm -1"
+
+        ; A second cycle through an aliased CS:IP, junk DS and DF set.
+        VCALL _VHEAPINIT, RET_AX, M_ALIAS | M_JUNK, word 0, word 1024, word 7
+        cmp word [res_ax], 0
+        setne al
+        CHECK "aliased CS:IP, junk DS, DF set: _vheapinit"
+        VCALL _VMALLOC, RET_DXAX, M_ALIAS | M_JUNK, dword 200
+        mov eax, [res]
+        mov [h1], eax
+        test eax, eax
+        setnz al
+        CHECK "aliased CS:IP, junk DS, DF set: _vmalloc"
+        VCALL _VLOCK, RET_DXAX, M_ALIAS | M_JUNK, dword [h1]
+        cmp dword [res], 0
+        setne al
+        CHECK "aliased CS:IP, junk DS, DF set: _vlock"
+        les di, [res]
+        mov cx, 200
+        mov al, 0x77
+        call fill_pattern
+        VCALL _VLOCKCNT, RET_AX, M_ALIAS | M_JUNK, dword [h1]
+        cmp word [res_ax], 1
+        sete al
+        CHECK "aliased CS:IP, junk DS, DF set: _vlockcnt"
+        VCALL _VUNLOCK, RET_NONE, M_ALIAS | M_JUNK, dword [h1], word 1
+        VCALL _VLOAD, RET_DXAX, M_ALIAS | M_JUNK, dword [h1], word 0
+        les di, [res]
+        mov cx, 200
+        mov al, 0x77
+        call check_pattern
+        CHECK "aliased CS:IP, junk DS, DF set: _vload reads back"
+        VCALL _VREALLOC, RET_DXAX, M_ALIAS | M_JUNK, dword [h1], dword 0
+        cmp dword [res], 0
+        sete al
+        CHECK "aliased CS:IP, junk DS, DF set: _vrealloc(h, 0) frees"
+        VCALL _VMSIZE, RET_DXAX, M_ALIAS | M_JUNK, dword [h1]
+        VCALL _VFREE, RET_NONE, M_ALIAS | M_JUNK, dword [h1]
+        VCALL _VHEAPTERM, RET_NONE, M_ALIAS | M_JUNK
+        cmp word [_fVmInitialized], 0
+        sete al
+        CHECK "aliased CS:IP, junk DS, DF set: _vheapterm"
+
+        ; Every call's registers, stack depth and status globals.
+        cmp word [call_bad], 0
+        sete al
+        CHECK "every call preserved registers, popped its arguments, rewrote the status globals"
+        NOTE "calls checked: "
+        movzx eax, word [call_count]
+        call out_dec
+        call out_nl
+
+        ; The private stack's high-water mark.
+        mov es, [imgseg]
+        mov di, [es:12]
+        mov cx, [stack_size]
+        mov al, 0xA5
+        repe scasb
+        mov ax, [stack_size]
+        sub ax, cx
+        dec ax                          ; AX = bytes never touched (the byte
+        mov [stack_free], ax            ; that ended the scan was used)
+        NOTE "library private stack: used "
+        movzx eax, word [stack_size]
+        sub ax, [stack_free]
+        call out_dec
+        mov si, s_of
+        call out_str
+        movzx eax, word [stack_size]
+        call out_dec
+        mov si, s_bytes
+        call out_str
+        cmp word [stack_free], 512
+        setae al
+        CHECK "library stack keeps at least 512 bytes free"
+
+        ; COMPLETE <passed> <failed>
+        mov si, s_complete
+        call out_str
+        movzx eax, word [passed]
+        call out_dec
+        mov si, s_space
+        call out_str
+        movzx eax, word [failed]
+        call out_dec
+        call out_nl
+        mov bx, [logfh]
+        test bx, bx
+        jz .exit
+        mov ah, 0x3E
+        int 0x21
+.exit:  cmp word [failed], 0
+        setne al
+        mov ah, 0x4C
+        int 0x21
+
+; ---------------------------------------------------------------------------
+; check_call: after a VCALL, compare the saved registers with the sentinels.
+; Counts the call; on a mismatch records one FAIL line naming the function.
+check_call:
+        inc word [call_count]
+        mov byte [detail], 0
+        mov word [dpos], detail
+        ; AX / DX by return kind
+        mov eax, [cs:r_eax]
+        mov edx, [cs:r_edx]
+        cmp byte [call_kind], RET_NONE
+        jne .k1
+        cmp eax, S_EAX
+        jne .bad_eax
+        jmp .dx_full
+.k1:    shr eax, 16
+        cmp ax, S_EAX >> 16
+        jne .bad_eax
+        cmp byte [call_kind], RET_DXAX
+        jne .dx_full
+        shr edx, 16
+        cmp dx, S_EDX >> 16
+        jne .bad_edx
+        jmp .others
+.dx_full:
+        cmp dword [cs:r_edx], S_EDX
+        jne .bad_edx
+        jmp .others
+.bad_eax:
+        mov si, s_eax
+        mov eax, [cs:r_eax]
+        call detail_reg
+        jmp .others
+.bad_edx:
+        mov si, s_edx
+        mov eax, [cs:r_edx]
+        call detail_reg
+.others:
+%macro CMPREG 3                         ; saved, sentinel, name
+        mov eax, %1
+        cmp eax, %2
+        je %%ok
+        mov si, %3
+        call detail_reg
+%%ok:
+%endmacro
+        CMPREG [cs:r_ebx], S_EBX, s_ebx
+        CMPREG [cs:r_ecx], S_ECX, s_ecx
+        CMPREG [cs:r_esi], S_ESI, s_esi
+        CMPREG [cs:r_edi], S_EDI, s_edi
+        CMPREG [cs:r_ebp], S_EBP, s_ebp
+        movzx eax, word [cs:r_es]
+        CMPREG eax, S_ES, s_es
+        movzx eax, word [cs:r_fs]
+        CMPREG eax, S_FS, s_fs
+        movzx eax, word [cs:r_gs]
+        CMPREG eax, S_GS, s_gs
+        mov ecx, ds                     ; expected DS
+        test byte [call_mode], M_JUNK
+        jz .ds
+        mov ecx, JUNK_DS
+.ds:    movzx ecx, cx
+        movzx eax, word [cs:r_ds]
+        CMPREG eax, ecx, s_ds
+        mov cx, ss
+        movzx ecx, cx
+        movzx eax, word [cs:r_ss]
+        CMPREG eax, ecx, s_ss
+        movzx ecx, word [cs:sp_before]
+        movzx eax, word [cs:r_sp]
+        CMPREG eax, ecx, s_sp
+        ; FLAGS: DF as set at the call, IF on
+        movzx eax, word [cs:r_flags]
+        and ax, 0x0600
+        mov ecx, 0x0200
+        test byte [call_mode], M_JUNK
+        jz .fl
+        or cx, 0x0400
+.fl:    CMPREG eax, ecx, s_flags
+        ; the status globals: none may still hold the poison
+        mov bx, _cPageDos
+        mov cx, VM_STATUS_WORDS
+.st:    cmp word [bx], POISON
+        jne .stn
+        mov si, s_stale
+        movzx eax, bx
+        sub ax, _cPageDos
+        call detail_reg
+        jmp .stdone
+.stn:   add bx, 2
+        loop .st
+.stdone:
+        cmp byte [detail], 0
+        je .ret
+        inc word [call_bad]
+        inc word [failed]
+        mov si, s_fail
+        call out_str
+        mov si, s_regs
+        call out_str
+        mov si, [call_name]
+        call out_str
+        mov si, s_colon
+        call out_str
+        mov si, detail
+        call out_str
+        call out_nl
+.ret:   ret
+
+; detail_reg: append " NAME=xxxxxxxx" (SI = name, EAX = value) to the detail.
+detail_reg:
+        push di
+        push es
+        push ds
+        pop es
+        mov di, [dpos]
+        cmp di, detail + 200
+        ja .full
+        mov byte [di], ' '
+        inc di
+.name:  lodsb
+        test al, al
+        jz .val
+        stosb
+        jmp .name
+.val:   mov byte [di], '='
+        inc di
+        mov cx, 8
+.hex:   rol eax, 4
+        push ax
+        and al, 15
+        add al, '0'
+        cmp al, '9'
+        jbe .d
+        add al, 7
+.d:     stosb
+        pop ax
+        loop .hex
+        mov byte [di], 0
+        mov [dpos], di
+.full:  pop es
+        pop di
+        ret
+
+; poison_status: fill the status globals with POISON (all registers kept).
+poison_status:
+        push ax
+        push cx
+        push di
+        push es
+        push ds
+        pop es
+        mov di, _cPageDos
+        mov ax, POISON
+        mov cx, VM_STATUS_WORDS
+        rep stosw
+        pop es
+        pop di
+        pop cx
+        pop ax
+        ret
+
+; fill_pattern: ES:DI, CX bytes, AL seed: byte i = seed + 3 * i
+fill_pattern:
+        mov ah, 3
+.l:     stosb
+        add al, ah
+        loop .l
+        ret
+
+; check_pattern: AL = 1 if ES:DI (CX bytes) holds fill_pattern(seed AL)
+check_pattern:
+        mov ah, al
+.l:     cmp [es:di], ah
+        jne .no
+        inc di
+        add ah, 3
+        loop .l
+        mov al, 1
+        ret
+.no:    xor al, al
+        ret
+
+; check: AL != 0 -> "ok NAME", else "FAIL NAME"; SI = name.
+check:
+        push si
+        test al, al
+        jz .fail
+        inc word [passed]
+        mov si, s_ok
+        call out_str
+        jmp .name
+.fail:  inc word [failed]
+        mov si, s_fail
+        call out_str
+.name:  pop si
+        call out_str
+        call out_nl
+        ret
+
+; out_status: "# status cPageDos=.. fVmSwapping=.. ..." from the globals.
+out_status:
+        mov si, s_status
+        call out_str
+        mov bx, 0
+.l:     mov si, [status_names + bx]
+        call out_str
+        movsx eax, word [_cPageDos + bx]
+        call out_sdec
+        add bx, 2
+        cmp bx, VM_STATUS_WORDS * 2
+        jb .l
+        call out_nl
+        ret
+
+; out_sdec: EAX as a signed decimal number.
+out_sdec:
+        test eax, eax
+        jns out_dec
+        push eax
+        mov si, s_minus
+        call out_str
+        pop eax
+        neg eax
+; out_dec: EAX as an unsigned decimal number.
+out_dec:
+        push bx
+        push cx
+        push edx
+        mov bx, numbuf + 11
+        mov byte [bx], 0
+        mov ecx, 10
+.l:     xor edx, edx
+        div ecx
+        add dl, '0'
+        dec bx
+        mov [bx], dl
+        test eax, eax
+        jnz .l
+        mov si, bx
+        call out_str
+        pop edx
+        pop cx
+        pop bx
+        ret
+
+out_nl: mov si, s_nl
+; out_str: the ASCIZ string at DS:SI to stdout and to RESULT.TXT.
+out_str:
+        push ax
+        push bx
+        push cx
+        push dx
+        mov dx, si
+        xor cx, cx
+.len:   cmp byte [si], 0
+        je .go
+        inc si
+        inc cx
+        jmp .len
+.go:    jcxz .done
+        mov ah, 0x40
+        mov bx, 1
+        push cx
+        int 0x21
+        pop cx
+        mov bx, [logfh]
+        test bx, bx
+        jz .done
+        mov ah, 0x40
+        int 0x21
+.done:  pop dx
+        pop cx
+        pop bx
+        pop ax
+        ret
+
+; Registers saved right after each call (in the code segment: DS may be junk).
+        align 4
+r_eax:  dd 0
+r_ebx:  dd 0
+r_ecx:  dd 0
+r_edx:  dd 0
+r_esi:  dd 0
+r_edi:  dd 0
+r_ebp:  dd 0
+r_ds:   dw 0
+r_es:   dw 0
+r_fs:   dw 0
+r_gs:   dw 0
+r_ss:   dw 0
+r_sp:   dw 0
+r_flags: dw 0
+sp_before: dw 0
+
+; ---------------------------------------------------------------------------
+        section cdata
+NBLOCKS equ 48
+result_name:    db "RESULT.TXT", 0
+s_ok:           db "ok ", 0
+s_fail:         db "FAIL ", 0
+s_regs:         db "registers and status after ", 0
+s_colon:        db ":", 0
+s_nl:           db 13, 10, 0
+s_space:        db " ", 0
+s_minus:        db "-", 0
+s_of:           db " of ", 0
+s_bytes:        db " bytes", 13, 10, 0
+s_complete:     db "COMPLETE ", 0
+s_status:       db "# status", 0
+s_eax: db "EAX", 0
+s_edx: db "EDX", 0
+s_ebx: db "EBX", 0
+s_ecx: db "ECX", 0
+s_esi: db "ESI", 0
+s_edi: db "EDI", 0
+s_ebp: db "EBP", 0
+s_es:  db "ES", 0
+s_fs:  db "FS", 0
+s_gs:  db "GS", 0
+s_ds:  db "DS", 0
+s_ss:  db "SS", 0
+s_sp:  db "SP", 0
+s_flags: db "FLAGS(DF,IF)", 0
+s_stale: db "stale-global-at-byte", 0
+n0: db " cPageDos=", 0
+n1: db " fVmSwapping=", 0
+n2: db " fVmDisableDisk=", 0
+n3: db " fhVm=", 0
+n4: db " fVmDisableEms=", 0
+n5: db " fVmDisableXms=", 0
+n6: db " segVmDos=", 0
+n7: db " cVmPage=", 0
+n8: db " fVmInitialized=", 0
+        align 2
+status_names:   dw n0, n1, n2, n3, n4, n5, n6, n7, n8
+res:                                    ; the last result as DX:AX (long / far pointer)
+res_ax:         dw 0
+res_dx:         dw 0
+logfh:          dw 0
+psp:            dw 0
+imgseg:         dw 0
+stack_size:     dw 0
+stack_free:     dw 0
+passed:         dw 0
+failed:         dw 0
+call_count:     dw 0
+call_bad:       dw 0
+call_name:      dw 0
+call_kind:      db 0
+call_mode:      db 0
+idx:            dw 0
+bad:            dw 0
+h1:             dd 0
+p1:             dd 0
+hs:             times NBLOCKS dd 0
+dpos:           dw 0
+detail:         times 256 db 0
+numbuf:         times 12 db 0
+
+; ---------------------------------------------------------------------------
+; Section ends (for PARA).
+        section ctext
+ctext_end:
+        section vmtext
+vmtext_end:
+        section cdata
+cdata_end:
+
+; ---------------------------------------------------------------------------
+        section relocs
+reloc_table:
+%assign i 1
+%rep NREL
+        dw RELOFF_%[i], RELSEG_%[i]
+  %assign i i + 1
+%endrep
+NRELOC  equ NREL
+        align 16, db 0
+file_end:
+FILE_BYTES  equ HDR_BYTES + PARA(relocs) * 16 + (file_end - reloc_table)
+LOAD_PARAS  equ (FILE_BYTES - HDR_BYTES) >> 4
+STACK_PARAS equ STACK_BYTES >> 4

@@ -1,0 +1,257 @@
+; vmemory.asm - the C ABI of vmemory: far Pascal entry points for MSC 7.0's
+; <vmemory.h> functions, in front of the Rust library image they carry.
+;
+; Assembled two ways from this one source:
+;   nasm -f obj -DVM_IMAGE_FILE=... -DVM_IMAGE_TOP=... asm/vmemory.asm
+;       -> VMEMORY.OBJ (OMF), what C programs link (VMEMORY.LIB holds it);
+;   %include'd by a nasm -f bin program with VM_BIN defined (the CI test
+;       clients, asm/t_cabi.asm): the includer declares the sections
+;       (VM_CODE, VM_DATA) and lists the one segment relocation (vm_fix_dgroup).
+;
+; ---------------------------------------------------------------------------
+; Calling convention implemented (MSC / Open Watcom __far __pascal)
+; ---------------------------------------------------------------------------
+; Entry: far CALL (return CS:IP on the caller's stack); arguments pushed left
+;   to right, so the last argument is nearest the return address; a long or
+;   far pointer is pushed high word first. Any DS, ES, SS; DF clear.
+; Names: upper case, no added underscore: _VHEAPINIT .. _VLOCKCNT.
+; Return: the callee pops the arguments (RETF n).
+;   int / unsigned:                 AX
+;   unsigned long, _vmhnd_t:        DX:AX (DX = high word)
+;   void __far *:                   DX:AX (DX = segment, AX = offset)
+; Register by register, after the call:
+;   AX      result of an int/unsigned/long/pointer function, else preserved
+;   DX      high word / segment of a long/pointer result, else preserved
+;   upper halves of EAX, EDX: always preserved
+;   EBX, ECX, ESI, EDI, EBP:  preserved (all 32 bits)
+;   ESP:    SP = SP before the arguments were pushed (args popped), upper
+;           half preserved
+;   CS, DS, ES, SS, FS, GS:   preserved
+;   FLAGS:  restored as they were at entry (DF, IF, TF; arithmetic flags too)
+; Status globals _cPageDos .. _fVmInitialized (DGROUP, _DATA, 18 bytes,
+;   contiguous) are rewritten from the image's status block after every call.
+;
+; What happens inside (no code is patched at run time):
+;   1. Each entry pushes its call word (function number, return kind,
+;      argument bytes) and near-calls vm_common; its RETF n pops the args.
+;   2. vm_common saves FLAGS, the 8 32-bit registers (PUSHAD) and DS, ES, FS,
+;      GS on the caller's stack (50 bytes with the call's own words).
+;   3. It derives the image's segment from its own CS:IP (CALL/POP: the image
+;      starts at a paragraph boundary at a fixed distance after that label),
+;      so it works wherever the linker puts this segment and whatever frame
+;      (segment or group) CS uses.
+;   4. It switches to SS:ESP = image segment : stack top from the image header
+;      (upper half of ESP 0, as code16 Rust needs), with CS = DS = ES = SS,
+;      copies the argument block there and far-calls the image's entry stub
+;      with EAX = call word, EDX = near pointer to the argument copy, DF clear.
+;   5. Back with EAX = result, it copies the image's status block over the
+;      status globals (DGROUP found through a segment fixup, not through DS),
+;      restores the caller's SS:ESP, stores AX (and DX) of the result into the
+;      saved registers, and pops everything.
+; Not reentrant: one private stack; do not call from interrupt handlers (the
+; MS VMM was not reentrant either).
+; ---------------------------------------------------------------------------
+
+        bits 16
+        cpu 386
+
+%ifndef VM_IMAGE_FILE
+  %error "define VM_IMAGE_FILE: the library image (objcopy -O binary of vmmimage)"
+%endif
+%ifndef VM_IMAGE_TOP
+  %error "define VM_IMAGE_TOP: the image's stack top (header word at offset 6)"
+%endif
+
+%ifdef VM_BIN
+  %ifndef VM_CODE
+    %error "VM_BIN: the includer must define VM_CODE and VM_DATA (section directives)"
+  %endif
+%else
+        segment VMEMORY_TEXT public align=16 class=CODE use16
+        segment _DATA public align=2 class=DATA use16
+        group DGROUP _DATA
+  %define VM_CODE segment VMEMORY_TEXT
+  %define VM_DATA segment _DATA
+%endif
+
+; Image header words (src/cabi/mod.rs, src/cabi/image.ld).
+VMH_MAGIC       equ 0
+VMH_ENTRY       equ 4
+VMH_STACK       equ 6
+VMH_STATUS      equ 14
+
+; Return kinds in bits 4-5 of the call word.
+RET_NONE        equ 0
+RET_AX          equ 1
+RET_DXAX        equ 2
+
+VM_STATUS_WORDS equ 9
+
+; The caller's frame in vm_common after its pushes (SS = caller's SS).
+F_GS            equ 0
+F_FS            equ 2
+F_ES            equ 4
+F_DS            equ 6
+F_EDI           equ 8
+F_ESI           equ 12
+F_EBP           equ 16
+F_ESP           equ 20
+F_EBX           equ 24
+F_EDX           equ 28
+F_ECX           equ 32
+F_EAX           equ 36
+F_FLAGS         equ 40
+F_NEAR          equ 42
+F_CALL          equ 44
+F_FAR           equ 46
+F_ARGS          equ 50
+
+; ---------------------------------------------------------------------------
+; Status globals (KB402074), near data in DGROUP. See include/vmemory.h for
+; their C types; every one is a 16-bit word, in this order, 18 bytes in all
+; (src/cabi/mod.rs StatusBlock). Initial values = an uninitialized VMM.
+; ---------------------------------------------------------------------------
+        VM_DATA
+        global _cPageDos, _fVmSwapping, _fVmDisableDisk, _fhVm, _fVmDisableEms
+        global _fVmDisableXms, _segVmDos, _cVmPage, _fVmInitialized
+_cPageDos:              dw 0
+_fVmSwapping:           dw 0
+_fVmDisableDisk:        dw 1
+_fhVm:                  dw -1
+_fVmDisableEms:         dw 1
+_fVmDisableXms:         dw 1
+_segVmDos:              dw 0
+_cVmPage:               dw 0
+_fVmInitialized:        dw 0
+
+; ---------------------------------------------------------------------------
+; Entry points
+; ---------------------------------------------------------------------------
+        VM_CODE
+        global _VHEAPINIT, _VHEAPTERM, _VMALLOC, _VFREE, _VREALLOC
+        global _VMSIZE, _VLOAD, _VLOCK, _VUNLOCK, _VLOCKCNT
+
+; VMFUNC name, function number (src/cabi/mod.rs Function), argument bytes, return kind
+%macro VMFUNC 4
+%1:
+        push word ((%2) | ((%4) << 4) | ((%3) << 8))
+        call vm_common
+  %if %3
+        retf %3
+  %else
+        retf
+  %endif
+%endmacro
+
+        VMFUNC _VHEAPINIT, 0, 6, RET_AX     ; int (unsigned dosmin, unsigned dosmax, unsigned swaparea)
+        VMFUNC _VHEAPTERM, 1, 0, RET_NONE   ; void (void)
+        VMFUNC _VMALLOC,   2, 4, RET_DXAX   ; _vmhnd_t (unsigned long size)
+        VMFUNC _VFREE,     3, 4, RET_NONE   ; void (_vmhnd_t)
+        VMFUNC _VREALLOC,  4, 8, RET_DXAX   ; _vmhnd_t (_vmhnd_t, unsigned long size)
+        VMFUNC _VMSIZE,    5, 4, RET_DXAX   ; unsigned long (_vmhnd_t)
+        VMFUNC _VLOAD,     6, 6, RET_DXAX   ; void __far * (_vmhnd_t, int dirty)
+        VMFUNC _VLOCK,     7, 4, RET_DXAX   ; void __far * (_vmhnd_t)
+        VMFUNC _VUNLOCK,   8, 6, RET_NONE   ; void (_vmhnd_t, int dirty)
+        VMFUNC _VLOCKCNT,  9, 4, RET_AX     ; unsigned (_vmhnd_t)
+
+vm_common:
+        pushf
+        pushad
+        push ds
+        push es
+        push fs
+        push gs
+        cld
+        mov bp, sp                      ; BP = caller's frame (SS = caller's SS)
+
+        ; The image segment, from CS:IP.
+        call .here
+.here:  pop bx                          ; BX = IP of .here in CS
+        add bx, vm_image - .here        ; BX = offset of the image in CS (multiple of 16)
+        shr bx, 4
+        mov ax, cs
+        add ax, bx                      ; AX = image segment
+        mov ds, ax
+        mov es, ax
+
+        ; Onto the private stack; the caller's SS:ESP goes there first.
+        mov cx, [bp + F_CALL]           ; CX = call word (still the caller's SS)
+        mov dx, ss
+        mov ebx, esp
+        mov di, [VMH_STACK]             ; DS = image: the header
+        mov ss, ax
+        movzx esp, di                   ; (no interrupt between the two)
+        push dx                         ; caller's SS
+        push ebx                        ; caller's ESP
+        mov bx, cx                      ; BX = call word from here on
+
+        ; Copy the argument block (CH bytes) from the caller's stack.
+        sub sp, 8
+        mov di, sp                      ; ES:DI = image : argument copy
+        lea si, [bp + F_ARGS]           ; DS:SI = caller's SS : arguments
+        mov ds, dx
+        movzx cx, bh
+        rep movsb
+        mov ds, ax                      ; DS = image
+        mov dx, sp                      ; DX = argument copy
+
+        ; Far call to the entry stub: EAX = call word, EDX = arguments.
+        push ax                         ; segment } far pointer to
+        push word [VMH_ENTRY]           ; offset  } the entry stub
+        mov bp, sp
+        movzx eax, bx
+        movzx edx, dx
+        call far [bp]                   ; SS = image: [bp] is on the private stack
+        add sp, 4 + 8
+        pop ebx                         ; caller's ESP
+        pop dx                          ; caller's SS
+
+        ; Status block -> status globals (EAX = result, kept).
+        mov cx, ss
+        mov ds, cx                      ; DS = image (whatever Rust left)
+        mov si, [VMH_STATUS]
+vm_fix_dgroup:
+%ifdef VM_BIN
+        mov cx, VM_BIN_DGROUP           ; relative paragraph; MZ relocation at vm_fix_dgroup + 1
+%else
+        mov cx, seg _cPageDos           ; DGROUP, by segment fixup
+%endif
+        mov es, cx
+        mov di, _cPageDos
+        mov cx, VM_STATUS_WORDS
+        rep movsw
+
+        ; Back to the caller's stack; result into the saved AX (and DX).
+        mov ss, dx
+        mov esp, ebx                    ; (no interrupt between the two)
+        mov bp, sp
+        mov cl, [bp + F_CALL]
+        and cl, 0x30
+        jz .restore
+        mov [bp + F_EAX], ax
+        cmp cl, RET_DXAX << 4
+        jne .restore
+        shr eax, 16
+        mov [bp + F_EDX], ax
+.restore:
+        pop gs
+        pop fs
+        pop es
+        pop ds
+        popad
+        popf
+        ret 2                           ; drop the call word
+
+; ---------------------------------------------------------------------------
+; The Rust library image, at a paragraph boundary of this segment, followed
+; by the space for its .bss and private stack (reserved, not stored).
+; ---------------------------------------------------------------------------
+        align 16, db 0
+vm_image:
+        incbin VM_IMAGE_FILE
+%ifdef VM_BIN
+        times VM_IMAGE_TOP - ($ - vm_image) db 0
+%else
+        resb VM_IMAGE_TOP - ($ - vm_image)
+%endif
+vm_image_end:

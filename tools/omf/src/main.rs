@@ -1,0 +1,166 @@
+//! `omf`: writes vmemory's OMF library and checks OMF objects and libraries
+//! against the OMF specification (record checksums and lengths, LNAMES /
+//! SEGDEF / GRPDEF / PUBDEF / EXTDEF / LEDATA / FIXUPP consistency, the
+//! library header, page alignment, end record and hashed dictionary).
+//!
+//! ```text
+//! omf lib OUT.LIB IN.OBJ...                     write a library
+//! omf check FILE... [--publics A,B,...] [--para SEG]
+//!     check objects (.OBJ) and libraries (.LIB, by their F0h header); with
+//!     --publics the public names must be exactly that set; with --para
+//!     segment SEG must be paragraph aligned
+//! ```
+//! Exit status 0 when everything checked is valid, 1 otherwise.
+
+mod library;
+mod record;
+
+use std::process::ExitCode;
+use std::{env, fs};
+
+use record::{check_publics, Module};
+
+fn usage() -> ExitCode {
+    eprintln!("usage: omf lib OUT.LIB IN.OBJ...\n       omf check FILE... [--publics A,B,...] [--para SEG]");
+    ExitCode::from(2)
+}
+
+/// The module checks beyond the record structure.
+fn extra_checks(m: &mut Module, publics: Option<&[String]>, para: Option<&str>) {
+    if let Some(p) = publics {
+        check_publics(m, p);
+    }
+    if let Some(seg) = para {
+        match m.segments.iter().find(|s| s.name == seg) {
+            Some(s) if s.align == 3 => {}
+            Some(s) => m.errors.push(format!(
+                "segment {seg} alignment {} is not paragraph",
+                s.align
+            )),
+            None => m.errors.push(format!("no segment {seg}")),
+        }
+    }
+}
+
+fn report(m: &Module) -> bool {
+    print!("{m}");
+    for w in &m.warnings {
+        println!("  warning: {w}");
+    }
+    for e in &m.errors {
+        println!("  ERROR: {e}");
+    }
+    m.errors.is_empty()
+}
+
+fn check_file(path: &str, publics: Option<&[String]>, para: Option<&str>) -> bool {
+    let data = match fs::read(path) {
+        Ok(d) => d,
+        Err(e) => {
+            println!("{path}: {e}");
+            return false;
+        }
+    };
+    if data.first() == Some(&record::kind::LIBHDR) {
+        let mut lib = library::check(&data);
+        println!(
+            "{path}: OMF library, page size {}, {} module(s), dictionary at {:#x}: {} block(s), {} entries, flags {:#04x}",
+            lib.page_size,
+            lib.modules.len(),
+            lib.dict_offset,
+            lib.dict_blocks,
+            lib.dictionary.len(),
+            lib.flags
+        );
+        let mut ok = true;
+        for (page, m) in &mut lib.modules {
+            print!("page {page}: ");
+            extra_checks(m, publics, para);
+            ok &= report(m);
+        }
+        let mut names: Vec<String> = lib
+            .dictionary
+            .iter()
+            .map(|(n, p)| format!("{n}@{p}"))
+            .collect();
+        names.sort();
+        println!("  dictionary: {}", names.join(" "));
+        for e in &lib.errors {
+            println!("  ERROR: {e}");
+        }
+        ok &= lib.errors.is_empty() && !lib.modules.is_empty();
+        println!("{path}: {}", if ok { "OK" } else { "INVALID" });
+        ok
+    } else {
+        let (mut m, end) = record::check_module(&data, 0);
+        if end != data.len() {
+            m.errors
+                .push(format!("{} bytes after MODEND", data.len() - end));
+        }
+        extra_checks(&mut m, publics, para);
+        print!("{path}: ");
+        let ok = report(&m);
+        println!("{path}: {}", if ok { "OK" } else { "INVALID" });
+        ok
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("lib") if args.len() >= 3 => {
+            let mut objs = Vec::new();
+            for p in &args[2..] {
+                match fs::read(p) {
+                    Ok(d) => objs.push(d),
+                    Err(e) => {
+                        eprintln!("omf: {p}: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            match library::write(&objs) {
+                Ok(lib) => {
+                    if let Err(e) = fs::write(&args[1], lib) {
+                        eprintln!("omf: {}: {e}", args[1]);
+                        return ExitCode::FAILURE;
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("omf: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some("check") if args.len() >= 2 => {
+            let mut files = Vec::new();
+            let mut publics: Option<Vec<String>> = None;
+            let mut para = None;
+            let mut it = args[1..].iter();
+            while let Some(a) = it.next() {
+                match a.as_str() {
+                    "--publics" => match it.next() {
+                        Some(v) => publics = Some(v.split(',').map(str::to_string).collect()),
+                        None => return usage(),
+                    },
+                    "--para" => match it.next() {
+                        Some(v) => para = Some(v.clone()),
+                        None => return usage(),
+                    },
+                    f => files.push(f.to_string()),
+                }
+            }
+            let mut ok = !files.is_empty();
+            for f in &files {
+                ok &= check_file(f, publics.as_deref(), para.as_deref());
+            }
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        _ => usage(),
+    }
+}
