@@ -1,1 +1,456 @@
+//! Model-based property tests: random sequences of the ten calls against a
+//! plain model (handle -> bytes), with tiny caches, every mix of swap
+//! stores, and injected backend failures.
 
+#[path = "support/fakes.rs"]
+mod fakes;
+
+use fakes::VecBackends;
+use proptest::prelude::*;
+use vmemory::vmm::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Alloc(u32),
+    Free(usize),
+    Realloc(usize, u32),
+    LoadWrite(usize, u16, u16, u8),
+    Check(usize),
+    Lock(usize),
+    LockMany(usize),
+    Unlock(usize, bool),
+    WriteLocked(usize, u8),
+    Query(usize),
+    Dead(usize),
+    Forged(u32),
+    Faults(u8, u32),
+    NoFaults,
+    Cycle,
+}
+
+fn size() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        8 => 1u32..600,
+        3 => 600u32..6000,
+        1 => 6000u32..=65530,
+        1 => Just(0u32),
+        1 => prop_oneof![Just(65531u32), Just(u32::MAX), 65531u32..200000],
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let i = any::<usize>();
+    prop_oneof![
+        6 => size().prop_map(Op::Alloc),
+        3 => i.prop_map(Op::Free),
+        3 => (i, size()).prop_map(|(a, b)| Op::Realloc(a, b)),
+        10 => (i, any::<u16>(), any::<u16>(), any::<u8>()).prop_map(|(a, b, c, d)| Op::LoadWrite(a, b, c, d)),
+        6 => i.prop_map(Op::Check),
+        3 => i.prop_map(Op::Lock),
+        1 => i.prop_map(Op::LockMany),
+        4 => (i, any::<bool>()).prop_map(|(a, b)| Op::Unlock(a, b)),
+        2 => (i, any::<u8>()).prop_map(|(a, b)| Op::WriteLocked(a, b)),
+        2 => i.prop_map(Op::Query),
+        1 => i.prop_map(Op::Dead),
+        1 => any::<u32>().prop_map(Op::Forged),
+        1 => (0u8..5, 2u32..40).prop_map(|(a, b)| Op::Faults(a, b)),
+        2 => Just(Op::NoFaults),
+        1 => Just(Op::Cycle),
+    ]
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Config {
+    dos_paras: u16,
+    caps: [Option<u32>; 3],
+}
+
+fn config() -> impl Strategy<Value = Config> {
+    let cap = prop_oneof![
+        2 => Just(None),
+        1 => Just(Some(48u32 << 10)),
+        2 => Just(Some(64u32 << 20)),
+    ];
+    (
+        prop_oneof![Just(512u16), Just(600), Just(1024), Just(2048), Just(4600)],
+        [cap.clone(), cap.clone(), cap],
+    )
+        .prop_map(|(dos_paras, caps)| Config { dos_paras, caps })
+}
+
+struct Entry {
+    h: VmHandle,
+    data: Vec<u8>,
+    locks: u8,
+    lock_at: u32,
+    /// Written while locked and no dirty unlock since.
+    pending: bool,
+}
+
+struct Harness {
+    v: Vmm<VecBackends>,
+    live: Vec<Entry>,
+    dead: Vec<VmHandle>,
+    faults: bool,
+    unlimited: bool,
+}
+
+fn rounded(size: u32) -> usize {
+    (((size + 15) & !15).min(MAX_BLOCK_SIZE)) as usize
+}
+
+impl Harness {
+    fn new(cfg: Config) -> Self {
+        let mut v = Vmm::new(VecBackends::new(cfg.dos_paras, cfg.caps));
+        assert_eq!(v.vheapinit(0, 0, VM_ALLSWAP), 1);
+        Harness {
+            v,
+            live: vec![],
+            dead: vec![],
+            faults: false,
+            unlimited: cfg.caps.iter().any(|c| *c == Some(64 << 20)),
+        }
+    }
+
+    /// No injected failures and unlimited swap: only the cache size and
+    /// locks may make a call fail.
+    fn strict(&self) -> bool {
+        !self.faults && self.unlimited
+    }
+
+    fn any_locked(&self) -> bool {
+        self.live.iter().any(|e| e.locks > 0)
+    }
+
+    /// Whether a block of `len` bytes must be loadable now.
+    fn must_fit(&self, len: usize) -> bool {
+        self.strict() && !self.any_locked() && len as u32 <= self.v.status().largest_block
+    }
+
+    fn is_live(&self, h: VmHandle) -> bool {
+        self.live.iter().any(|e| e.h == h)
+    }
+
+    fn pick(&self, i: usize) -> Option<usize> {
+        if self.live.is_empty() {
+            None
+        } else {
+            Some(i % self.live.len())
+        }
+    }
+
+    fn arena(&mut self) -> &mut fakes::VecArena {
+        self.v.arena_mut().unwrap()
+    }
+
+    fn check_entry(&mut self, k: usize) {
+        let (h, n) = (self.live[k].h, self.live[k].data.len());
+        match self.v.vload(h, VM_CLEAN) {
+            Some(at) => {
+                assert_eq!(at.0 % 16, 0);
+                if self.live[k].locks > 0 {
+                    assert_eq!(at.0, self.live[k].lock_at, "a locked block moved");
+                }
+                let got = self.arena().slice(at.0, n).to_vec();
+                assert!(
+                    got == self.live[k].data,
+                    "contents of {h:#x} differ from the model"
+                );
+            }
+            None => assert!(!self.must_fit(n), "load of {h:#x} ({n} bytes) failed"),
+        }
+    }
+
+    fn run(&mut self, op: Op) {
+        match op {
+            Op::Alloc(size) => {
+                let h = self.v.vmalloc(size);
+                if size == 0 || size > MAX_BLOCK_SIZE {
+                    assert_eq!(h, VM_NULL);
+                } else if h == VM_NULL {
+                    assert!(!self.strict(), "vmalloc({size}) failed");
+                } else {
+                    assert!(!self.is_live(h), "duplicate handle");
+                    let n = rounded(size);
+                    self.live.push(Entry {
+                        h,
+                        data: vec![0; n],
+                        locks: 0,
+                        lock_at: 0,
+                        pending: false,
+                    });
+                }
+            }
+            Op::Free(i) => {
+                let Some(k) = self.pick(i) else { return };
+                let h = self.live[k].h;
+                let r = self.v.free(h);
+                if self.live[k].locks > 0 {
+                    assert_eq!(r, Err(VmError::Locked));
+                } else if r.is_ok() {
+                    self.live.swap_remove(k);
+                    self.dead.push(h);
+                } else {
+                    assert!(!self.strict(), "free failed: {r:?}");
+                    assert!(
+                        matches!(r, Err(VmError::Backend(_)) | Err(VmError::NoSwap)),
+                        "{r:?}"
+                    );
+                }
+            }
+            Op::Realloc(i, size) => {
+                let Some(k) = self.pick(i) else { return };
+                let h = self.live[k].h;
+                let r = self.v.vrealloc(h, size);
+                if self.live[k].locks > 0 || size > MAX_BLOCK_SIZE {
+                    assert_eq!(r, VM_NULL);
+                } else if size == 0 {
+                    assert_eq!(r, VM_NULL);
+                    if self.v.vmsize(h) == 0 && !self.faults {
+                        self.live.swap_remove(k);
+                        self.dead.push(h);
+                    } else if self.faults {
+                        // Either freed or not: find out with failures off.
+                        self.v.backends().plan.borrow_mut().clear();
+                        self.faults = false;
+                        if self.v.vmsize(h) == 0 {
+                            self.live.swap_remove(k);
+                            self.dead.push(h);
+                        }
+                    }
+                } else if r == VM_NULL {
+                    assert!(!self.must_fit(rounded(size)), "realloc to {size} failed");
+                } else {
+                    let e = &mut self.live[k];
+                    e.h = r;
+                    e.data.resize(rounded(size), 0);
+                }
+            }
+            Op::LoadWrite(i, off, len, byte) => {
+                let Some(k) = self.pick(i) else { return };
+                let (h, n) = (self.live[k].h, self.live[k].data.len());
+                match self.v.vload(h, VM_DIRTY) {
+                    Some(at) => {
+                        if self.live[k].locks > 0 {
+                            assert_eq!(at.0, self.live[k].lock_at, "a locked block moved");
+                        }
+                        let off = off as usize % n;
+                        let len = (len as usize % 700).min(n - off);
+                        self.arena().slice_mut(at.0 + off as u32, len).fill(byte);
+                        self.live[k].data[off..off + len].fill(byte);
+                    }
+                    None => assert!(!self.must_fit(n), "vload({h:#x}, {n}) failed"),
+                }
+            }
+            Op::Check(i) => {
+                if let Some(k) = self.pick(i) {
+                    self.check_entry(k);
+                }
+            }
+            Op::Lock(i) => {
+                let Some(k) = self.pick(i) else { return };
+                self.lock(k);
+            }
+            Op::LockMany(i) => {
+                let Some(k) = self.pick(i) else { return };
+                while self.live[k].locks < 255 {
+                    if !self.lock(k) {
+                        return;
+                    }
+                }
+                assert_eq!(self.v.vlock(self.live[k].h), None, "256th lock");
+                assert_eq!(self.v.vlockcnt(self.live[k].h), 255);
+            }
+            Op::Unlock(i, dirty) => {
+                let Some(k) = self.pick(i) else { return };
+                let h = self.live[k].h;
+                self.v.vunlock(h, if dirty { VM_DIRTY } else { VM_CLEAN });
+                let e = &mut self.live[k];
+                if e.locks > 0 {
+                    e.locks -= 1;
+                    if dirty {
+                        e.pending = false;
+                    }
+                    if e.locks == 0 && e.pending {
+                        // Nothing was unlocked dirty since the write: mark it
+                        // dirty now (it is still resident: no call in between).
+                        let at = self
+                            .v
+                            .vload(h, VM_DIRTY)
+                            .expect("block just unlocked is resident");
+                        assert_eq!(at.0, self.live[k].lock_at);
+                        self.live[k].pending = false;
+                    }
+                }
+                let e = &self.live[k];
+                let c = self.v.vlockcnt(h);
+                assert!(c == u16::from(e.locks) || (c == 0 && self.faults && e.locks == 0));
+            }
+            Op::WriteLocked(i, byte) => {
+                let Some(k) = self.pick(i) else { return };
+                if self.live[k].locks == 0 {
+                    return;
+                }
+                let (at, n) = (self.live[k].lock_at, self.live[k].data.len());
+                let len = n.min(1 + byte as usize * 3);
+                self.arena().slice_mut(at, len).fill(byte);
+                let e = &mut self.live[k];
+                e.data[..len].fill(byte);
+                e.pending = true;
+            }
+            Op::Query(i) => {
+                let Some(k) = self.pick(i) else { return };
+                let h = self.live[k].h;
+                let s = self.v.vmsize(h);
+                assert!(
+                    s as usize == self.live[k].data.len() || (s == 0 && self.faults),
+                    "vmsize {s}"
+                );
+                let c = self.v.vlockcnt(h);
+                assert!(
+                    c == u16::from(self.live[k].locks) || (c == 0 && self.faults),
+                    "vlockcnt {c}"
+                );
+            }
+            Op::Dead(i) => {
+                if self.dead.is_empty() {
+                    return;
+                }
+                let h = self.dead[i % self.dead.len()];
+                self.invalid(h);
+            }
+            Op::Forged(h) => self.invalid(h),
+            Op::Faults(mode, n) => {
+                let mut p = self.v.backends().plan.borrow_mut();
+                match mode {
+                    0 => p.one_in = n,
+                    1 => p.fail_writes = true,
+                    2 => p.fail_reads = true,
+                    3 => p.fail_grows = true,
+                    _ => p.fail_at = Some(p.ops + u64::from(n)),
+                }
+                drop(p);
+                self.faults = true;
+            }
+            Op::NoFaults => {
+                self.v.backends().plan.borrow_mut().clear();
+                self.faults = false;
+            }
+            Op::Cycle => {
+                self.v.vheapterm();
+                assert_eq!(self.v.backends().open, 0, "term released everything");
+                assert_eq!(self.v.vheapinit(0, 0, VM_ALLSWAP), 1);
+                for e in self.live.drain(..) {
+                    self.dead.push(e.h);
+                }
+            }
+        }
+        self.v.check_invariants();
+    }
+
+    fn lock(&mut self, k: usize) -> bool {
+        let h = self.live[k].h;
+        let n = self.live[k].data.len();
+        let full = self.live[k].locks == 255;
+        match self.v.vlock(h) {
+            Some(at) => {
+                assert!(!full, "256th lock succeeded");
+                let e = &mut self.live[k];
+                if e.locks > 0 {
+                    assert_eq!(at.0, e.lock_at, "a locked block moved");
+                }
+                e.locks += 1;
+                e.lock_at = at.0;
+                true
+            }
+            None => {
+                assert!(full || !self.must_fit(n), "vlock({h:#x}, {n}) failed");
+                false
+            }
+        }
+    }
+
+    fn invalid(&mut self, h: VmHandle) {
+        if self.is_live(h) {
+            return;
+        }
+        assert_eq!(self.v.vmsize(h), 0);
+        assert_eq!(self.v.vlockcnt(h), 0);
+        assert_eq!(self.v.vload(h, VM_DIRTY), None);
+        assert_eq!(self.v.vlock(h), None);
+        let r = self.v.free(h);
+        if self.faults {
+            assert!(r.is_err());
+        } else {
+            assert_eq!(r, Err(VmError::InvalidHandle));
+        }
+        if h != VM_NULL {
+            assert_eq!(self.v.vrealloc(h, 100), VM_NULL);
+        }
+    }
+
+    fn finish(&mut self) {
+        self.v.backends().plan.borrow_mut().clear();
+        self.faults = false;
+        for k in 0..self.live.len() {
+            while self.live[k].locks > 0 {
+                let h = self.live[k].h;
+                self.run(Op::Unlock(k, true));
+                let _ = h;
+            }
+        }
+        for k in 0..self.live.len() {
+            self.check_entry(k);
+        }
+        // Free everything: all swap space comes back.
+        for e in std::mem::take(&mut self.live) {
+            assert_eq!(self.v.free(e.h), Ok(()));
+        }
+        let st = self.v.status();
+        assert_eq!(st.live_handles, 0);
+        self.v.vheapterm();
+        assert_eq!(self.v.backends().open, 0);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, max_shrink_iters: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn model(cfg in config(), ops in prop::collection::vec(op(), 1..250)) {
+        let mut t = Harness::new(cfg);
+        for op in ops {
+            t.run(op);
+        }
+        t.finish();
+    }
+}
+
+/// A long run with a tiny cache and no failures: heavy eviction traffic.
+#[test]
+fn long_run_small_cache() {
+    use proptest::test_runner::{Config as PC, TestRunner};
+    let mut runner = TestRunner::new(PC {
+        cases: 8,
+        ..PC::default()
+    });
+    let strategy = (
+        prop_oneof![Just(512u16), Just(700)],
+        prop::collection::vec(op(), 2000..3000),
+    );
+    runner
+        .run(&strategy, |(dos, ops)| {
+            let mut t = Harness::new(Config {
+                dos_paras: dos,
+                caps: [Some(64 << 10), None, Some(64 << 20)],
+            });
+            for op in ops {
+                if !matches!(op, Op::Faults(..)) {
+                    t.run(op);
+                }
+            }
+            t.finish();
+            Ok(())
+        })
+        .unwrap();
+}

@@ -1071,7 +1071,6 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                     self.w16(q, H_SIZE, r_size - need);
                     self.w16(q, H_PREV, need);
                     self.set_fl(q, F_USED, 0);
-                    self.free_paras -= r_size - need; // release() adds it back
                     self.release(q);
                 }
                 return Ok(h);
@@ -1191,6 +1190,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             initialized: true,
             dos_paras: self.arena.paras(),
             dos_pages: self.arena.paras() / 256,
+            largest_block: ((self.heap_end - self.heap_start - HDR_PARAS) << 4).min(MAX_BLOCK_SIZE),
             live_handles: self.live,
             max_handles: self.max_handles - 1,
             ..Status::default()

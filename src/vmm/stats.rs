@@ -57,6 +57,9 @@ pub struct Status {
     /// `cVmPage`: swap space in use (blocks and handle table), in 4 KiB pages
     /// (rounded up), over all stores.
     pub vm_pages: u32,
+    /// Largest block the cache can hold at all, in bytes (at most 65530):
+    /// a larger block can be allocated but never loaded.
+    pub largest_block: u32,
     /// Live handles.
     pub live_handles: u32,
     /// Largest number of handles this cache size allows.
