@@ -3,7 +3,8 @@
 #
 #   harness/dostest.sh [BUILD_DIR]
 #
-# Environment: LIST (test list, default harness/tests.list), ENGINES (default "dosbox dosbox-x"), TESTS (space-separated
+# Environment: JOBS (runs at once, default one per core), LIST (test list,
+# default harness/tests.list), ENGINES (default "dosbox dosbox-x"), TESTS (space-separated
 # test names to run; default all), TIMEOUT (seconds per run, default 60).
 # Prints one line per run and ends with "N passed, N failed"; exits 1 if any
 # run failed. Failed runs keep their directory (named in the line).
@@ -99,6 +100,9 @@ run_one() {
   return 1
 }
 
+# Collect the runs, then run them JOBS at a time (each emulator is one
+# process; the default is one per core), printing each result as it ends.
+runs=()
 for engine in $engines; do
   while read -r name configs want_rc rest; do
     case "$name" in '' | '#'*) continue ;; esac
@@ -109,13 +113,37 @@ for engine in $engines; do
       cmd=$(echo $cmd) follow=$(echo $follow)
     fi
     for config in $(configs_for "$configs" "$engine"); do
-      if run_one "$engine" "$name" "$config" "$want_rc" "$cmd" "$follow"; then
-        passed=$((passed + 1))
-      else
-        failed=$((failed + 1))
-      fi
+      runs+=("$engine"$'\t'"$name"$'\t'"$config"$'\t'"$want_rc"$'\t'"$cmd"$'\t'"$follow")
     done
   done < "$list"
+done
+
+jobs_max=${JOBS:-$(nproc 2> /dev/null || echo 2)}
+running=0
+for i in "${!runs[@]}"; do
+  IFS=$'\t' read -r engine name config want_rc cmd follow <<< "${runs[$i]}"
+  (
+    if run_one "$engine" "$name" "$config" "$want_rc" "$cmd" "$follow" > "$work/$i.line"; then
+      echo pass > "$work/$i.status"
+    else
+      echo fail > "$work/$i.status"
+    fi
+    cat "$work/$i.line"
+  ) &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs_max" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+done
+wait
+for i in "${!runs[@]}"; do
+  if [ "$(cat "$work/$i.status" 2> /dev/null)" = pass ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+  rm -f "$work/$i.status" "$work/$i.line"
 done
 
 [ "$failed" -eq 0 ] && rmdir "$work" 2> /dev/null
