@@ -2,13 +2,23 @@
 //!
 //! Detected by the device name "EMMXXXX0" at offset 0Ah of the segment the
 //! INT 67h vector points to (the spec's "get interrupt vector" method), so
-//! no INT 67h call is made when nothing is installed there. Every function
+//! no INT 67h call is made when nothing is installed there; until
+//! [`detect`] has found a manager every function here fails with
+//! [`EmsError::NO_DRIVER`] instead of calling INT 67h. Every function
 //! returns a status in AH (0 = success): [`ems_result`] is the one adapter.
+//!
+//! Each EMM function has one function here calling it in one `asm!` block.
+//! Above those, [`PageMap`] saves and restores the whole mapping context
+//! (function 4Eh), [`copy_to_ems`] / [`copy_from_ems`] move bytes between
+//! conventional memory and a handle's pages through the page frame and put
+//! the application's mapping back exactly as it was, and [`EmsBlock`] owns
+//! a handle, deallocating it when dropped.
 
 use core::arch::asm;
 use core::fmt;
+use core::sync::atomic::{AtomicBool, Ordering};
 
-use super::far::{FarPtr, Segment};
+use super::far::{near_offset, FarPtr, Segment};
 
 /// An EMS status code (AH after a call), LIM EMS 4.0 spec.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -18,20 +28,43 @@ pub struct EmsError(pub u8);
 impl EmsError {
     /// 80h: internal error in the EMM software.
     pub const SOFTWARE: Self = Self(0x80);
+    /// 81h: malfunction in the expanded memory hardware.
+    pub const HARDWARE: Self = Self(0x81);
     /// 83h: no EMM handle matches.
     pub const INVALID_HANDLE: Self = Self(0x83);
+    /// 84h: the function is not defined.
+    pub const UNDEFINED_FUNCTION: Self = Self(0x84);
     /// 85h: all EMM handles are in use.
     pub const OUT_OF_HANDLES: Self = Self(0x85);
+    /// 86h: error in save or restore of the mapping context.
+    pub const SAVE_RESTORE: Self = Self(0x86);
     /// 87h: more pages asked for than exist.
     pub const NOT_ENOUGH_PAGES_TOTAL: Self = Self(0x87);
     /// 88h: more pages asked for than are free.
     pub const NOT_ENOUGH_PAGES: Self = Self(0x88);
-    /// 89h: zero pages asked for (function 43h).
+    /// 89h: zero pages asked for (function 43h). The layer returns it
+    /// itself, without calling the EMM.
     pub const ZERO_PAGES: Self = Self(0x89);
-    /// 8Ah: logical page out of the handle's range.
+    /// 8Ah: logical page out of the handle's range. The layer also returns
+    /// it for copies that run past the end of an [`EmsBlock`].
     pub const BAD_LOGICAL_PAGE: Self = Self(0x8A);
+    /// 8Bh: physical page out of range.
+    pub const BAD_PHYSICAL_PAGE: Self = Self(0x8B);
+    /// 8Dh: the handle already has a saved map (function 47h).
+    pub const MAP_ALREADY_SAVED: Self = Self(0x8D);
+    /// 8Eh: the handle has no saved map (function 48h).
+    pub const NO_SAVED_MAP: Self = Self(0x8E);
+    /// 8Fh: the subfunction is not defined.
+    pub const UNDEFINED_SUBFUNCTION: Self = Self(0x8F);
     /// Not an EMS code: no expanded memory manager is installed.
     pub const NO_DRIVER: Self = Self(0x00);
+    /// Not an EMS code: a conventional address range given to a copy runs
+    /// past real-mode memory or overlaps the page frame the copy maps
+    /// pages into. Nothing was copied.
+    pub const BAD_ADDRESS: Self = Self(0x01);
+    /// Not an EMS code: the EMM's mapping context (function 4E03h) is larger
+    /// than [`PageMap`] can hold.
+    pub const MAP_TOO_LARGE: Self = Self(0x02);
 }
 
 impl fmt::Debug for EmsError {
@@ -48,8 +81,43 @@ fn ems_result(ax: u16) -> Result<(), EmsError> {
     }
 }
 
+/// Bytes in one EMS page.
+pub const PAGE_BYTES: u32 = 16 * 1024;
+
+/// An EMM handle (DX of functions 43h-51h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(transparent)]
+pub struct EmsHandle(pub u16);
+
+/// A 16 KB page of a handle, numbered from 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct LogicalPage(pub u16);
+
+impl LogicalPage {
+    /// FFFFh: mapping it unmaps the physical page (LIM EMS 4.0, function 44h).
+    pub const UNMAP: Self = Self(0xFFFF);
+}
+
+/// A 16 KB window of the page frame (0-3 in a LIM 3.2 frame).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct PhysicalPage(pub u8);
+
+/// Set by [`detect`] when an EMM is installed.
+static PRESENT: AtomicBool = AtomicBool::new(false);
+
+fn present() -> Result<(), EmsError> {
+    if PRESENT.load(Ordering::Relaxed) {
+        Ok(())
+    } else {
+        Err(EmsError::NO_DRIVER)
+    }
+}
+
 /// Whether an EMM is installed: the INT 67h vector (INT 21h AH=35h) points
-/// into a segment whose device header has the name "EMMXXXX0" at 0Ah.
+/// into a segment whose device header has the name "EMMXXXX0" at 0Ah, and
+/// the EMM's status (function 40h) is good.
 pub fn detect() -> bool {
     let seg: u16;
     // SAFETY: INT 21h AH=35h returns the vector in ES:BX; ES is saved and
@@ -64,19 +132,28 @@ pub fn detect() -> bool {
     let mut name = [0u8; 8];
     // SAFETY: any segment:000A..0011 is readable real-mode memory.
     unsafe { FarPtr::new(Segment::new(seg), 0x0A).read_bytes(&mut name) };
-    &name == b"EMMXXXX0" && status().is_ok()
+    let found = &name == b"EMMXXXX0" && raw_status().is_ok();
+    PRESENT.store(found, Ordering::Relaxed);
+    found
 }
 
-/// Function 40h: get status.
-pub fn status() -> Result<(), EmsError> {
+/// Function 40h, called only once the device name was seen.
+fn raw_status() -> Result<(), EmsError> {
     let ax: u16;
     // SAFETY: INT 67h AH=40h changes only AX.
     unsafe { asm!("int 0x67", inout("ax") 0x4000u16 => ax) };
     ems_result(ax)
 }
 
+/// Function 40h: get status.
+pub fn status() -> Result<(), EmsError> {
+    present()?;
+    raw_status()
+}
+
 /// Function 41h: the page frame segment.
 pub fn page_frame() -> Result<Segment, EmsError> {
+    present()?;
     let (ax, bx): (u16, u16);
     // SAFETY: INT 67h AH=41h returns AH status, BX segment.
     unsafe { asm!("int 0x67", inout("ax") 0x4100u16 => ax, out("bx") bx) };
@@ -85,16 +162,454 @@ pub fn page_frame() -> Result<Segment, EmsError> {
 
 /// Function 42h: (free pages, total pages), 16 KB each.
 pub fn page_counts() -> Result<(u16, u16), EmsError> {
+    present()?;
     let (ax, bx, dx): (u16, u16, u16);
     // SAFETY: INT 67h AH=42h returns AH status, BX free, DX total.
     unsafe { asm!("int 0x67", inout("ax") 0x4200u16 => ax, out("bx") bx, out("dx") dx) };
     ems_result(ax).map(|()| (bx, dx))
 }
 
+/// Function 43h: allocates `pages` pages under a new handle.
+///
+/// LIM EMS 4.0, function 43h: zero pages is an error (89h; function 5Ah is
+/// the one that may allocate none). It is refused here without calling the
+/// EMM.
+pub fn allocate(pages: u16) -> Result<EmsHandle, EmsError> {
+    present()?;
+    if pages == 0 {
+        return Err(EmsError::ZERO_PAGES);
+    }
+    let (ax, dx): (u16, u16);
+    // SAFETY: INT 67h AH=43h: BX = pages; returns AH status, DX handle.
+    unsafe { asm!("int 0x67", inout("ax") 0x4300u16 => ax, in("bx") pages, out("dx") dx) };
+    ems_result(ax).map(|()| EmsHandle(dx))
+}
+
+/// Function 44h: maps logical page `page` of `handle` into physical page
+/// `phys` of the page frame; [`LogicalPage::UNMAP`] unmaps it instead.
+pub fn map(phys: PhysicalPage, handle: EmsHandle, page: LogicalPage) -> Result<(), EmsError> {
+    present()?;
+    let ax: u16;
+    // SAFETY: INT 67h AH=44h: AL = physical page, BX = logical page, DX =
+    // handle; returns AH status. It changes what the page frame shows, which
+    // no Rust reference covers.
+    unsafe {
+        asm!("int 0x67", inout("ax") 0x4400u16 | u16::from(phys.0) => ax,
+             in("bx") page.0, in("dx") handle.0);
+    }
+    ems_result(ax)
+}
+
+/// Unmaps physical page `phys` (function 44h with logical page FFFFh,
+/// LIM EMS 4.0; `handle` is one of the caller's handles).
+pub fn unmap(phys: PhysicalPage, handle: EmsHandle) -> Result<(), EmsError> {
+    map(phys, handle, LogicalPage::UNMAP)
+}
+
+/// Function 45h: deallocates `handle` and its pages.
+pub fn deallocate(handle: EmsHandle) -> Result<(), EmsError> {
+    present()?;
+    let ax: u16;
+    // SAFETY: INT 67h AH=45h: DX = handle; returns AH status.
+    unsafe { asm!("int 0x67", inout("ax") 0x4500u16 => ax, in("dx") handle.0) };
+    ems_result(ax)
+}
+
 /// Function 46h: the EMM's version, BCD in one byte (40h = 4.0).
 pub fn version() -> Result<u8, EmsError> {
+    present()?;
     let ax: u16;
     // SAFETY: INT 67h AH=46h returns AH status, AL version.
     unsafe { asm!("int 0x67", inout("ax") 0x4600u16 => ax) };
     ems_result(ax).map(|()| ax as u8)
+}
+
+/// Function 47h: saves the page frame's mapping in the EMM, under `handle`
+/// (one save per handle; see [`PageMap`] for a save that needs no handle).
+pub fn save_page_map(handle: EmsHandle) -> Result<(), EmsError> {
+    present()?;
+    let ax: u16;
+    // SAFETY: INT 67h AH=47h: DX = handle; returns AH status.
+    unsafe { asm!("int 0x67", inout("ax") 0x4700u16 => ax, in("dx") handle.0) };
+    ems_result(ax)
+}
+
+/// Function 48h: restores the mapping saved by [`save_page_map`].
+pub fn restore_page_map(handle: EmsHandle) -> Result<(), EmsError> {
+    present()?;
+    let ax: u16;
+    // SAFETY: INT 67h AH=48h: DX = handle; returns AH status.
+    unsafe { asm!("int 0x67", inout("ax") 0x4800u16 => ax, in("dx") handle.0) };
+    ems_result(ax)
+}
+
+/// Function 4Bh: the number of open EMM handles (the OS handle included).
+pub fn handle_count() -> Result<u16, EmsError> {
+    present()?;
+    let (ax, bx): (u16, u16);
+    // SAFETY: INT 67h AH=4Bh returns AH status, BX count.
+    unsafe { asm!("int 0x67", inout("ax") 0x4B00u16 => ax, out("bx") bx) };
+    ems_result(ax).map(|()| bx)
+}
+
+/// Function 4Ch: the number of pages `handle` has.
+pub fn handle_pages(handle: EmsHandle) -> Result<u16, EmsError> {
+    present()?;
+    let (ax, bx): (u16, u16);
+    // SAFETY: INT 67h AH=4Ch: DX = handle; returns AH status, BX pages.
+    unsafe { asm!("int 0x67", inout("ax") 0x4C00u16 => ax, out("bx") bx, in("dx") handle.0) };
+    ems_result(ax).map(|()| bx)
+}
+
+/// Function 4E00h: copies the mapping context into `buf`.
+///
+/// # Safety
+/// `buf` must hold at least [`page_map_size`] bytes.
+pub unsafe fn get_page_map_unchecked(buf: &mut [u8]) -> Result<(), EmsError> {
+    debug_assert!(page_map_size().map_or(true, |n| buf.len() >= usize::from(n)));
+    present()?;
+    let ax: u16;
+    // SAFETY: INT 67h AX=4E00h: ES:DI = buffer (ES = DS = our segment in the
+    // tiny model), which holds the context by the caller's promise; returns
+    // AH status.
+    unsafe {
+        asm!("int 0x67", inout("ax") 0x4E00u16 => ax, in("edi") near_offset(buf.as_mut_ptr()));
+    }
+    ems_result(ax)
+}
+
+/// Function 4E01h: sets the mapping context from `buf`.
+///
+/// # Safety
+/// `buf` must hold at least [`page_map_size`] bytes of a context that
+/// [`get_page_map_unchecked`] returned.
+pub unsafe fn set_page_map_unchecked(buf: &[u8]) -> Result<(), EmsError> {
+    debug_assert!(page_map_size().map_or(true, |n| buf.len() >= usize::from(n)));
+    present()?;
+    let ax: u16;
+    // SAFETY: INT 67h AX=4E01h: DS:SI = buffer (DS is our segment; SI is
+    // saved and restored inside the block because LLVM reserves it);
+    // returns AH status.
+    unsafe {
+        asm!("push esi", "mov esi, {p:e}", "int 0x67", "pop esi",
+             p = in(reg) near_offset(buf.as_ptr()), inout("ax") 0x4E01u16 => ax);
+    }
+    ems_result(ax)
+}
+
+/// Function 4E03h: the size in bytes of the mapping context that 4E00h and
+/// 4E01h move.
+pub fn page_map_size() -> Result<u8, EmsError> {
+    present()?;
+    let ax: u16;
+    // SAFETY: INT 67h AX=4E03h returns AH status, AL size.
+    unsafe { asm!("int 0x67", inout("ax") 0x4E03u16 => ax) };
+    ems_result(ax).map(|()| ax as u8)
+}
+
+/// Function 51h: gives `handle` exactly `pages` pages, keeping the contents
+/// of the pages it keeps; returns the new count.
+pub fn reallocate(handle: EmsHandle, pages: u16) -> Result<u16, EmsError> {
+    present()?;
+    let (ax, bx): (u16, u16);
+    // SAFETY: INT 67h AH=51h: DX = handle, BX = pages; returns AH status,
+    // BX = pages now allocated.
+    unsafe {
+        asm!("int 0x67", inout("ax") 0x5100u16 => ax, inout("bx") pages => bx, in("dx") handle.0);
+    }
+    ems_result(ax).map(|()| bx)
+}
+
+/// A saved mapping context (function 4E00h), to be put back with
+/// [`restore`](Self::restore): the application's own mapping, exactly.
+#[derive(Clone)]
+pub struct PageMap {
+    len: u8,
+    bytes: [u8; Self::CAPACITY],
+}
+
+impl PageMap {
+    /// The largest context it holds (DOSBox's is 16 bytes: four physical
+    /// pages of handle and logical page).
+    pub const CAPACITY: usize = 64;
+
+    /// Saves the current mapping context.
+    pub fn save() -> Result<Self, EmsError> {
+        let len = page_map_size()?;
+        if usize::from(len) > Self::CAPACITY {
+            return Err(EmsError::MAP_TOO_LARGE);
+        }
+        let mut map = Self {
+            len,
+            bytes: [0; Self::CAPACITY],
+        };
+        // SAFETY: the buffer holds CAPACITY >= page_map_size() bytes.
+        unsafe { get_page_map_unchecked(&mut map.bytes) }?;
+        Ok(map)
+    }
+
+    /// Puts the saved mapping back.
+    pub fn restore(&self) -> Result<(), EmsError> {
+        // SAFETY: the buffer holds a context of page_map_size() bytes that
+        // 4E00h returned.
+        unsafe { set_page_map_unchecked(&self.bytes) }
+    }
+
+    /// The context's bytes, as the EMM wrote them.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl PartialEq for PageMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl fmt::Debug for PageMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.as_bytes() {
+            write!(f, "{:02X}", b)?;
+        }
+        Ok(())
+    }
+}
+
+/// Restores a saved mapping when dropped (also on an early `?` return).
+struct MapGuard(PageMap);
+
+impl MapGuard {
+    fn finish(self) -> Result<(), EmsError> {
+        let r = self.0.restore();
+        core::mem::forget(self);
+        r
+    }
+}
+
+impl Drop for MapGuard {
+    fn drop(&mut self) {
+        let _ = self.0.restore();
+    }
+}
+
+/// The physical page the copies map pages into.
+const COPY_WINDOW: PhysicalPage = PhysicalPage(0);
+
+/// Copies `len` bytes between conventional memory at `far` and `handle`'s
+/// memory from byte `offset` of logical page `page` on, through physical
+/// page 0 of the frame, one logical page at a time.
+///
+/// # Safety
+/// As [`copy_to_ems`] or [`copy_from_ems`].
+unsafe fn frame_copy(
+    handle: EmsHandle,
+    page: LogicalPage,
+    offset: u32,
+    far: FarPtr,
+    len: u32,
+    to_ems: bool,
+) -> Result<(), EmsError> {
+    let frame = page_frame()?;
+    // The conventional range must exist and stay clear of the frame (64 KB),
+    // whose contents change under it during the copy.
+    let start = far.linear();
+    if len != 0 && far.offset(len - 1).is_none() {
+        return Err(EmsError::BAD_ADDRESS);
+    }
+    let frame_start = frame.linear();
+    if start < frame_start + 4 * PAGE_BYTES && frame_start < start + len {
+        return Err(EmsError::BAD_ADDRESS);
+    }
+    let mut pos = u32::from(page.0) * PAGE_BYTES + offset;
+    let guard = MapGuard(PageMap::save()?);
+    let mut done = 0;
+    while done < len {
+        let logical = pos / PAGE_BYTES;
+        if logical >= 0xFFFF {
+            return Err(EmsError::BAD_LOGICAL_PAGE);
+        }
+        let in_page = pos % PAGE_BYTES;
+        let n = (len - done).min(PAGE_BYTES - in_page);
+        map(COPY_WINDOW, handle, LogicalPage(logical as u16))?;
+        let window = FarPtr::new(
+            frame,
+            (u32::from(COPY_WINDOW.0) * PAGE_BYTES + in_page) as u16,
+        );
+        let conv = far.offset(done).ok_or(EmsError::BAD_ADDRESS)?;
+        // SAFETY: `window` is n <= 16 KB of the mapped page within the
+        // frame; `conv` is normalised (offset < 16) and valid for the rest of
+        // the range by the caller's promise; the two do not overlap (checked
+        // above).
+        unsafe {
+            if to_ems {
+                conv.copy_to(window, n as u16);
+            } else {
+                window.copy_to(conv, n as u16);
+            }
+        }
+        done += n;
+        pos += n;
+    }
+    guard.finish()
+}
+
+/// Copies `len` bytes of conventional memory at `src` into `handle`'s
+/// memory, starting at byte `offset` of logical page `page` (the offset may
+/// run past 16 KB), through the page frame. The mapping of the frame is
+/// exactly as before afterwards, also when the copy fails.
+///
+/// # Safety
+/// `src` must point to `len` readable bytes outside the page frame.
+pub unsafe fn copy_to_ems(
+    src: FarPtr,
+    handle: EmsHandle,
+    page: LogicalPage,
+    offset: u32,
+    len: u32,
+) -> Result<(), EmsError> {
+    // SAFETY: forwarded to the caller.
+    unsafe { frame_copy(handle, page, offset, src, len, true) }
+}
+
+/// Copies `len` bytes of `handle`'s memory, from byte `offset` of logical
+/// page `page` on, to conventional memory at `dst`, through the page frame.
+/// The mapping of the frame is exactly as before afterwards.
+///
+/// # Safety
+/// `dst` must point to `len` writable bytes outside the page frame that no
+/// Rust reference covers.
+pub unsafe fn copy_from_ems(
+    handle: EmsHandle,
+    page: LogicalPage,
+    offset: u32,
+    dst: FarPtr,
+    len: u32,
+) -> Result<(), EmsError> {
+    // SAFETY: forwarded to the caller.
+    unsafe { frame_copy(handle, page, offset, dst, len, false) }
+}
+
+/// An owned EMM handle with its pages, deallocated when dropped.
+#[derive(Debug)]
+pub struct EmsBlock {
+    handle: EmsHandle,
+    pages: u16,
+}
+
+impl EmsBlock {
+    /// Allocates `pages` pages (function 43h; 0 is refused with 89h).
+    pub fn new(pages: u16) -> Result<Self, EmsError> {
+        allocate(pages).map(|handle| Self { handle, pages })
+    }
+
+    /// Takes ownership of a handle of `pages` pages.
+    ///
+    /// # Safety
+    /// `handle` must be an allocated handle of that many pages which nothing
+    /// else deallocates.
+    pub unsafe fn from_raw(handle: EmsHandle, pages: u16) -> Self {
+        Self { handle, pages }
+    }
+
+    /// Gives up ownership: the handle is no longer deallocated on drop.
+    pub fn into_raw(self) -> EmsHandle {
+        let h = self.handle;
+        core::mem::forget(self);
+        h
+    }
+
+    /// The handle.
+    pub fn handle(&self) -> EmsHandle {
+        self.handle
+    }
+
+    /// The number of pages.
+    pub fn pages(&self) -> u16 {
+        self.pages
+    }
+
+    /// The size in bytes.
+    pub fn size_bytes(&self) -> u32 {
+        u32::from(self.pages) * PAGE_BYTES
+    }
+
+    fn check(&self, offset: u32, len: usize) -> Result<(), EmsError> {
+        match offset.checked_add(len as u32) {
+            Some(end) if end <= self.size_bytes() => Ok(()),
+            _ => Err(EmsError::BAD_LOGICAL_PAGE),
+        }
+    }
+
+    /// Copies `src` into the block at byte `offset` (through the page
+    /// frame, whose mapping is restored).
+    pub fn write(&mut self, offset: u32, src: &[u8]) -> Result<(), EmsError> {
+        self.check(offset, src.len())?;
+        // SAFETY: `src` is readable and lies in our own segment, which is
+        // conventional memory below the frame (the copy checks the overlap).
+        unsafe {
+            copy_to_ems(
+                FarPtr::from_near(src.as_ptr()),
+                self.handle,
+                LogicalPage(0),
+                offset,
+                src.len() as u32,
+            )
+        }
+    }
+
+    /// Copies bytes of the block from byte `offset` into `dst`.
+    pub fn read(&self, offset: u32, dst: &mut [u8]) -> Result<(), EmsError> {
+        self.check(offset, dst.len())?;
+        let p = FarPtr::from_near(dst.as_mut_ptr());
+        // SAFETY: `dst` is ours to write, borrowed mutably for the call.
+        unsafe { copy_from_ems(self.handle, LogicalPage(0), offset, p, dst.len() as u32) }
+    }
+
+    /// Copies `len` bytes of conventional memory at `src` into the block at
+    /// byte `offset`.
+    ///
+    /// # Safety
+    /// As [`copy_to_ems`].
+    pub unsafe fn write_from(
+        &mut self,
+        offset: u32,
+        src: FarPtr,
+        len: u32,
+    ) -> Result<(), EmsError> {
+        self.check(offset, len as usize)?;
+        // SAFETY: forwarded to the caller.
+        unsafe { copy_to_ems(src, self.handle, LogicalPage(0), offset, len) }
+    }
+
+    /// Copies `len` bytes of the block from byte `offset` to conventional
+    /// memory at `dst`.
+    ///
+    /// # Safety
+    /// As [`copy_from_ems`].
+    pub unsafe fn read_into(&self, offset: u32, dst: FarPtr, len: u32) -> Result<(), EmsError> {
+        self.check(offset, len as usize)?;
+        // SAFETY: forwarded to the caller.
+        unsafe { copy_from_ems(self.handle, LogicalPage(0), offset, dst, len) }
+    }
+
+    /// Resizes the block to `pages` pages (function 51h); the pages it keeps
+    /// keep their contents.
+    pub fn resize(&mut self, pages: u16) -> Result<(), EmsError> {
+        let now = reallocate(self.handle, pages)?;
+        self.pages = now;
+        Ok(())
+    }
+
+    /// Maps logical page `page` of the block into physical page `phys`, for
+    /// the caller's own use of the frame.
+    pub fn map(&self, phys: PhysicalPage, page: LogicalPage) -> Result<(), EmsError> {
+        map(phys, self.handle, page)
+    }
+}
+
+impl Drop for EmsBlock {
+    fn drop(&mut self) {
+        let _ = deallocate(self.handle);
+    }
 }
