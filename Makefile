@@ -1,8 +1,11 @@
 # vmemory: build, run and test.
 #
-#   make          build the DOS programs (build/*.EXE) and helpers
+#   make          build the DOS programs (build/*.EXE), the C library
+#                 (build/VMEMORY.OBJ, build/VMEMORY.LIB) and helpers
 #   make run      build and run the demo in headless DOSBox (ENGINE=dosbox-x for DOSBox-X)
-#   make test     host tests (cargo test), then the DOS suite under DOSBox and DOSBox-X
+#   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox and DOSBox-X
+#   make test-watcom  the C examples and conformance client built with Open
+#                 Watcom in all four models (only when WATCOM is set)
 #
 # Both `run` and `test` first install what is missing (harness/deps.sh).
 
@@ -24,7 +27,7 @@ DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE
 
 .PHONY: all deps dos run test test-host test-dos clean
 
-all: dos $(BUILD)/EXITCODE.COM
+all: dos cabi $(BUILD)/EXITCODE.COM
 
 deps:
 	@harness/deps.sh
@@ -54,6 +57,7 @@ run: deps all
 
 test: deps all
 	@$(MAKE) --no-print-directory test-host
+	@$(MAKE) --no-print-directory test-omf
 	@$(MAKE) --no-print-directory test-dos
 
 test-host:
@@ -64,3 +68,38 @@ test-dos:
 
 clean:
 	rm -rf $(BUILD) target
+
+# ---- The C ABI (asm/vmemory.asm, src/cabi, include/vmemory.h) -------------
+# vmmimage (linked by src/cabi/image.ld) -> VMMIMAGE.BIN, incbin'd by the shim:
+#   nasm -f obj -> VMEMORY.OBJ -> tools/omf -> VMEMORY.LIB   (for C programs)
+#   nasm -f bin -> T_CABI.EXE  (the CI client: same shim source, no linker)
+.PHONY: cabi test-omf test-watcom
+OMF := cargo run -q --release --manifest-path tools/omf/Cargo.toml --target-dir target/omf --
+VM_PUBLICS := _VHEAPINIT,_VHEAPTERM,_VMALLOC,_VFREE,_VREALLOC,_VMSIZE,_VLOAD,_VLOCK,_VUNLOCK,_VLOCKCNT,$\
+	_cPageDos,_fVmSwapping,_fVmDisableDisk,_fhVm,_fVmDisableEms,_fVmDisableXms,_segVmDos,_cVmPage,_fVmInitialized
+# A header word of the image (src/cabi/mod.rs): 6 = stack top, 8 = file size, 12 = end of .bss.
+img_word = $$(od -An -tu2 -j$(1) -N2 $(BUILD)/VMMIMAGE.BIN | tr -d ' ')
+VM_NASM = -Iasm/ -DVM_IMAGE_FILE='"$(CURDIR)/$(BUILD)/VMMIMAGE.BIN"' -DVM_IMAGE_TOP=$(call img_word,6)
+
+cabi: dos
+	@objcopy -O binary $(DOS_OUT)/vmmimage $(BUILD)/VMMIMAGE.BIN
+	@objcopy -O binary $(DOS_OUT)/vmall $(BUILD)/VMALL.EXE
+	@objcopy -O binary $(DOS_OUT)/vmarray $(BUILD)/VMARRAY.EXE
+	nasm -f obj $(VM_NASM) -o $(BUILD)/VMEMORY.OBJ asm/vmemory.asm
+	nasm -f bin $(VM_NASM) -o $(BUILD)/T_CABI.EXE asm/t_cabi.asm
+	$(OMF) lib $(BUILD)/VMEMORY.LIB $(BUILD)/VMEMORY.OBJ
+	@top=$(call img_word,6); file=$(call img_word,8); bss=$(call img_word,12); \
+	 seg=$$($(OMF) check $(BUILD)/VMEMORY.OBJ | awk '/SEGDEF 1 VMEMORY_TEXT/ { print $$NF }'); \
+	 shim=$$(( seg - top )); \
+	 echo "  C library: shim $$shim bytes + image $$file bytes (code+data) + $$((bss - file)) bss + $$((top - bss)) stack = $$((shim + top)) bytes resident, 18 bytes in DGROUP"
+	@ls -l $(BUILD)/VMEMORY.OBJ $(BUILD)/VMEMORY.LIB $(BUILD)/T_CABI.EXE $(BUILD)/VMALL.EXE $(BUILD)/VMARRAY.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
+
+# The OMF object and library against the OMF spec; the publics are exactly these.
+test-omf:
+	cargo test -q --release --manifest-path tools/omf/Cargo.toml --target-dir target/omf
+	$(OMF) check $(BUILD)/VMEMORY.OBJ $(BUILD)/VMEMORY.LIB --publics $(VM_PUBLICS) --para VMEMORY_TEXT
+
+# Open Watcom is not installable here: this runs only where WATCOM is set.
+test-watcom: cabi $(BUILD)/EXITCODE.COM
+	@if [ -z "$$WATCOM" ]; then echo "test-watcom: skipped (WATCOM is not set; see README, Using it from C)"; \
+	 else harness/watcom.sh $(BUILD); fi
