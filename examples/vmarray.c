@@ -16,6 +16,10 @@
 #define PAGELIMIT 80            /* pages in the reserved region */
 #define PAGESIZE  4096U         /* bytes per page */
 #define PER_PAGE  (PAGESIZE / sizeof(long))
+#define STRIDE    16            /* every STRIDE-th element is written */
+
+/* The value element i holds at the end (unwritten ones read as 0). */
+#define EXPECTED(i) ((i) % STRIDE == 0 ? (long)(i) * 7 : 0L)
 
 static _vmhnd_t pages[PAGELIMIT]; /* the reserved region: _VM_NULL = not committed */
 static unsigned committed = 0;
@@ -62,14 +66,15 @@ int main(void)
     /* Touch every third page, then fill the array from the end backwards:
        each page is committed exactly once, when first written. */
     for (page = 0; page < PAGELIMIT; page += 3)
-        *touch((unsigned long)page * PER_PAGE) = -1L;
+        *touch((unsigned long)page * PER_PAGE + 1) = 0L;
     for (i = n; i-- > 0;)
-        *touch(i) = (long)i * 7;
+        if (i % STRIDE == 0)
+            *touch(i) = (long)i * 7;
 
     for (page = 0; page < PAGELIMIT; page++) {
         p = (long __far *)_vload(pages[page], _VM_CLEAN);
         for (i = 0; p != NULL && i < PER_PAGE; i++)
-            if (p[(unsigned)i] != ((long)page * PER_PAGE + i) * 7)
+            if (p[(unsigned)i] != EXPECTED((unsigned long)page * PER_PAGE + i))
                 break;
         if (p == NULL || i != PER_PAGE)
             bad++;

