@@ -18,7 +18,8 @@
 // exit status:
 //   0    DOSBox-X ran the batch and quit normally (the DOS programs' exit codes are not passed
 //        on: have the batch record them, e.g. with harness/exitcode.asm)
-//   124  timeout: the emulator process was killed after SECONDS (per attempt); DIR untouched
+//   124  timeout: the emulator process was killed after SECONDS (per attempt); DIR gets C: as it
+//        stood then (what DOS had flushed to its files), like a killed native DOSBox leaves it
 //   125  emulator fault (wasm trap such as "RuntimeError: unreachable", DOSBox-X quitting before
 //        the batch returned, runner error); the last stderr line starts with "emulator fault:".
 //        A fault is retried once (a stderr line says so); a timeout never is.
@@ -44,6 +45,7 @@ const SELF = fileURLToPath(import.meta.url);
 const HERE = path.dirname(SELF);
 const NAME = "dosbox-x run.mjs";
 const EXIT_OK = 0, EXIT_TIMEOUT = 124, EXIT_FAULT = 125;
+const TIMEOUT_GRACE_MS = 1500;
 
 // ---------------------------------------------------------------------------------------------
 // command line
@@ -133,10 +135,20 @@ function runChild(opt, attempt, setCurrent) {
         let report = null;
         let timedOut = false;
         child.on("message", (m) => { report = m; });
-        const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, opt.timeout * 1000);
+        // On timeout, ask the child to copy C: back as it stands (as far as DOS flushed its files:
+        // with native DOSBox, too, a killed run leaves what was written so far), then kill it.
+        // The child gets the request at the emulator's next yield (--yield-ms); it has
+        // TIMEOUT_GRACE_MS to comply.
+        let killer = null;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            try { child.send({ cmd: "timeout" }); } catch { /* gone */ }
+            killer = setTimeout(() => child.kill("SIGKILL"), Math.max(TIMEOUT_GRACE_MS, opt.yieldMs + 500));
+        }, opt.timeout * 1000);
         child.on("error", (e) => { if (!report) report = { status: "fault", reason: `cannot start node: ${e.message}` }; });
         child.on("exit", (code, signal) => {
             clearTimeout(timer);
+            clearTimeout(killer);
             if (timedOut) return resolve({ status: "timeout" });
             if (report && report.status === "ok" && code === 0) return resolve({ status: "ok" });
             if (report && report.status === "fault") return resolve(report);
@@ -229,6 +241,12 @@ async function child(opt) {
 
     // last line of defence should the supervisor vanish without killing us
     process.on("disconnect", () => process.exit(EXIT_FAULT));
+    let syncBack = null;                // set once C: exists
+    process.on("message", (m) => {
+        if (!m || m.cmd !== "timeout") return;
+        try { if (syncBack) syncBack("after timeout"); } catch (e) { log(`copy back after timeout failed: ${e.message}`); }
+        process.exit(EXIT_TIMEOUT);
+    });
     const guard = new Worker(`
         const { workerData } = require("node:worker_threads");
         setTimeout(() => process.kill(process.pid, "SIGKILL"), workerData);`,
@@ -353,6 +371,36 @@ async function child(opt) {
         FS.writeFile(`${C_DIR}/${name}`, new Uint8Array(data));
     }
     log(`copied ${original.size} files to C:`);
+    // copy C: back into DIR: new and changed files, and delete what DOS deleted
+    syncBack = (when) => {
+        const seen = new Set();
+        let written = 0, deleted = 0;
+        (function walk(rel) {
+            for (const name of FS.readdir(rel ? `${C_DIR}/${rel}` : C_DIR)) {
+                if (name === "." || name === "..") continue;
+                const r = rel ? `${rel}/${name}` : name;
+                const p = `${C_DIR}/${r}`;
+                seen.add(r);
+                if (FS.isDir(FS.stat(p).mode)) {
+                    fs.mkdirSync(path.join(opt.dir, r), { recursive: true });
+                    walk(r);
+                    continue;
+                }
+                const data = FS.readFile(p);
+                const old = original.get(r);
+                if (old && Buffer.compare(old, data) === 0) continue;
+                fs.writeFileSync(path.join(opt.dir, r), data);
+                written++;
+            }
+        })("");
+        for (const r of original.keys()) {
+            if (!seen.has(r)) { fs.rmSync(path.join(opt.dir, r), { force: true }); deleted++; }
+        }
+        for (const r of [...originalDirs].reverse()) {           // deepest first
+            if (!seen.has(r)) { fs.rmSync(path.join(opt.dir, r), { recursive: true, force: true }); deleted++; }
+        }
+        log(`${when}: ${written} files written back, ${deleted} deleted`);
+    };
 
     Module.callMain([transport.sessionId]);
     const ci = emulators.backend([{ dosboxConf: confText, jsdosConf: { version: emulators.version } }], transport, {});
@@ -373,34 +421,7 @@ async function child(opt) {
         process.stderr.write(`${NAME}: warning: ${opt.batch} ended the DOS session itself (EXIT) instead of returning\n`);
     }
 
-    // copy C: back into DIR: new and changed files, and delete what DOS deleted
-    const seen = new Set();
-    let written = 0, deleted = 0;
-    (function walk(rel) {
-        for (const name of FS.readdir(rel ? `${C_DIR}/${rel}` : C_DIR)) {
-            if (name === "." || name === "..") continue;
-            const r = rel ? `${rel}/${name}` : name;
-            const p = `${C_DIR}/${r}`;
-            seen.add(r);
-            if (FS.isDir(FS.stat(p).mode)) {
-                fs.mkdirSync(path.join(opt.dir, r), { recursive: true });
-                walk(r);
-                continue;
-            }
-            const data = FS.readFile(p);
-            const old = original.get(r);
-            if (old && Buffer.compare(old, data) === 0) continue;
-            fs.writeFileSync(path.join(opt.dir, r), data);
-            written++;
-        }
-    })("");
-    for (const r of original.keys()) {
-        if (!seen.has(r)) { fs.rmSync(path.join(opt.dir, r), { force: true }); deleted++; }
-    }
-    for (const r of originalDirs.reverse()) {           // deepest first
-        if (!seen.has(r)) { fs.rmSync(path.join(opt.dir, r), { recursive: true, force: true }); deleted++; }
-    }
-    log(`done in ${seconds} s; ${written} files written back, ${deleted} deleted`);
+    syncBack(`done in ${seconds} s`);
     await report({ status: "ok" });
     return EXIT_OK;
 }

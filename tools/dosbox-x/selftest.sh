@@ -134,7 +134,7 @@ check "sync: new sub-directory and file" [ "$(tr -d '\r\n' < "$d/NEWDIR/NEW.TXT"
 check "sync: unchanged file not rewritten" [ "$(date -r "$d/EXIT42.COM" +%Y)" = 2001 ]
 
 # ---- 5. timeout: 124, quickly, no process left behind
-d=$(newdir timeout 'LOOP.COM\r\n')
+d=$(newdir timeout 'WRITE.COM\r\nLOOP.COM\r\n')
 t0=$(now); run "$d" 3; t1=$(now)
 took=$(secs "$t0" "$t1")
 check "timeout: exit status 124 (got $rc)" [ "$rc" -eq 124 ]
@@ -142,6 +142,7 @@ check "timeout: returned in ${took} s (limit 3 s)" awk -v t="$took" 'BEGIN { exi
 sleep 0.3
 check "timeout: no process left" [ -z "$(pgrep -f -- "$d" || true)" ]
 check "timeout: not retried" not grep -q retrying "$d.err"
+check "timeout: files written before the hang are copied back" cmp -s "$d/OUT.TXT" "$work/want-out"
 
 # ---- 6. emulator fault: retried once; a second fault is 125 with "emulator fault:"
 d=$(newdir fault1 'WRITE.COM\r\n')
