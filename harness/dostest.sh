@@ -27,7 +27,7 @@ configs_for() { # configs engine -> expanded list
     [ "$c" = bench ] && continue
     # A configuration may say which engines can host it ("# engines: ...").
     if grep -q '^# engines:' "$here/conf/$c.conf" &&
-      ! grep '^# engines:' "$here/conf/$c.conf" | grep -qw -- "$engine"; then
+      ! grep '^# engines:' "$here/conf/$c.conf" | grep -q -- " $engine\( \|$\)"; then
       continue
     fi
     echo "$c"

@@ -85,7 +85,13 @@ pub struct Config {
 impl Default for Config {
     /// 64 KiB minimum, all DOS memory at most, every swap store.
     fn default() -> Self {
-        Self { dos_min_paras: 4096, dos_max_paras: 0, xms: true, ems: true, disk: true }
+        Self {
+            dos_min_paras: 4096,
+            dos_max_paras: 0,
+            xms: true,
+            ems: true,
+            disk: true,
+        }
     }
 }
 
@@ -105,7 +111,9 @@ impl VHeap {
             | (if config.ems { VM_EMS } else { 0 })
             | (if config.disk { VM_DISK } else { 0 });
         heap::with_vmm(|v| v.init(config.dos_min_paras, config.dos_max_paras, swap))?;
-        Ok(Self { _not_send: PhantomData })
+        Ok(Self {
+            _not_send: PhantomData,
+        })
     }
 
     /// Allocates a block of `size` bytes (1..=65530), reading as zeros.
@@ -145,7 +153,10 @@ impl VHeap {
             let len = v.size(h.0)?;
             Ok::<_, Error>((heap::arena_far(v, a), len))
         })?;
-        Ok(Loaded { view: FarView { ptr, len }, _heap: PhantomData })
+        Ok(Loaded {
+            view: FarView { ptr, len },
+            _heap: PhantomData,
+        })
     }
 
     /// Loads and locks a block (`_vlock`); the guard unlocks it when dropped
@@ -157,7 +168,11 @@ impl VHeap {
             let len = v.size(h.0)?;
             Ok::<_, Error>((heap::arena_far(v, a), len))
         })?;
-        Ok(Locked { handle: h, view: FarView { ptr, len }, dirty: false })
+        Ok(Locked {
+            handle: h,
+            view: FarView { ptr, len },
+            dirty: false,
+        })
     }
 
     /// The MS VMM status values.

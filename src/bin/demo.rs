@@ -32,7 +32,12 @@ fn pattern(i: u32, at: u32) -> u8 {
 fn main() -> u8 {
     println!("vmemory demo: a virtual heap larger than conventional memory");
     let (major, minor) = vmemory::dos::rt::dos_version();
-    println!("DOS {}.{:02}, largest free conventional block {} KB", major, minor, mem::largest_free().bytes() / 1024);
+    println!(
+        "DOS {}.{:02}, largest free conventional block {} KB",
+        major,
+        minor,
+        mem::largest_free().bytes() / 1024
+    );
     let have_xms = xms::detect();
     let have_ems = ems::detect();
     if have_xms {
@@ -44,12 +49,21 @@ fn main() -> u8 {
     }
     if have_ems {
         let free = ems::page_counts().map(|(f, _)| f).unwrap_or(0);
-        println!("EMS {:x}, page frame {:04X}, {} pages free", ems::version().unwrap_or(0), ems::page_frame().map(|s| s.value()).unwrap_or(0), free);
+        println!(
+            "EMS {:x}, page frame {:04X}, {} pages free",
+            ems::version().unwrap_or(0),
+            ems::page_frame().map(|s| s.value()).unwrap_or(0),
+            free
+        );
     } else {
         println!("EMS: none");
     }
 
-    let config = Config { dos_min_paras: 8192, dos_max_paras: CACHE_MAX_PARAS, ..Config::default() };
+    let config = Config {
+        dos_min_paras: 8192,
+        dos_max_paras: CACHE_MAX_PARAS,
+        ..Config::default()
+    };
     let mut heap = match VHeap::init(config) {
         Ok(h) => h,
         Err(e) => {
@@ -58,11 +72,26 @@ fn main() -> u8 {
         }
     };
     let st = heap.status();
-    println!("cache {} KB at segment {:04X}; swap: XMS {}, EMS {}, disk {}",
-        u32::from(st.c_page_dos) * 4, st.seg_vm_dos,
-        if st.f_vm_disable_xms == 0 { "on" } else { "off" },
-        if st.f_vm_disable_ems == 0 { "on" } else { "off" },
-        if st.f_vm_disable_disk == 0 { "on" } else { "off" });
+    println!(
+        "cache {} KB at segment {:04X}; swap: XMS {}, EMS {}, disk {}",
+        u32::from(st.c_page_dos) * 4,
+        st.seg_vm_dos,
+        if st.f_vm_disable_xms == 0 {
+            "on"
+        } else {
+            "off"
+        },
+        if st.f_vm_disable_ems == 0 {
+            "on"
+        } else {
+            "off"
+        },
+        if st.f_vm_disable_disk == 0 {
+            "on"
+        } else {
+            "off"
+        }
+    );
 
     // Allocate and write.
     let mut handles = [Handle::from_raw(0); MAX_BLOCKS];
@@ -98,7 +127,12 @@ fn main() -> u8 {
         count += 1;
         total += size;
     }
-    println!("allocated and wrote {} blocks, {} bytes ({} KB)", count, total, total / 1024);
+    println!(
+        "allocated and wrote {} blocks, {} bytes ({} KB)",
+        count,
+        total,
+        total / 1024
+    );
 
     // Read back and verify, in a different order than written.
     let mut bad_blocks = 0u32;
@@ -129,12 +163,25 @@ fn main() -> u8 {
     println!("verified {} blocks: {} bad", count, bad_blocks);
 
     let c = heap.cache_stats();
-    println!("cache: {} hits, {} misses ({} zero-filled), {} clean drops, {} compactions",
-        c.hits, c.misses, c.zero_fills, c.clean_drops, c.compactions);
+    println!(
+        "cache: {} hits, {} misses ({} zero-filled), {} clean drops, {} compactions",
+        c.hits, c.misses, c.zero_fills, c.clean_drops, c.compactions
+    );
     println!("store  page-ins  page-outs   KB in  KB out");
-    for (name, kind) in [("XMS ", StoreKind::Xms), ("EMS ", StoreKind::Ems), ("disk", StoreKind::Disk)] {
+    for (name, kind) in [
+        ("XMS ", StoreKind::Xms),
+        ("EMS ", StoreKind::Ems),
+        ("disk", StoreKind::Disk),
+    ] {
         let s = heap.store_stats(kind);
-        println!("{}   {:8}  {:9}  {:6}  {:6}", name, s.page_ins, s.page_outs, s.bytes_in / 1024, s.bytes_out / 1024);
+        println!(
+            "{}   {:8}  {:9}  {:6}  {:6}",
+            name,
+            s.page_ins,
+            s.page_outs,
+            s.bytes_in / 1024,
+            s.bytes_out / 1024
+        );
     }
     let st = heap.status();
     println!("status: cPageDos={} fVmSwapping={} fVmDisableDisk={} fhVm={} fVmDisableEms={} fVmDisableXms={} segVmDos={:04X} cVmPage={} fVmInitialized={}",
@@ -146,6 +193,13 @@ fn main() -> u8 {
     }
     drop(heap); // _vheapterm
     let ok = bad_blocks == 0 && total >= 8 * 1024 * 1024;
-    println!("{}", if ok { "demo OK: every byte came back" } else { "demo FAILED" });
+    println!(
+        "{}",
+        if ok {
+            "demo OK: every byte came back"
+        } else {
+            "demo FAILED"
+        }
+    );
     u8::from(!ok)
 }

@@ -46,14 +46,28 @@ fn main() -> u8 {
             let got = File::open(b"PANIC.TXT", Access::Read).and_then(|mut f| f.read(&mut buf));
             let text = &buf[..got.unwrap_or(0)];
             let has = |needle: &[u8]| text.windows(needle.len()).any(|w| w == needle);
-            log.check("panic message written to stderr", has(b"panic: index out of bounds"), format_args!("{:?}", core::str::from_utf8(text)));
-            log.check("panic location written", has(b"src/bin/t_exit.rs:"), format_args!("no location"));
+            log.check(
+                "panic message written to stderr",
+                has(b"panic: index out of bounds"),
+                format_args!("{:?}", core::str::from_utf8(text)),
+            );
+            log.check(
+                "panic location written",
+                has(b"src/bin/t_exit.rs:"),
+                format_args!("no location"),
+            );
             log.finish()
         }
         _ => {
             let mut log = TestLog::create();
-            let code = core::str::from_utf8(arg).ok().and_then(|s| s.parse::<u8>().ok());
-            log.check("numeric argument", code.is_some(), format_args!("{:?}", core::str::from_utf8(arg)));
+            let code = core::str::from_utf8(arg)
+                .ok()
+                .and_then(|s| s.parse::<u8>().ok());
+            log.check(
+                "numeric argument",
+                code.is_some(),
+                format_args!("{:?}", core::str::from_utf8(arg)),
+            );
             let failed = log.failed() != 0;
             let rc = log.finish();
             if failed {

@@ -20,7 +20,10 @@ fn pattern(seed: u8, i: usize) -> u8 {
 fn main() -> u8 {
     let mut log = TestLog::create();
     let free_before = mem::largest_free();
-    log.note(format_args!("largest free block {} paragraphs", free_before.0));
+    log.note(format_args!(
+        "largest free block {} paragraphs",
+        free_before.0
+    ));
 
     // Two blocks of 40000 bytes each: bigger than any near buffer, and
     // together more than one 64 KiB segment.
@@ -32,9 +35,17 @@ fn main() -> u8 {
             return log.finish();
         }
     };
-    log.check("blocks are distinct", a.segment() != b.segment(), format_args!("same segment"));
+    log.check(
+        "blocks are distinct",
+        a.segment() != b.segment(),
+        format_args!("same segment"),
+    );
     let gap = (a.segment().value() as i32 - b.segment().value() as i32).unsigned_abs();
-    log.check("blocks do not overlap", gap >= u32::from(size.0), format_args!("gap {}", gap));
+    log.check(
+        "blocks do not overlap",
+        gap >= u32::from(size.0),
+        format_args!("gap {}", gap),
+    );
 
     // Write a pattern into A through near->far writes, 1000 bytes at a time.
     let mut buf = [0u8; 1000];
@@ -63,9 +74,17 @@ fn main() -> u8 {
         None
     };
     let bad = verify(&a, 0x5A, &mut buf);
-    log.check("near->far->near round trip, block A", bad.is_none(), format_args!("first bad byte at {:?}", bad));
+    log.check(
+        "near->far->near round trip, block A",
+        bad.is_none(),
+        format_args!("first bad byte at {:?}", bad),
+    );
     let bad = verify(&b, 0xC3, &mut buf);
-    log.check("near->far->near round trip, block B", bad.is_none(), format_args!("first bad byte at {:?}", bad));
+    log.check(
+        "near->far->near round trip, block B",
+        bad.is_none(),
+        format_args!("first bad byte at {:?}", bad),
+    );
 
     // Far-to-far copy of all of A over B, in 16 KB pieces, then B must read as A.
     let total: u32 = 40_000;
@@ -80,7 +99,11 @@ fn main() -> u8 {
         done += u32::from(n);
     }
     let bad = verify(&b, 0x5A, &mut buf);
-    log.check("far->far copy A to B", bad.is_none(), format_args!("first bad byte at {:?}", bad));
+    log.check(
+        "far->far copy A to B",
+        bad.is_none(),
+        format_args!("first bad byte at {:?}", bad),
+    );
 
     // Fill part of A; bytes around it must stay.
     let p = a.ptr(20_000, 300).unwrap();
@@ -91,7 +114,11 @@ fn main() -> u8 {
     let fill_ok = small[0] == pattern(0x5A, 19_999)
         && small[1..301].iter().all(|&x| x == 0xEE)
         && small[301] == pattern(0x5A, 20_300);
-    log.check("far fill with intact neighbours", fill_ok, format_args!("{:?}", &small[..4]));
+    log.check(
+        "far fill with intact neighbours",
+        fill_ok,
+        format_args!("{:?}", &small[..4]),
+    );
 
     // Segment arithmetic: a pointer with a large offset and its normalised
     // form must reach the same byte.
@@ -99,14 +126,26 @@ fn main() -> u8 {
     let norm = raw.normalized();
     // SAFETY: offset 1234h is inside block A (40000 bytes).
     let (x, y) = unsafe { (raw.read_u8(), norm.read_u8()) };
-    log.check("normalised pointer reaches the same byte", x == y && norm.off < 16, format_args!("{} vs {}", x, y));
+    log.check(
+        "normalised pointer reaches the same byte",
+        x == y && norm.off < 16,
+        format_args!("{} vs {}", x, y),
+    );
 
     // Bounds checks of the safe accessors.
-    log.check("read past the block refused", !a.read(39_999, &mut [0u8; 2]), format_args!("accepted"));
+    log.check(
+        "read past the block refused",
+        !a.read(39_999, &mut [0u8; 2]),
+        format_args!("accepted"),
+    );
 
     // Resize and free: DOS gets the memory back.
     let grow = Paragraphs(size.0 / 2);
-    log.check("shrink block B", b.resize(grow).is_ok(), format_args!("refused"));
+    log.check(
+        "shrink block B",
+        b.resize(grow).is_ok(),
+        format_args!("refused"),
+    );
     drop(a);
     drop(b);
     log.check_eq("all memory returned", mem::largest_free(), free_before);

@@ -69,14 +69,33 @@ fn main() -> u8 {
             break;
         }
     }
-    log.check("read back byte for byte", bad.is_none(), format_args!("first difference at {:?}", bad));
+    log.check(
+        "read back byte for byte",
+        bad.is_none(),
+        format_args!("first difference at {:?}", bad),
+    );
 
     // Seek into the middle and read a near buffer.
     log.check_eq("seek", f.seek(SeekFrom::Start, 12_345), Ok(12_345));
     let mut mid = [0u8; 10];
-    log.check("read after seek", f.read_exact(&mut mid).is_ok(), format_args!("short"));
-    log.check("bytes after seek", (0..10).all(|i| mid[i] == byte_at(12_345 + i as u32)), format_args!("{:?}", mid));
-    log.check_eq("read at end of file", { f.seek(SeekFrom::End, 0).ok(); f.read(&mut mid) }, Ok(0));
+    log.check(
+        "read after seek",
+        f.read_exact(&mut mid).is_ok(),
+        format_args!("short"),
+    );
+    log.check(
+        "bytes after seek",
+        (0..10).all(|i| mid[i] == byte_at(12_345 + i as u32)),
+        format_args!("{:?}", mid),
+    );
+    log.check_eq(
+        "read at end of file",
+        {
+            f.seek(SeekFrom::End, 0).ok();
+            f.read(&mut mid)
+        },
+        Ok(0),
+    );
     drop(f);
 
     // Far write: the DOS block back out to a second file, compared by size.
@@ -87,15 +106,31 @@ fn main() -> u8 {
     drop(g);
 
     // Delete, and errors for missing files.
-    log.check("delete", file::delete(b"T_FILE.DAT").is_ok(), format_args!("refused"));
-    log.check("delete 2", file::delete(b"T_FILE2.DAT").is_ok(), format_args!("refused"));
-    log.check_eq("open deleted file", File::open(b"T_FILE.DAT", Access::Read).err(), Some(DosError::FILE_NOT_FOUND));
+    log.check(
+        "delete",
+        file::delete(b"T_FILE.DAT").is_ok(),
+        format_args!("refused"),
+    );
+    log.check(
+        "delete 2",
+        file::delete(b"T_FILE2.DAT").is_ok(),
+        format_args!("refused"),
+    );
+    log.check_eq(
+        "open deleted file",
+        File::open(b"T_FILE.DAT", Access::Read).err(),
+        Some(DosError::FILE_NOT_FOUND),
+    );
 
     // TMP from the environment, and a unique file created there.
     let mut tmp = [0u8; 64];
     let n = env::var(b"TMP", &mut tmp);
     log.check("TMP is set", n.is_some(), format_args!("not found"));
-    log.check("unset variable is absent", env::var(b"VMEMORY_NO_SUCH_VAR", &mut tmp).is_none(), format_args!("found"));
+    log.check(
+        "unset variable is absent",
+        env::var(b"VMEMORY_NO_SUCH_VAR", &mut tmp).is_none(),
+        format_args!("found"),
+    );
     if let Some(n) = n {
         let mut dir = [0u8; 66];
         dir[..n].copy_from_slice(&tmp[..n]);
@@ -107,15 +142,32 @@ fn main() -> u8 {
         let mut name = [0u8; MAX_PATH];
         match File::create_unique(&dir[..len], &mut name) {
             Ok((mut h, name_len)) => {
-                log.check("unique file in TMP", name_len > len, format_args!("name too short"));
-                log.check("write unique file", h.write_all(b"swap").is_ok(), format_args!("failed"));
+                log.check(
+                    "unique file in TMP",
+                    name_len > len,
+                    format_args!("name too short"),
+                );
+                log.check(
+                    "write unique file",
+                    h.write_all(b"swap").is_ok(),
+                    format_args!("failed"),
+                );
                 drop(h);
                 let mut other = [0u8; MAX_PATH];
                 let second = File::create_unique(&dir[..len], &mut other);
-                log.check("second unique name differs", second.is_ok() && other != name, format_args!("same or failed"));
+                log.check(
+                    "second unique name differs",
+                    second.is_ok() && other != name,
+                    format_args!("same or failed"),
+                );
                 drop(second);
                 let other_len = other.iter().position(|&b| b == 0).unwrap_or(0);
-                log.check("delete unique files", file::delete(&name[..name_len]).is_ok() && file::delete(&other[..other_len]).is_ok(), format_args!("refused"));
+                log.check(
+                    "delete unique files",
+                    file::delete(&name[..name_len]).is_ok()
+                        && file::delete(&other[..other_len]).is_ok(),
+                    format_args!("refused"),
+                );
             }
             Err(e) => {
                 log.check("unique file in TMP", false, format_args!("{}", e));

@@ -73,12 +73,28 @@ fn main() -> u8 {
 
     // Before init: every call fails with its documented value.
     log.check_eq("vmalloc before init", heap::vmalloc(100), 0);
-    log.check_eq("vload before init", heap::vload(0x0010_0001, 0), FarPtr::NULL);
+    log.check_eq(
+        "vload before init",
+        heap::vload(0x0010_0001, 0),
+        FarPtr::NULL,
+    );
     log.check_eq("vmsize before init", heap::vmsize(0x0010_0001), 0);
 
-    log.check_eq("dosmin too large", heap::vheapinit(0xF000, 0xF000, VM_ALLSWAP), 0);
-    log.check("init", heap::vheapinit(0, CACHE_PARAS, VM_ALLSWAP) != 0, format_args!("failed"));
-    log.check_eq("second init refused", heap::vheapinit(0, CACHE_PARAS, VM_ALLSWAP), 0);
+    log.check_eq(
+        "dosmin too large",
+        heap::vheapinit(0xF000, 0xF000, VM_ALLSWAP),
+        0,
+    );
+    log.check(
+        "init",
+        heap::vheapinit(0, CACHE_PARAS, VM_ALLSWAP) != 0,
+        format_args!("failed"),
+    );
+    log.check_eq(
+        "second init refused",
+        heap::vheapinit(0, CACHE_PARAS, VM_ALLSWAP),
+        0,
+    );
     let st = heap::status();
     log.note(format_args!("status after init: {:?}", st));
     log.check_eq("fVmInitialized", st.f_vm_initialized, 1);
@@ -101,7 +117,11 @@ fn main() -> u8 {
         let h = heap::vmalloc(n);
         if h == 0 {
             alloc_ok = false;
-            log.check("vmalloc", false, format_args!("block {} of {} bytes failed", i, n));
+            log.check(
+                "vmalloc",
+                false,
+                format_args!("block {} of {} bytes failed", i, n),
+            );
             break;
         }
         handles[i] = h;
@@ -120,10 +140,27 @@ fn main() -> u8 {
         zero_ok &= head[..n.min(16) as usize].iter().all(|&b| b == 0);
         fill(p, h, n);
     }
-    log.check("allocate and write every block", alloc_ok, format_args!("see above"));
-    log.check("fresh blocks read as zeros", zero_ok, format_args!("nonzero"));
-    log.note(format_args!("{} blocks, {} bytes, cache {} bytes", N, total, u32::from(CACHE_PARAS) * 16));
-    log.check("vmsize >= asked", (0..N).all(|i| heap::vmsize(handles[i]) >= sizes[i]), format_args!("smaller"));
+    log.check(
+        "allocate and write every block",
+        alloc_ok,
+        format_args!("see above"),
+    );
+    log.check(
+        "fresh blocks read as zeros",
+        zero_ok,
+        format_args!("nonzero"),
+    );
+    log.note(format_args!(
+        "{} blocks, {} bytes, cache {} bytes",
+        N,
+        total,
+        u32::from(CACHE_PARAS) * 16
+    ));
+    log.check(
+        "vmsize >= asked",
+        (0..N).all(|i| heap::vmsize(handles[i]) >= sizes[i]),
+        format_args!("smaller"),
+    );
 
     // Read everything back, twice, in different orders.
     let mut bad = None;
@@ -141,10 +178,18 @@ fn main() -> u8 {
             }
         }
     }
-    log.check("every block reads back intact", bad.is_none(), format_args!("block, offset {:?}", bad));
+    log.check(
+        "every block reads back intact",
+        bad.is_none(),
+        format_args!("block, offset {:?}", bad),
+    );
     let st = heap::status();
     log.note(format_args!("status after fill: {:?}", st));
-    log.check("swap space in use", st.c_vm_page > 0, format_args!("cVmPage 0"));
+    log.check(
+        "swap space in use",
+        st.c_vm_page > 0,
+        format_args!("cVmPage 0"),
+    );
 
     // Locks.
     let h = handles[3];
@@ -161,7 +206,11 @@ fn main() -> u8 {
     heap::vunlock(h, 0);
     log.check_eq("unlocked", heap::vlockcnt(h), 0);
     heap::vunlock(h, 0);
-    log.check_eq("unlock of unlocked block changes nothing", heap::vlockcnt(h), 0);
+    log.check_eq(
+        "unlock of unlocked block changes nothing",
+        heap::vlockcnt(h),
+        0,
+    );
     let mut lock_ok = true;
     for _ in 0..255 {
         lock_ok &= !heap::vlock(h).is_null();
@@ -181,7 +230,11 @@ fn main() -> u8 {
     if h2 != 0 {
         handles[2] = h2;
         let p = heap::vload(h2, 0);
-        log.check("vrealloc keeps contents", verify(p, h, 4000).is_none(), format_args!("changed"));
+        log.check(
+            "vrealloc keeps contents",
+            verify(p, h, 4000).is_none(),
+            format_args!("changed"),
+        );
     }
 
     // Free everything; freed handles are invalid.
@@ -189,7 +242,11 @@ fn main() -> u8 {
         heap::vfree(h);
     }
     log.check_eq("freed handle size 0", heap::vmsize(handles[0]), 0);
-    log.check_eq("freed handle vload NULL", heap::vload(handles[0], 0), FarPtr::NULL);
+    log.check_eq(
+        "freed handle vload NULL",
+        heap::vload(handles[0], 0),
+        FarPtr::NULL,
+    );
     log.check_eq("forged handle", heap::vmsize(handles[1] ^ 0x0100_0000), 0);
     heap::vheapterm();
     let st = heap::status();
@@ -197,7 +254,11 @@ fn main() -> u8 {
     log.check_eq("fhVm after term", st.fh_vm, -1);
     log.check_eq("vmalloc after term", heap::vmalloc(10), 0);
     // A second init/term cycle works; old handles stay invalid.
-    log.check("re-init", heap::vheapinit(0, CACHE_PARAS, VM_ALLSWAP) != 0, format_args!("failed"));
+    log.check(
+        "re-init",
+        heap::vheapinit(0, CACHE_PARAS, VM_ALLSWAP) != 0,
+        format_args!("failed"),
+    );
     log.check_eq("handle from earlier cycle", heap::vmsize(handles[5]), 0);
     heap::vheapterm();
     log.finish()

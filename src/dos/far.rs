@@ -63,7 +63,10 @@ const _: () = assert!(core::mem::size_of::<FarPtr>() == 4);
 
 impl FarPtr {
     /// The null far pointer 0000:0000.
-    pub const NULL: Self = Self { off: 0, seg: Segment(0) };
+    pub const NULL: Self = Self {
+        off: 0,
+        seg: Segment(0),
+    };
 
     /// `seg:off`.
     pub const fn new(seg: Segment, off: u16) -> Self {
@@ -86,7 +89,10 @@ impl FarPtr {
         if linear >= 0x10_0000 + 0xFFF0 {
             return None;
         }
-        Some(Self { off: (linear & 15) as u16, seg: Segment((linear >> 4) as u16) })
+        Some(Self {
+            off: (linear & 15) as u16,
+            seg: Segment((linear >> 4) as u16),
+        })
     }
 
     /// The same address with the offset reduced below 16, so that up to
@@ -111,7 +117,10 @@ impl FarPtr {
     pub fn from_near<T>(p: *const T) -> Self {
         let addr = p as usize;
         assert!(addr <= 0xFFFF, "near pointer outside the 64 KiB segment");
-        Self { off: addr as u16, seg: Segment::data() }
+        Self {
+            off: addr as u16,
+            seg: Segment::data(),
+        }
     }
 
     /// Copies `dst.len()` bytes from far memory at `self` into `dst`.

@@ -77,7 +77,10 @@ impl File {
     /// AH=5Ah, DOS 3.0+). `dir` must end with a backslash or be empty for the
     /// current directory; the full name DOS chose is written to `name_out`
     /// (ASCIZ) and its length without the NUL returned with the handle.
-    pub fn create_unique(dir: &[u8], name_out: &mut [u8; MAX_PATH]) -> Result<(Self, usize), DosError> {
+    pub fn create_unique(
+        dir: &[u8],
+        name_out: &mut [u8; MAX_PATH],
+    ) -> Result<(Self, usize), DosError> {
         // DOS appends a 12-byte name (8 characters + ".") plus NUL to the path
         // in place, so the buffer must have room for it.
         if dir.len() + 14 > MAX_PATH || dir.contains(&0) {
@@ -238,4 +241,57 @@ pub fn delete(path: &[u8]) -> Result<(), DosError> {
              inout("ax") 0x4100u16 => ax, in("edx") name);
     }
     carry_result(carry, ax).map(|_| ())
+}
+
+/// The current disk transfer area (INT 21h AH=2Fh, ES:BX).
+fn get_dta() -> FarPtr {
+    let (seg, off): (u16, u16);
+    // SAFETY: AH=2Fh returns ES:BX; ES is saved and restored in the block.
+    unsafe {
+        asm!("push es", "int 0x21", "mov {seg:x}, es", "pop es",
+             seg = out(reg) seg, inout("ax") 0x2F00u16 => _, out("bx") off);
+    }
+    FarPtr::new(super::Segment::new(seg), off)
+}
+
+/// Sets the disk transfer area (INT 21h AH=1Ah, DS:DX).
+///
+/// # Safety
+/// `dta` must stay valid (128 bytes writable) for as long as DOS may write
+/// search results there.
+unsafe fn set_dta(dta: FarPtr) {
+    // SAFETY: DS:DX = dta; DS is restored in the block.
+    unsafe {
+        asm!("push ds", "mov ds, {seg:x}", "int 0x21", "pop ds",
+             seg = in(reg) dta.seg.value(), inout("ax") 0x1A00u16 => _, in("dx") dta.off);
+    }
+}
+
+/// Whether any file matches `pattern` (wildcards allowed, e.g.
+/// `C:\TMP\*.*`), by INT 21h AH=4Eh "find first" with normal, hidden and
+/// system files. The search writes into a transfer area of its own and
+/// puts the previous one back, so the command tail at PSP:80h (DOS's
+/// default transfer area) is not overwritten.
+pub fn any_match(pattern: &[u8]) -> Result<bool, DosError> {
+    let mut buf = [0u8; MAX_PATH];
+    let name = asciiz(pattern, &mut buf)?;
+    let mut dta = [0u8; 128];
+    let old = get_dta();
+    // SAFETY: `dta` outlives the search below, after which the old DTA is back.
+    unsafe { set_dta(FarPtr::from_near(dta.as_mut_ptr())) };
+    let (ax, carry): (u16, u8);
+    // SAFETY: AH=4Eh: CX = attributes (hidden + system), DS:DX = ASCIZ
+    // pattern; DOS writes the match into the DTA set above.
+    unsafe {
+        asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+             inout("ax") 0x4E00u16 => ax, in("cx") 6u16, in("edx") name);
+    }
+    // SAFETY: `old` is the DTA DOS had before.
+    unsafe { set_dta(old) };
+    match carry_result(carry, ax) {
+        Ok(_) => Ok(true),
+        // 12h: no more files.
+        Err(DosError(0x12)) | Err(DosError::FILE_NOT_FOUND) => Ok(false),
+        Err(e) => Err(e),
+    }
 }

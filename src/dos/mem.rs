@@ -107,7 +107,9 @@ pub struct DosBlock {
 impl DosBlock {
     /// Allocates a block of `size` paragraphs.
     pub fn new(size: Paragraphs) -> Result<Self, DosError> {
-        allocate(size).map(|seg| Self { seg, size }).map_err(|(e, _)| e)
+        allocate(size)
+            .map(|seg| Self { seg, size })
+            .map_err(|(e, _)| e)
     }
 
     /// The block's segment.

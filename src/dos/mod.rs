@@ -10,8 +10,8 @@
 //! that segment (its high 16 bits are always zero).
 
 pub mod console;
-pub mod env;
 pub mod ems;
+pub mod env;
 pub mod far;
 pub mod file;
 pub mod mem;

@@ -69,9 +69,22 @@ macro_rules! dos_main {
     };
 }
 
-/// The program segment prefix of this program.
+/// The program segment prefix of the running program.
+///
+/// A DOS program built on this runtime knows it from `_start`; the C ABI's
+/// library image has no `_start` (it runs inside someone else's program),
+/// so there DOS is asked each time (INT 21h AH=62h, DOS 3.0+).
 pub fn psp() -> Segment {
-    Segment::new(PSP_SEGMENT.load(Ordering::Relaxed))
+    match PSP_SEGMENT.load(Ordering::Relaxed) {
+        0 => {
+            let bx: u16;
+            // SAFETY: AH=62h returns the current PSP segment in BX and
+            // changes nothing else.
+            unsafe { asm!("int 0x21", inout("ax") 0x6200u16 => _, out("bx") bx) };
+            Segment::new(bx)
+        }
+        seg => Segment::new(seg),
+    }
 }
 
 /// Copies the command tail (the text after the program name, PSP:80h) into
@@ -81,7 +94,10 @@ pub fn command_line(buf: &mut [u8; 127]) -> usize {
     let len = unsafe { FarPtr::new(psp(), 0x80).read_u8() }.min(127) as usize;
     // SAFETY: as above; `len` <= 127.
     unsafe { FarPtr::new(psp(), 0x81).read_bytes(&mut buf[..len]) };
-    let start = buf[..len].iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(len);
+    let start = buf[..len]
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(len);
     buf.copy_within(start..len, 0);
     len - start
 }
@@ -149,5 +165,9 @@ pub fn disk_free_bytes(drive: u8) -> Option<u32> {
     if ax == 0xFFFF {
         return None;
     }
-    Some(u32::from(ax).saturating_mul(u32::from(bx)).saturating_mul(u32::from(cx)))
+    Some(
+        u32::from(ax)
+            .saturating_mul(u32::from(bx))
+            .saturating_mul(u32::from(cx)),
+    )
 }

@@ -36,7 +36,11 @@ impl TestLog {
         if file.is_none() {
             crate::eprintln!("cannot create RESULT.TXT");
         }
-        Self { file, passed: 0, failed: 0 }
+        Self {
+            file,
+            passed: 0,
+            failed: 0,
+        }
     }
 
     fn line(&mut self, args: fmt::Arguments<'_>) {

@@ -22,7 +22,11 @@ impl DosArena {
     /// `min_paras`.
     pub fn open(min_paras: u16, max_paras: u16) -> Result<Self, BackendError> {
         let largest = mem::largest_free().0;
-        let want = if max_paras == 0 { largest } else { max_paras.min(largest) };
+        let want = if max_paras == 0 {
+            largest
+        } else {
+            max_paras.min(largest)
+        };
         if want < min_paras || want == 0 {
             return Err(BackendError::FULL);
         }
@@ -107,7 +111,10 @@ impl Arena for DosArena {
                 let n = left.min(PIECE);
                 left -= n;
                 // SAFETY: as above, with `to` above `from` and a backward copy.
-                unsafe { self.far(from + left).copy_backward_to(self.far(to + left), n as u16) };
+                unsafe {
+                    self.far(from + left)
+                        .copy_backward_to(self.far(to + left), n as u16)
+                };
             }
         }
     }

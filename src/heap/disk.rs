@@ -48,12 +48,23 @@ impl DiskStore {
         } else {
             0
         };
-        Ok(Self { file, name, name_len, size: 0, drive })
+        Ok(Self {
+            file,
+            name,
+            name_len,
+            size: 0,
+            drive,
+        })
     }
 
     /// Closes and deletes the swap file.
     pub fn close(self) {
-        let Self { file, name, name_len, .. } = self;
+        let Self {
+            file,
+            name,
+            name_len,
+            ..
+        } = self;
         let _ = file.close();
         let _ = file::delete(&name[..name_len]);
     }
@@ -73,7 +84,10 @@ impl DiskStore {
         if min_size <= self.size {
             return Ok(self.size);
         }
-        let new = min_size.div_ceil(GROW_STEP).saturating_mul(GROW_STEP).max(min_size);
+        let new = min_size
+            .div_ceil(GROW_STEP)
+            .saturating_mul(GROW_STEP)
+            .max(min_size);
         // Writing zero bytes at a position sets the file's size there, but
         // DOS may not say when the disk has no room for it: ask first.
         if let Some(free) = rt::disk_free_bytes(self.drive) {
@@ -81,9 +95,14 @@ impl DiskStore {
                 return Err(BackendError::FULL);
             }
         }
-        self.file.seek(SeekFrom::Start, new as i32).map_err(|_| BackendError::IO)?;
+        self.file
+            .seek(SeekFrom::Start, new as i32)
+            .map_err(|_| BackendError::IO)?;
         self.file.write(&[]).map_err(|_| BackendError::FULL)?;
-        let end = self.file.seek(SeekFrom::End, 0).map_err(|_| BackendError::IO)?;
+        let end = self
+            .file
+            .seek(SeekFrom::End, 0)
+            .map_err(|_| BackendError::IO)?;
         if end < new {
             return Err(BackendError::FULL);
         }
@@ -92,8 +111,16 @@ impl DiskStore {
     }
 
     /// Copies `len` bytes from file offset `from` to arena offset `to`.
-    pub fn read(&mut self, arena: &mut DosArena, from: u32, to: u32, len: u32) -> Result<(), BackendError> {
-        self.file.seek(SeekFrom::Start, from as i32).map_err(|_| BackendError::IO)?;
+    pub fn read(
+        &mut self,
+        arena: &mut DosArena,
+        from: u32,
+        to: u32,
+        len: u32,
+    ) -> Result<(), BackendError> {
+        self.file
+            .seek(SeekFrom::Start, from as i32)
+            .map_err(|_| BackendError::IO)?;
         let mut done = 0;
         while done < len {
             let n = (len - done).min(PIECE);
@@ -109,8 +136,16 @@ impl DiskStore {
     }
 
     /// Copies `len` bytes from arena offset `from` to file offset `to`.
-    pub fn write(&mut self, arena: &DosArena, from: u32, to: u32, len: u32) -> Result<(), BackendError> {
-        self.file.seek(SeekFrom::Start, to as i32).map_err(|_| BackendError::IO)?;
+    pub fn write(
+        &mut self,
+        arena: &DosArena,
+        from: u32,
+        to: u32,
+        len: u32,
+    ) -> Result<(), BackendError> {
+        self.file
+            .seek(SeekFrom::Start, to as i32)
+            .map_err(|_| BackendError::IO)?;
         let mut done = 0;
         while done < len {
             let n = (len - done).min(PIECE);

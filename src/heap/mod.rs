@@ -3,13 +3,16 @@
 //!
 //! - [`arena::DosArena`]: the cache, a DOS memory block (INT 21h 48h/49h).
 //! - [`disk::DiskStore`]: the swap file in `%TMP%`.
-//! - XMS and EMS stores (see [`store`]).
+//! - XMS and EMS stores: a few EMBs or EMS handles ([`chunked`]); each EMS
+//!   transfer saves and restores the application's page mapping itself, so
+//!   the mapping is as the application left it after every call.
 //!
 //! The functions here are what the C ABI shim and the safe Rust API call.
 //! DOS programs are single-threaded and no interrupt handler calls the VMM,
 //! so one global instance, reached only through [`with_vmm`], is enough.
 
 pub mod arena;
+pub mod chunked;
 pub mod disk;
 pub mod store;
 
@@ -44,8 +47,8 @@ impl Backends for DosBackends {
 
     fn open_store(&mut self, kind: StoreKind) -> Result<DosStore, BackendError> {
         let store = DosStore::open(kind)?;
-        if let DosStore::Disk(d) = &store {
-            self.swap_file = Some(d.handle());
+        if let Some(h) = store.file_handle() {
+            self.swap_file = Some(h);
         }
         self.open[kind.index()] = true;
         Ok(store)
@@ -80,7 +83,7 @@ pub fn with_vmm<R>(f: impl FnOnce(&mut Vmm<DosBackends>) -> R) -> R {
     // SAFETY: single-threaded (see `Global`), and no caller nests `with_vmm`,
     // so this is the only live reference to the VMM.
     let vmm = unsafe { &mut *VMM.0.get() };
-    store::around_call(|| f(vmm))
+    f(vmm)
 }
 
 /// The far pointer to an arena address of the current heap.
@@ -182,7 +185,6 @@ pub struct Status {
 
 /// The current status values.
 pub fn status() -> Status {
-    // No EMS mapping changes here, so no need for `with_vmm`'s save/restore.
     // SAFETY: as in `with_vmm`; this only reads.
     let vmm = unsafe { &*VMM.0.get() };
     let s = vmm.status();

@@ -1,30 +1,49 @@
 //! The swap stores as one type for the core: XMS, EMS or the disk file.
 
 use super::arena::DosArena;
+use super::chunked::{Chunk, Chunked};
 use super::disk::DiskStore;
+use crate::dos::ems::{self, EmsBlock, LogicalPage};
+use crate::dos::far::FarPtr;
+use crate::dos::xms::{self, XmsBlock};
 use crate::vmm::{BackendError, Store, StoreKind};
 
 /// One open swap store.
 #[derive(Debug)]
 pub enum DosStore {
+    /// Extended memory: a few EMBs.
+    Xms(Chunked<XmsBlock>),
+    /// Expanded memory: a few EMS handles.
+    Ems(Chunked<EmsBlock>),
     /// The swap file.
     Disk(DiskStore),
 }
 
 impl DosStore {
     /// Opens the store of `kind`, or `ABSENT` if the machine has none.
+    /// Nothing is allocated from the driver until the store first grows.
     pub fn open(kind: StoreKind) -> Result<Self, BackendError> {
         match kind {
+            StoreKind::Xms if xms::detect() => Ok(Self::Xms(Chunked::new())),
+            StoreKind::Ems if ems::detect() => Ok(Self::Ems(Chunked::new())),
             StoreKind::Disk => DiskStore::open().map(Self::Disk),
-            // XMS and EMS stores are not wired in yet.
-            StoreKind::Xms | StoreKind::Ems => Err(BackendError::ABSENT),
+            _ => Err(BackendError::ABSENT),
         }
     }
 
-    /// Releases everything the store holds.
+    /// Releases everything the store holds (dropping the chunks frees the
+    /// EMBs and EMS handles).
     pub fn close(self) {
+        if let Self::Disk(d) = self {
+            d.close();
+        }
+    }
+
+    /// The swap file's DOS handle, if this is the disk store.
+    pub fn file_handle(&self) -> Option<u16> {
         match self {
-            Self::Disk(d) => d.close(),
+            Self::Disk(d) => Some(d.handle()),
+            _ => None,
         }
     }
 }
@@ -32,31 +51,135 @@ impl DosStore {
 impl Store<DosArena> for DosStore {
     fn size(&self) -> u32 {
         match self {
+            Self::Xms(c) => c.size(),
+            Self::Ems(c) => c.size(),
             Self::Disk(d) => d.size(),
         }
     }
 
     fn grow(&mut self, min_size: u32) -> Result<u32, BackendError> {
         match self {
+            Self::Xms(c) => c.grow(min_size),
+            Self::Ems(c) => c.grow(min_size),
             Self::Disk(d) => d.grow(min_size),
         }
     }
 
-    fn read(&mut self, arena: &mut DosArena, from: u32, to: u32, len: u32) -> Result<(), BackendError> {
+    fn read(
+        &mut self,
+        arena: &mut DosArena,
+        from: u32,
+        to: u32,
+        len: u32,
+    ) -> Result<(), BackendError> {
         match self {
+            Self::Xms(c) => c.read(arena, from, to, len),
+            Self::Ems(c) => c.read(arena, from, to, len),
             Self::Disk(d) => d.read(arena, from, to, len),
         }
     }
 
-    fn write(&mut self, arena: &DosArena, from: u32, to: u32, len: u32) -> Result<(), BackendError> {
+    fn write(
+        &mut self,
+        arena: &DosArena,
+        from: u32,
+        to: u32,
+        len: u32,
+    ) -> Result<(), BackendError> {
         match self {
+            Self::Xms(c) => c.write(arena, from, to, len),
+            Self::Ems(c) => c.write(arena, from, to, len),
             Self::Disk(d) => d.write(arena, from, to, len),
         }
     }
 }
 
-/// Runs one VMM call. The EMS store will save the application's EMS page
-/// mapping before and restore it after, here.
-pub fn around_call<R>(f: impl FnOnce() -> R) -> R {
-    f()
+/// The XMS error codes that mean "no room", as opposed to a failed transfer.
+fn xms_error(e: xms::XmsError) -> BackendError {
+    match e {
+        xms::XmsError::OUT_OF_MEMORY | xms::XmsError::OUT_OF_HANDLES => BackendError::FULL,
+        _ => BackendError::IO,
+    }
+}
+
+impl Chunk for XmsBlock {
+    const UNIT: u32 = 1024;
+    // XMS 2.0 sizes are 16-bit KB counts, XMS 3.0 (89h/8Fh) 32-bit ones;
+    // `allocate_kb`/`reallocate_kb` refuse 64 MB and more on a driver that
+    // cannot take them, and `Chunked::grow` then adds a chunk instead. Store
+    // offsets are u32 bytes, which bounds a store below 4 GB.
+    const MAX_UNITS: u32 = 0x003F_FFFF;
+
+    fn alloc(units: u32) -> Result<Self, BackendError> {
+        XmsBlock::new(units).map_err(xms_error)
+    }
+
+    fn resize(&mut self, units: u32) -> Result<(), BackendError> {
+        XmsBlock::resize(self, units).map_err(xms_error)
+    }
+
+    fn units(&self) -> u32 {
+        self.size_kb()
+    }
+
+    unsafe fn write_from(
+        &mut self,
+        offset: u32,
+        src: FarPtr,
+        len: u32,
+    ) -> Result<(), BackendError> {
+        // SAFETY: forwarded to the caller; `len` is a multiple of 16, so even
+        // as XMS function 0Bh requires.
+        unsafe { XmsBlock::write_from(self, offset, src, len) }.map_err(|_| BackendError::IO)
+    }
+
+    unsafe fn read_into(&self, offset: u32, dst: FarPtr, len: u32) -> Result<(), BackendError> {
+        // SAFETY: forwarded to the caller.
+        unsafe { XmsBlock::read_into(self, offset, dst, len) }.map_err(|_| BackendError::IO)
+    }
+}
+
+/// The EMS status codes that mean "no room".
+fn ems_error(e: ems::EmsError) -> BackendError {
+    match e {
+        ems::EmsError::OUT_OF_HANDLES
+        | ems::EmsError::NOT_ENOUGH_PAGES
+        | ems::EmsError::NOT_ENOUGH_PAGES_TOTAL => BackendError::FULL,
+        _ => BackendError::IO,
+    }
+}
+
+impl Chunk for EmsBlock {
+    const UNIT: u32 = ems::PAGE_BYTES;
+    const MAX_UNITS: u32 = 0x7FFF;
+
+    fn alloc(units: u32) -> Result<Self, BackendError> {
+        EmsBlock::new(units as u16).map_err(ems_error)
+    }
+
+    fn resize(&mut self, units: u32) -> Result<(), BackendError> {
+        EmsBlock::resize(self, units as u16).map_err(ems_error)
+    }
+
+    fn units(&self) -> u32 {
+        u32::from(self.pages())
+    }
+
+    unsafe fn write_from(
+        &mut self,
+        offset: u32,
+        src: FarPtr,
+        len: u32,
+    ) -> Result<(), BackendError> {
+        // SAFETY: forwarded to the caller; the copy restores the page
+        // mapping the application had, also when it fails.
+        unsafe { ems::copy_to_ems(src, self.handle(), LogicalPage(0), offset, len) }
+            .map_err(|_| BackendError::IO)
+    }
+
+    unsafe fn read_into(&self, offset: u32, dst: FarPtr, len: u32) -> Result<(), BackendError> {
+        // SAFETY: as in `write_from`.
+        unsafe { ems::copy_from_ems(self.handle(), LogicalPage(0), offset, dst, len) }
+            .map_err(|_| BackendError::IO)
+    }
 }
