@@ -241,6 +241,7 @@ async function child(opt) {
 
     // last line of defence should the supervisor vanish without killing us
     process.on("disconnect", () => process.exit(EXIT_FAULT));
+    process.stdout.on("error", () => { opt.echo = false; });      // e.g. --echo piped into head
     let syncBack = null;                // set once C: exists
     process.on("message", (m) => {
         if (!m || m.cmd !== "timeout") return;
