@@ -20,15 +20,23 @@
 //        on: have the batch record them, e.g. with harness/exitcode.asm)
 //   124  timeout: the emulator process was killed after SECONDS (per attempt); DIR gets C: as it
 //        stood then (what DOS had flushed to its files), like a killed native DOSBox leaves it
-//   125  emulator fault (wasm trap such as "RuntimeError: unreachable", DOSBox-X quitting before
-//        the batch returned, runner error); the last stderr line starts with "emulator fault:".
-//        A fault is retried once (a stderr line says so); a timeout never is.
+//   125  emulator fault (wasm trap such as "RuntimeError: unreachable", a crash js-dos reports,
+//        DOSBox-X quitting before it started the batch, runner error); the last stderr line
+//        starts with "emulator fault:". A fault is retried once (a stderr line says so); a
+//        timeout never is. (A batch that ends the session with EXIT is not a fault: 0 + warning.)
 //
-// --echo     copy the DOS console text (everything the programs write to DOS stdout) to stdout;
-//            without it nothing is printed on stdout
+// CONF_FILE is an ordinary DOSBox conf; it is layered over quiet defaults (BASE_CONF) and under
+// the settings the wasm build needs (FORCED_CONF: ANSI.SYS off). Its [autoexec] lines run first.
+//
+// --echo     copy the DOS console text to stdout; without it nothing is printed on stdout. The
+//            wasm build hands over everything written to DOS handle 1, *even when the batch
+//            redirects it to a file*, and only text written through DOS (not BIOS/video memory).
+//            A retried run echoes again from the start.
 // --yield-ms how often the emulator hands control back to Node's event loop (default 1000).
 //            js-dos uses 24 ms, and with that about one run in ten died with a wasm trap.
 // --verbose  emulator log messages and timings on stderr
+//
+// DBX_RUNNER_INJECT_FAULT=N (environment) makes the first N attempts fault; for selftest.sh.
 //
 // Structure: the command-line process is a supervisor; the emulator runs in a child process
 // (this same file with DBX_RUNNER_CHILD=1), so that a timeout can always kill it (SIGKILL) even
