@@ -279,12 +279,15 @@ fn realloc_through_swap_when_the_cache_is_too_small_for_both() {
 fn clean_blocks_drop_without_io_and_free_returns_swap() {
     let mut v = vmm(600, [BIG, None, None]);
     let hs: Vec<_> = (0..40).map(|_| v.vmalloc(1024)).collect();
+    // The handle table's page has its swap space from the first handle on.
+    let table = v.status().store_used_bytes[0];
+    assert_eq!(table, 1024);
     for &h in &hs {
         v.vload(h, VM_CLEAN).unwrap();
     }
     let s = v.store_stats(StoreKind::Xms);
     assert_eq!(s.page_outs, 0, "never-written blocks take no swap");
-    assert_eq!(v.status().store_used_bytes[0], 0);
+    assert_eq!(v.status().store_used_bytes[0], table);
     for &h in &hs {
         write(&mut v, h, 1);
     }
@@ -306,7 +309,11 @@ fn clean_blocks_drop_without_io_and_free_returns_swap() {
     for &h in &hs {
         v.vfree(h);
     }
-    assert_eq!(v.status().store_used_bytes[0], 0, "free returns swap space");
+    assert_eq!(
+        v.status().store_used_bytes[0],
+        table,
+        "free returns swap space"
+    );
 }
 
 #[test]
@@ -409,4 +416,68 @@ fn handle_limit() {
         assert_ne!(v.vmalloc(16), VM_NULL);
     }
     assert_eq!(v.alloc(16), Err(VmError::NoHandles));
+}
+
+/// The scale target: dosmax = 128 KiB, 60 MB of XMS, 256-byte
+/// blocks until the swap space is full: at least 95% of it must hold block
+/// data (the handle table lives in the same swap space), and every block
+/// must read back.
+#[test]
+fn scale_256_byte_blocks_fill_60_mb() {
+    const SWAP: u32 = 60 << 20;
+    let mut v = Vmm::new(VecBackends::new(8192, [Some(SWAP), None, None]));
+    assert_eq!(v.vheapinit(0, 8192, VM_ALLSWAP), 1);
+    let mut hs = Vec::new();
+    loop {
+        let h = v.vmalloc(256);
+        if h == VM_NULL {
+            break;
+        }
+        match v.vload(h, VM_DIRTY) {
+            Some(at) => {
+                let n = hs.len() as u32;
+                arena(&mut v)
+                    .slice_mut(at.0, 4)
+                    .copy_from_slice(&n.to_le_bytes());
+                hs.push(h);
+            }
+            None => {
+                v.vfree(h);
+                break;
+            }
+        }
+    }
+    let data = hs.len() as u64 * 256;
+    let pct = data * 100 / u64::from(SWAP);
+    println!(
+        "{} blocks, {} bytes = {}% of swap; status {:?}",
+        hs.len(),
+        data,
+        pct,
+        v.status()
+    );
+    assert!(
+        data * 100 >= u64::from(SWAP) * 95,
+        "only {pct}% of swap holds blocks"
+    );
+    // Swap is full and the cache holds dirty blocks that have no swap space
+    // yet, so loading an old block may fail now. Free 1000 old blocks: their
+    // swap space takes the dirty ones.
+    for &h in &hs[..1000] {
+        assert_eq!(v.free(h), Ok(()));
+    }
+    // Spot-check contents (every 97th block, plus the last few).
+    for (i, &h) in hs.iter().enumerate().skip(1000) {
+        if i % 97 == 0 || i + 5 > hs.len() {
+            let at = v.vload(h, VM_CLEAN).expect("load").0;
+            assert_eq!(arena(&mut v).slice(at, 4), &(i as u32).to_le_bytes());
+        }
+    }
+    // Free everything: O(1) each; all swap space returns.
+    for &h in &hs[1000..] {
+        assert_eq!(v.free(h), Ok(()));
+    }
+    assert_eq!(v.status().live_handles, 0);
+    let again = v.vmalloc(256);
+    assert_ne!(again, VM_NULL);
 }
