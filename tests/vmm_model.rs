@@ -109,7 +109,7 @@ impl Harness {
             live: vec![],
             dead: vec![],
             faults: false,
-            unlimited: cfg.caps.iter().any(|c| *c == Some(64 << 20)),
+            unlimited: cfg.caps.contains(&Some(64 << 20)),
         }
     }
 

@@ -327,9 +327,8 @@ fn swap_preference_and_spill_over() {
     assert!(st.store_used_bytes[0] > 0 && st.store_used_bytes[1] > 0 && st.store_used_bytes[2] > 0);
     assert!(st.store_used_bytes[0] <= 64 << 10);
     assert_eq!(st.stores_full & (VM_XMS | VM_EMS), VM_XMS | VM_EMS);
-    assert_eq!(
+    assert!(
         v.store_stats(StoreKind::Disk).grows < 10,
-        true,
         "few backend grows"
     );
     for (i, &h) in hs.iter().enumerate() {

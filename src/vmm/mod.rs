@@ -6,11 +6,13 @@
 //! # Where everything lives
 //!
 //! Near memory (the 64 KiB code/data/stack segment on DOS) holds only the
-//! fixed-size [`Vmm`] value: layout offsets, counters, list heads, the
-//! swap allocator's 112 free-list heads per store and the table-slot map
-//! (about 2 KB in all, independent of the number of blocks). Everything
-//! that grows with the number of blocks lives in the cache arena or in the
-//! swap stores:
+//! fixed-size [`Vmm`] value: layout offsets, counters, list heads, the swap
+//! allocator's 112 free-list heads per store and the table-slot map: 1 756
+//! bytes on the DOS target, however many blocks there are. The core's code is
+//! about 16 KB there (code16, `opt-level = "s"`, LTO; measured with a probe
+//! crate that instantiates `Vmm` over extern backend functions) and uses no
+//! 64-bit arithmetic. Everything that grows with the number of blocks lives
+//! in the cache arena or in the swap stores:
 //!
 //! ```text
 //! arena (dosmin..dosmax paragraphs, one DOS block)
@@ -20,22 +22,30 @@
 //! +---------+-----------+--------------+-------------+-------------+------------------------+
 //! ```
 //!
+//! For a 128 KiB arena: directory 8 KiB, hash 1 KiB, ghosts 6.5 KiB, 4 table
+//! slots; the data heap is 108 KiB.
+//!
 //! * **Handle table.** One 8-byte entry per handle (swap location, 12-bit
 //!   generation, live flag, size in paragraphs), in 1 KiB *table pages* of
 //!   128 entries. Table pages live in the swap stores like blocks do; K of
 //!   them (2..=8, by arena size) are cached in the arena's table slots (LRU).
 //!   The *directory* (pinned in the arena, one `u32` swap location per table
-//!   page, sized 1/16 of the arena: 262 144 handles for 128 KiB) finds them.
-//!   A table page never written out reads as zeros. Free handle slots form a
-//!   LIFO list threaded through the entries. Allocating and freeing touch one
-//!   entry: O(1) plus at most one table-page transfer each way.
+//!   page, 1/16 of the arena) finds them: 262 143 handles for a 128 KiB
+//!   arena, up to 2^20 - 1. A table page gets its swap space when its first
+//!   handle is allocated (it stays cached and dirty until then, so the store
+//!   copy is written before it is read); so writing a table page back never
+//!   needs an allocation, and `_vfree` works even when the swap space is
+//!   full. Without any swap store, table pages cannot leave the arena, which
+//!   limits the handles to K x 128. Free handle slots form a LIFO list
+//!   threaded through the entries. Allocating and freeing touch one entry:
+//!   O(1), plus at most one table-page transfer each way.
 //! * **Resident blocks** carry a 32-byte header in front of their data in the
 //!   arena (handle, swap location, lock count, dirty, policy links and time),
 //!   and are found by handle index through a chained hash in the arena. So a
-//!   cache hit, `_vlock`, `_vunlock` and `_vlockcnt` never touch the handle
-//!   table, and neither does evicting a block that already has swap space: the
-//!   table is written only by `_vmalloc`, `_vfree`, `_vrealloc` and the first
-//!   write-out of a block (lazy commit).
+//!   cache hit, `_vlock`, `_vunlock` and `_vlockcnt` of a resident block never
+//!   touch the handle table, and neither does evicting a block that already
+//!   has swap space: the table is written only by `_vmalloc`, `_vfree`,
+//!   `_vrealloc` and the first write-out of a block (lazy commit).
 //! * **Placement.** The data heap is a chain of regions (header size and the
 //!   previous region's size, so neighbours coalesce in O(1)) with a free
 //!   list; first fit. Every block is contiguous and 16-byte aligned, so one
@@ -43,22 +53,28 @@
 //!   region is large enough but enough space is free between two locked
 //!   blocks, that stretch is compacted (unlocked blocks may move: a `_vload`
 //!   pointer is valid only until the next VMM call). Otherwise the policy
-//!   evicts victims until it is.
+//!   evicts victims until it is. If the policy's victim cannot leave (dirty,
+//!   no swap space left, or a store refused the write), a clean block or a
+//!   dirty one that already owns swap space is evicted instead.
 //! * **Replacement: LIRS** (Jiang & Zhang, SIGMETRICS 2002) with sizes in
-//!   paragraphs. Resident blocks are LIR (an LRU list holding about 31/32 of
-//!   the heap) or resident HIR (a FIFO queue, the rest). A block is promoted
-//!   to LIR when its reuse distance beats the oldest LIR block's recency;
+//!   paragraphs. Resident blocks are LIR (an LRU list allowed 99% of the
+//!   heap) or resident HIR (a FIFO queue, the rest). A block is promoted to
+//!   LIR when its reuse distance beats the oldest LIR block's recency;
 //!   otherwise it only passes through the small HIR queue. Recency is kept as
 //!   a 32-bit access clock per block; evicted blocks leave a *ghost* (handle,
-//!   last access time) in a fixed ring in the arena, which is LIRS' set of
-//!   non-resident HIR blocks. Why LIRS: it is scan resistant (a scan only
-//!   cycles through the HIR queue), it keeps a stable LIR set under loops
-//!   larger than the cache (LRU and ARC/2Q evict every block of such a loop
-//!   before its reuse), it tracks IRR so it approaches LFU on skewed (zipf)
-//!   traffic, and it needs only O(1) list operations. `examples/tracesim.rs`
-//!   measures it against LRU and Belady's OPT.
+//!   last access time) in a fixed ring in the arena, which stands for LIRS'
+//!   non-resident HIR entries of the stack S. Why LIRS: it is scan resistant
+//!   (a scan only cycles through the HIR queue), it keeps a stable LIR set
+//!   under loops larger than the cache (LRU, and also ARC and 2Q, evict every
+//!   block of such a loop before its reuse), it ranks blocks by reuse
+//!   distance so it beats LRU on skewed (zipf) traffic, and every step is
+//!   O(1). `examples/tracesim.rs` measures it against LRU, Belady's OPT and
+//!   the A0 frequency oracle (a TinyLFU-style frequency duel was tried too,
+//!   and lost on loops).
 //! * **Swap space** ([`swap`]): sub-allocated in paragraph size classes from
-//!   one growing allocation per store; XMS first, then EMS, then disk.
+//!   one growing allocation per store; XMS first, then EMS, then disk. A
+//!   store that refused to grow is skipped until space is freed in it, but
+//!   every grow is retried once before an allocation fails.
 //!
 //! # Semantics choices (MSC 7.0 leaves these open)
 //! * Sizes are rounded up to 16 bytes; `_vmsize` reports the rounded size,
@@ -66,12 +82,19 @@
 //! * `_vfree` of a locked block is refused: nothing changes and the handle
 //!   stays valid. `_vrealloc` keeps the handle.
 //! * A fresh block reads as zeros; `_vrealloc` zero-fills a grown tail.
+//!   `_vrealloc` copies inside the cache when old and new fit together, and
+//!   otherwise goes through swap (writing the old block out first if needed),
+//!   so it only needs room for the new size.
+//! * `dosmin` below [`MIN_ARENA_PARAS`] is raised to it; `dosmax` below
+//!   `dosmin` fails.
 //! * Handles: bits 0..19 slot index (never 0), bits 20..31 a generation that
 //!   changes on every free and advances by 256 at every `_vheapinit`, so
 //!   stale, forged and earlier-cycle handles are rejected (until a slot is
-//!   reused 4096 times).
+//!   reused 4096 times, or 256 times for a handle of the previous cycle).
 //! * Any backend failure fails only the call that needed the transfer, with
-//!   its documented value; every block keeps its contents.
+//!   its documented value; every block keeps its contents. When swap space
+//!   and cache are both full of dirty data, loads of other blocks fail until
+//!   something is freed.
 
 pub mod backend;
 mod heap;

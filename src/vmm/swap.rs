@@ -123,6 +123,8 @@ impl StoreSpace {
 /// Allocates an extent of class `class` in store `kind`, or returns `None`
 /// (store absent, full, or its backend failed; nothing changed then except
 /// that a failed grow marks the store full).
+// The arguments are disjoint fields of the heap, borrowed separately.
+#[allow(clippy::too_many_arguments)]
 pub fn alloc_in<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
     st: &mut S,

@@ -39,7 +39,7 @@ impl Plan {
             self.rng ^= self.rng << 13;
             self.rng ^= self.rng >> 7;
             self.rng ^= self.rng << 17;
-            f |= self.rng % u64::from(self.one_in) == 0;
+            f |= self.rng.is_multiple_of(u64::from(self.one_in));
         }
         if f {
             self.injected += 1;
@@ -118,7 +118,7 @@ impl Store<VecArena> for VecStore {
         self.bytes.len() as u32
     }
     fn grow(&mut self, min_size: u32) -> Result<u32, BackendError> {
-        assert_eq!(min_size % 16, 0);
+        assert!(min_size.is_multiple_of(16));
         if self.plan.borrow_mut().fails(true, false) || min_size > self.cap {
             return Err(BackendError::FULL);
         }
@@ -134,7 +134,9 @@ impl Store<VecArena> for VecStore {
         to: u32,
         len: u32,
     ) -> Result<(), BackendError> {
-        assert!(from % 16 == 0 && to % 16 == 0 && len % 16 == 0 && len > 0);
+        assert!(
+            from.is_multiple_of(16) && to.is_multiple_of(16) && len.is_multiple_of(16) && len > 0
+        );
         assert!(
             (from + len) as usize <= self.bytes.len(),
             "store read past end"
@@ -156,7 +158,9 @@ impl Store<VecArena> for VecStore {
         to: u32,
         len: u32,
     ) -> Result<(), BackendError> {
-        assert!(from % 16 == 0 && to % 16 == 0 && len % 16 == 0 && len > 0);
+        assert!(
+            from.is_multiple_of(16) && to.is_multiple_of(16) && len.is_multiple_of(16) && len > 0
+        );
         assert!(
             (to + len) as usize <= self.bytes.len(),
             "store write past end"
