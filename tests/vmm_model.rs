@@ -73,7 +73,14 @@ fn config() -> impl Strategy<Value = Config> {
         2 => Just(Some(64u32 << 20)),
     ];
     (
-        prop_oneof![Just(512u16), Just(600), Just(1024), Just(2048), Just(4600)],
+        prop_oneof![
+            Just(256u16),
+            Just(512),
+            Just(600),
+            Just(1024),
+            Just(2048),
+            Just(4600)
+        ],
         [cap.clone(), cap.clone(), cap],
     )
         .prop_map(|(dos_paras, caps)| Config { dos_paras, caps })
@@ -459,7 +466,7 @@ fn long_run_small_cache() {
         ..PC::default()
     });
     let strategy = (
-        prop_oneof![Just(512u16), Just(700)],
+        prop_oneof![Just(256u16), Just(512), Just(700)],
         prop::collection::vec(op(), 2000..3000),
     );
     runner

@@ -77,6 +77,15 @@ fn init_needs_dosmin() {
     assert_eq!(v.vheapinit(2000, 0, VM_ALLSWAP), 0, "dosmin not available");
     assert_eq!(v.backends().open, 0);
     assert_eq!(v.vheapinit(900, 800, VM_ALLSWAP), 0, "dosmax < dosmin");
+    assert_eq!(
+        v.vheapinit(0, MIN_ARENA_PARAS - 1, VM_ALLSWAP),
+        0,
+        "dosmax below the minimum cache"
+    );
+    assert_eq!(v.backends().open, 0);
+    assert_ne!(v.vheapinit(0, MIN_ARENA_PARAS, VM_ALLSWAP), 0);
+    assert_eq!(v.status().dos_paras, MIN_ARENA_PARAS);
+    v.vheapterm();
     assert_ne!(
         v.vheapinit(900, 0, VM_ALLSWAP),
         0,

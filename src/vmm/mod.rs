@@ -85,8 +85,8 @@
 //!   `_vrealloc` copies inside the cache when old and new fit together, and
 //!   otherwise goes through swap (writing the old block out first if needed),
 //!   so it only needs room for the new size.
-//! * `dosmin` below [`MIN_ARENA_PARAS`] is raised to it; `dosmax` below
-//!   `dosmin` fails.
+//! * `dosmin` below [`MIN_ARENA_PARAS`] (4 KiB) is raised to it; a nonzero
+//!   `dosmax` below `dosmin` or below that minimum fails.
 //! * Handles: bits 0..19 slot index (never 0), bits 20..31 a generation that
 //!   changes on every free and advances by 256 at every `_vheapinit`, so
 //!   stale, forged and earlier-cycle handles are rejected (until a slot is
@@ -129,9 +129,11 @@ pub const VM_DIRTY: i16 = 1;
 pub const MAX_BLOCK_SIZE: u32 = 65530;
 /// Most nested locks of one block.
 pub const MAX_LOCKS: u8 = 255;
-/// Smallest cache the core works with (8 KiB); a smaller `dosmin` is raised
-/// to this.
-pub const MIN_ARENA_PARAS: u16 = 512;
+/// Smallest cache the core works with (4 KiB: bookkeeping, two table slots
+/// and a 1.5 KiB data heap). A smaller `dosmin` is raised to this; a nonzero
+/// `dosmax` below it makes `_vheapinit` fail (the core never takes more DOS
+/// memory than `dosmax` allows).
+pub const MIN_ARENA_PARAS: u16 = 256;
 
 /// A position in the cache arena: a byte offset from its start, always a
 /// multiple of 16. The DOS layer makes it a far pointer `(base + off/16):0`.
@@ -226,7 +228,7 @@ impl<B: Backends> Vmm<B> {
         } else {
             dosmax.max(min)
         };
-        if dosmax != VM_ALLDOS && dosmax < dosmin {
+        if dosmax != VM_ALLDOS && (dosmax < dosmin || dosmax < MIN_ARENA_PARAS) {
             return Err(VmError::NoDosMemory);
         }
         let arena = self
