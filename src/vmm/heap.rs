@@ -860,8 +860,51 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 }
             }
             let v = self.victim().ok_or(VmError::NoRoom)?;
-            self.evict(v)?;
+            if let Err(e) = self.evict(v) {
+                // The policy's victim could not be written out (no swap space
+                // left, or a store refused). A clean block, or a dirty one that
+                // already owns swap space, can still leave: try those before
+                // failing, so a full store does not make every load fail.
+                let other = self.fallback_victim(v).ok_or(e)?;
+                self.evict(other)?;
+            }
         }
+    }
+
+    /// An unlocked resident block other than `not` that can leave the cache
+    /// without new swap space: clean first, else dirty with committed space.
+    /// Walks the policy's lists in [`victim`](Self::victim)'s order: O(resident
+    /// blocks), and only after an eviction failed.
+    fn fallback_victim(&self, not: u32) -> Option<u32> {
+        let mut committed = None;
+        let mut consider = |p: u32| -> bool {
+            let f = self.flags(p);
+            if p == not || self.locks(p) != 0 {
+                return false;
+            }
+            if f & F_DIRTY == 0 {
+                return true;
+            }
+            if f & F_SWAP != 0 && committed.is_none() {
+                committed = Some(p);
+            }
+            false
+        };
+        let mut p = self.hir_head;
+        while p != NIL {
+            if consider(p) {
+                return Some(p);
+            }
+            p = self.lnext(p);
+        }
+        p = self.lir_tail;
+        while p != NIL {
+            if consider(p) {
+                return Some(p);
+            }
+            p = self.lprev(p);
+        }
+        committed
     }
 
     /// Removes unlocked resident block `p` from the cache, writing it out
