@@ -36,8 +36,8 @@ configs_for() { # configs engine -> expanded list
 
 # One run: prints its result line, returns 0 if it passed.
 run_one() {
-  local engine=$1 name=$2 config=$3 want_rc=$4 cmd=$5 follow=$6 kind=""
-  local dir="$work/$engine-$name-$config" prog t0 t1 rc got why="" limit=$limit
+  local engine=$1 name=$2 config=$3 want_rc=$4 limit=$5 cmd=$6 follow=$7 kind=""
+  local dir="$work/$engine-$name-$config" prog t0 t1 rc got why=""
   local must_fail=""
   case "$want_rc" in '!'*) must_fail=${want_rc#!} want_rc=0 ;; esac
   [ "$must_fail" = timeout ] && limit=$short_limit
@@ -107,13 +107,18 @@ for engine in $engines; do
   while read -r name configs want_rc rest; do
     case "$name" in '' | '#'*) continue ;; esac
     if [ -n "$only" ] && ! grep -qw -- "$name" <<< "$only"; then continue; fi
+    # "timeout=N" before the command: this test's own time limit.
+    run_limit=$limit
+    if [[ $rest == timeout=* ]]; then
+      run_limit=${rest%% *} run_limit=${run_limit#timeout=} rest=${rest#* }
+    fi
     cmd=$rest follow=""
     if [[ $rest == *"|"* ]]; then
       cmd=${rest%%|*} follow=${rest#*|}
       cmd=$(echo $cmd) follow=$(echo $follow)
     fi
     for config in $(configs_for "$configs" "$engine"); do
-      runs+=("$engine"$'\t'"$name"$'\t'"$config"$'\t'"$want_rc"$'\t'"$cmd"$'\t'"$follow")
+      runs+=("$engine"$'\t'"$name"$'\t'"$config"$'\t'"$want_rc"$'\t'"$run_limit"$'\t'"$cmd"$'\t'"$follow")
     done
   done < "$list"
 done
@@ -121,9 +126,9 @@ done
 jobs_max=${JOBS:-$(nproc 2> /dev/null || echo 2)}
 running=0
 for i in "${!runs[@]}"; do
-  IFS=$'\t' read -r engine name config want_rc cmd follow <<< "${runs[$i]}"
+  IFS=$'\t' read -r engine name config want_rc run_limit cmd follow <<< "${runs[$i]}"
   (
-    if run_one "$engine" "$name" "$config" "$want_rc" "$cmd" "$follow" > "$work/$i.line"; then
+    if run_one "$engine" "$name" "$config" "$want_rc" "$run_limit" "$cmd" "$follow" > "$work/$i.line"; then
       echo pass > "$work/$i.status"
     else
       echo fail > "$work/$i.status"
