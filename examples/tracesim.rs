@@ -1,5 +1,5 @@
 //! Trace simulator: replays access traces through LRU, Belady's OPT and the
-//! real VMM core (LIRS, on the host backends), and prints page-ins, page-outs
+//! real VMM core (W-TinyLFU, on the host backends), and prints page-ins, page-outs
 //! and bytes moved per policy.
 //!
 //! `cargo run --release --example tracesim [dos_paras]` (default 8192 = 128 KiB).

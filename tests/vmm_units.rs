@@ -489,3 +489,54 @@ fn scale_256_byte_blocks_fill_60_mb() {
     let again = v.vmalloc(256);
     assert_ne!(again, VM_NULL);
 }
+
+/// The replacement policy keeps most of a loop larger than the cache (LRU
+/// would miss on every access) and keeps a hot set through a long scan.
+#[test]
+fn policy_resists_loops_and_scans() {
+    let mut v = vmm(2048, [BIG, None, None]);
+    let cap = v.status().largest_block / (256 + 32);
+    let n = cap * 5 / 4;
+    let hs: Vec<_> = (0..n).map(|_| v.vmalloc(256)).collect();
+    for &h in &hs {
+        write(&mut v, h, 1); // every block gets a swap copy
+    }
+    let before = v.store_stats(StoreKind::Xms).page_ins;
+    for _ in 0..10 {
+        for &h in &hs {
+            v.vload(h, VM_CLEAN).unwrap();
+        }
+    }
+    let ins = v.store_stats(StoreKind::Xms).page_ins - before;
+    assert!(
+        ins < 10 * n * 2 / 5,
+        "loop: {ins} page-ins for {} accesses",
+        10 * n
+    );
+    for &h in &hs {
+        v.vfree(h);
+    }
+    // Hot set of half the cache, then a scan of 5x the cache (new blocks,
+    // written, kept) with one hot access per two scan blocks: under LRU every
+    // hot access would miss (reuse distance 1.5x the cache).
+    let hot: Vec<_> = (0..cap / 2).map(|_| v.vmalloc(256)).collect();
+    for &h in &hot {
+        write(&mut v, h, 2);
+    }
+    for _ in 0..3 {
+        for &h in &hot {
+            v.vload(h, VM_CLEAN).unwrap();
+        }
+    }
+    let before = v.store_stats(StoreKind::Xms).page_ins;
+    for i in 0..cap * 5 / 2 {
+        for _ in 0..2 {
+            let s = v.vmalloc(256);
+            write(&mut v, s, 3);
+        }
+        let h = hot[i as usize % hot.len()];
+        v.vload(h, VM_CLEAN).unwrap();
+    }
+    let ins = v.store_stats(StoreKind::Xms).page_ins - before;
+    assert!(ins < cap / 4, "scan: {ins} hot-set page-ins");
+}

@@ -17,13 +17,13 @@
 //! ```text
 //! arena (dosmin..dosmax paragraphs, one DOS block)
 //! +---------+-----------+--------------+-------------+-------------+------------------------+
-//! | scratch | directory | resident hash| ghost ring  | table slots | data heap: [hdr|block]…|
-//! | 16 B    | u32/page  | u16/bucket   | 12 B/entry  | K x 1 KiB   | 32-byte header + data  |
+//! | scratch | directory | resident hash| freq sketch | table slots | data heap: [hdr|block]…|
+//! | 16 B    | u32/page  | u16/bucket   | 2 x u8 rows | K x 1 KiB   | 32-byte header + data  |
 //! +---------+-----------+--------------+-------------+-------------+------------------------+
 //! ```
 //!
-//! For a 128 KiB arena: directory 8 KiB, hash 1 KiB, ghosts 6.5 KiB, 4 table
-//! slots; the data heap is 108 KiB.
+//! For a 128 KiB arena: directory 8 KiB, hash 1 KiB, sketch 4 KiB, 4 table
+//! slots; the data heap is 110 KiB.
 //!
 //! * **Handle table.** One 8-byte entry per handle (swap location, 12-bit
 //!   generation, live flag, size in paragraphs), in 1 KiB *table pages* of
@@ -56,21 +56,26 @@
 //!   evicts victims until it is. If the policy's victim cannot leave (dirty,
 //!   no swap space left, or a store refused the write), a clean block or a
 //!   dirty one that already owns swap space is evicted instead.
-//! * **Replacement: LIRS** (Jiang & Zhang, SIGMETRICS 2002) with sizes in
-//!   paragraphs. Resident blocks are LIR (an LRU list allowed 99% of the
-//!   heap) or resident HIR (a FIFO queue, the rest). A block is promoted to
-//!   LIR when its reuse distance beats the oldest LIR block's recency;
-//!   otherwise it only passes through the small HIR queue. Recency is kept as
-//!   a 32-bit access clock per block; evicted blocks leave a *ghost* (handle,
-//!   last access time) in a fixed ring in the arena, which stands for LIRS'
-//!   non-resident HIR entries of the stack S. Why LIRS: it is scan resistant
-//!   (a scan only cycles through the HIR queue), it keeps a stable LIR set
-//!   under loops larger than the cache (LRU, and also ARC and 2Q, evict every
-//!   block of such a loop before its reuse), it ranks blocks by reuse
-//!   distance so it beats LRU on skewed (zipf) traffic, and every step is
-//!   O(1). `examples/tracesim.rs` measures it against LRU, Belady's OPT and
-//!   the A0 frequency oracle (a TinyLFU-style frequency duel was tried too,
-//!   and lost on loops).
+//! * **Replacement: W-TinyLFU** (Einziger, Friedman & Manes, "TinyLFU",
+//!   ACM ToS 2017), with sizes in paragraphs. Resident blocks are in a small
+//!   *window* (1% of the heap) or the *main* list (the rest); both are LRU
+//!   lists threaded through the block headers. New blocks enter the window
+//!   (the main list while it still has room). An access-frequency sketch in
+//!   the arena (two rows of byte counters, count-min, conservative update,
+//!   halved every 8 x width accesses) counts every `_vload`/`_vlock`. When
+//!   room is needed, the oldest window block duels the least recent main
+//!   block: if the sketch counts more recent accesses for it, the two swap
+//!   places and the main block leaves; otherwise the window block leaves.
+//!   Why: a scan's blocks are seen once, so they never win a duel and only
+//!   pass through the window (scan resistant); under a loop larger than the
+//!   cache all blocks have equal counts, so the main list keeps its blocks
+//!   and they hit on every round (LRU, and also ARC and 2Q, evict every
+//!   block of such a loop before its reuse); on skewed (zipf) traffic the
+//!   duels keep the most frequently used blocks, close to the A0 frequency
+//!   oracle; every step is O(1) and the state is a few KB of arena.
+//!   `examples/tracesim.rs` measures it against LRU, Belady's OPT and A0.
+//!   LIRS was implemented first (timestamps + ghost ring) and measured:
+//!   as good on loops and scans, but 1.73x OPT instead of 1.50x on zipf.
 //! * **Swap space** ([`swap`]): sub-allocated in paragraph size classes from
 //!   one growing allocation per store; XMS first, then EMS, then disk. A
 //!   store that refused to grow is skipped until space is freed in it, but
