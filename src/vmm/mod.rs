@@ -7,7 +7,7 @@
 //!
 //! Near memory (the 64 KiB code/data/stack segment on DOS) holds only the
 //! fixed-size [`Vmm`] value: layout offsets, counters, list heads, the swap
-//! allocator's 112 free-list heads per store and the table-slot map: 1 756
+//! allocator's 112 free-list heads per store and the table-slot map: 1 748
 //! bytes on the DOS target, however many blocks there are. The core's code is
 //! about 16 KB there (code16, `opt-level = "s"`, LTO; measured with a probe
 //! crate that instantiates `Vmm` over extern backend functions) and uses no
