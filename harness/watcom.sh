@@ -1,51 +1,91 @@
 #!/usr/bin/env bash
-# Builds examples/*.c with Open Watcom in the four DOS memory models against
-# build/VMEMORY.LIB and runs them in DOSBox, checking their output.
+# Builds the C examples (examples/vmall.c, examples/vmarray.c) and the C
+# conformance client (tests/c/conform.c) with Open Watcom in the four DOS
+# memory models against build/VMEMORY.LIB and runs them in DOSBox, checking
+# their output and exit codes.
 #
 #   WATCOM=/opt/watcom harness/watcom.sh [BUILD_DIR]     (make test-watcom)
 #
-# Needs $WATCOM/binl64 (or binl) on PATH-able form and $WATCOM/h. Exit 1 if
-# anything fails to compile, link or run as expected.
+# Needs $WATCOM/binl64 (or binl) and $WATCOM/h. Each program is compiled and
+# linked with the line README gives (wcl -bt=dos -m<model> -I... prog.c
+# vmemory.lib), plus -q, -fe= (distinct .EXE names) and -fm= (a map file:
+# the harness prints where wlink put VMEMORY_TEXT). The conformance client
+# also runs without XMS and EMS (conf/none.conf: disk swapping only).
+# Exit 1 if anything fails to compile, link or run as expected.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$here/build}" && pwd)
 : "${WATCOM:?set WATCOM to an Open Watcom install}"
 export PATH="$WATCOM/binl64:$WATCOM/binl:$PATH" INCLUDE="$WATCOM/h"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmemory-watcom.XXXXXX")
-mkdir -p "$work/TMP"
+mkdir -p "$work/dos" "$work/dos/TMP" "$work/none" "$work/none/TMP"
 # wcl takes a name ending in upper-case .LIB for C source: use lower case.
 cp "$build/VMEMORY.LIB" "$work/vmemory.lib"
-cp "$build/EXITCODE.COM" "$work/"
+cp "$build/EXITCODE.COM" "$work/dos/"
+cp "$build/EXITCODE.COM" "$work/none/"
 failed=0
-bat=$'@echo off\r\nset TMP=C:\\TMP\r\n'
-for prog in vmall vmarray; do
+bat_head=$'@echo off\r\nset TMP=C:\\TMP\r\n'
+bat=$bat_head
+bat_none=$bat_head
+for src in examples/vmall.c examples/vmarray.c tests/c/conform.c; do
+  prog=$(basename "$src" .c)
   for m in s m c l; do
-    exe=$(echo "${prog:0:6}_$m" | tr a-z A-Z).EXE
-    # The exact line a user types (README): wcl -bt=dos -m<model> ... vmemory.lib
-    if ! (cd "$work" && wcl -q -bt=dos -m$m -3 -I"$here/include" -fe="$exe" "$here/examples/$prog.c" vmemory.lib) \
-        > "$work/$exe.build.txt" 2>&1; then
-      echo "FAIL build $prog -m$m:"; cat "$work/$exe.build.txt"; failed=1; continue
+    name=$(echo "${prog:0:6}_$m" | tr a-z A-Z)
+    exe=$name.EXE
+    # The line a user types (README): wcl -bt=dos -m<model> -I... prog.c vmemory.lib
+    if ! (cd "$work" && wcl -q -bt=dos -m$m -I"$here/include" -fe="$exe" -fm="$name.MAP" \
+            "$here/$src" vmemory.lib) > "$work/$name.build.txt" 2>&1; then
+      echo "FAIL build $src -m$m:"; cat "$work/$name.build.txt"; failed=1; continue
     fi
-    out=$(echo "$exe" | sed 's/\.EXE$/.OUT/')
-    rc=$(echo "$exe" | sed 's/\.EXE$/.RC/')
-    bat+="$exe > $out"$'\r\n'"EXITCODE.COM > $rc"$'\r\n'
+    if [ -s "$work/$name.build.txt" ]; then
+      echo "WARN $src -m$m:"; sed 's/^/  /' "$work/$name.build.txt"
+    fi
+    # Where wlink put the library's segment (Segment Class Group Address Size).
+    where=$(awk '$1 == "VMEMORY_TEXT" { $1 = ""; print; exit }' "$work/$name.MAP")
+    echo "  $name: VMEMORY_TEXT${where:- not in the map}"
+    [ -n "$where" ] || failed=1
+    cp "$work/$exe" "$work/dos/"
+    bat+="$exe > $name.OUT"$'\r\n'"EXITCODE.COM > $name.RC"$'\r\n'
+    if [ "$prog" = conform ]; then
+      cp "$work/$exe" "$work/none/"
+      bat_none+="$exe > $name.OUT"$'\r\n'"EXITCODE.COM > $name.RC"$'\r\n'
+    fi
   done
 done
-printf '%s' "$bat" > "$work/RUN.BAT"
-"$here/harness/dosrun.sh" dosbox xms+ems "$work" 300 || failed=1
-for f in "$work"/*.OUT; do
-  [ -e "$f" ] || continue
-  name=$(basename "$f" .OUT)
-  code=$(tr -dc 0-9 < "$work/$name.RC" 2>/dev/null)
-  case $name in
-  VMALL*) want="vmall: 0 errors" ;;
-  *) want="Released the region." ;;
-  esac
-  if [ "$code" = 0 ] && grep -q "$want" "$f"; then
-    echo "PASS $name ($(grep -c '' "$f") lines)"
-  else
-    echo "FAIL $name: exit code ${code:-?}; output in $f"; failed=1
-  fi
+printf '%s' "$bat" > "$work/dos/RUN.BAT"
+printf '%s' "$bat_none" > "$work/none/RUN.BAT"
+"$here/harness/dosrun.sh" dosbox xms+ems "$work/dos" 300 || failed=1
+"$here/harness/dosrun.sh" dosbox none "$work/none" 300 || failed=1
+for cfg in dos none; do
+  for f in "$work/$cfg"/*.OUT; do
+    [ -e "$f" ] || continue
+    name=$(basename "$f" .OUT)
+    code=$(tr -dc 0-9 < "$work/$cfg/$name.RC" 2>/dev/null)
+    case $name in
+    VMALL*) want='^vmall: 0 errors' ;;
+    VMARRA*) want='^Released the region\.' ;;
+    CONFOR*) want='^conform: [0-9]+ checks, 0 failed' ;;
+    *) want='^$' ;;
+    esac
+    label=$name; [ $cfg = none ] && label="$name (no XMS/EMS)"
+    if [ "$code" = 0 ] && tr -d '\r' < "$f" | grep -Eq "$want"; then
+      echo "PASS $label: $(tr -d '\r' < "$f" | grep -E "$want" | tail -1)"
+    else
+      echo "FAIL $label: exit code ${code:-?}; output in $f"
+      tr -d '\r' < "$f" | grep -E '^FAIL|: [0-9]+ (errors|checks)' | head -20 | sed 's/^/  /'
+      failed=1
+    fi
+  done
 done
-[ $failed -eq 0 ] && rm -rf "$work"
+want_runs=$((3 * 4 + 4))
+runs=$(ls "$work"/dos/*.OUT "$work"/none/*.OUT 2>/dev/null | wc -l)
+if [ "$runs" -ne "$want_runs" ]; then
+  echo "FAIL only $runs of $want_runs programs produced output"; failed=1
+fi
+if [ $failed -eq 0 ]; then
+  echo "test-watcom: all $runs runs passed"
+  rm -rf "$work"
+else
+  echo "test-watcom: FAILED (files in $work)"
+fi
 exit $failed
