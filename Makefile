@@ -3,6 +3,7 @@
 #   make          build the DOS programs (build/*.EXE), the C library
 #                 (build/VMEMORY.OBJ, build/VMEMORY.LIB) and helpers
 #   make run      build and run the demo in headless DOSBox (ENGINE=dosbox-x for DOSBox-X)
+#   make bench    build and run the DOS benchmark (minutes: real-speed emulation)
 #   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox and DOSBox-X
 #   make test-watcom  the C examples and conformance client built with Open
 #                 Watcom in all four models (only when WATCOM is set)
@@ -22,10 +23,10 @@ CARGO_DOS := RUSTC_BOOTSTRAP=1 cargo build --release --target $(DOS_TARGET).json
 	--features dos --bins
 
 # DOS program name (cargo bin) -> 8.3 file name in build/.
-DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big t_xms t_ems
+DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems
 DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE)
 
-.PHONY: all deps dos run test test-host test-dos clean
+.PHONY: all deps dos run bench test test-host test-dos clean
 
 all: dos cabi $(BUILD)/EXITCODE.COM
 
@@ -53,6 +54,20 @@ run: deps all
 	@harness/dosrun.sh $(ENGINE) $(CONFIG) $(BUILD)/run 300; rc=$$?; \
 	 tr -d '\r' < $(BUILD)/run/OUT.TXT; \
 	 echo "== exit code: $$(tr -dc 0-9 < $(BUILD)/run/RC.TXT) (emulator status $$rc) =="; \
+	 exit $$rc
+
+# The benchmark (src/bin/bench.rs) at cycles=fixed 3000 (conf/bench.conf):
+# emulated time then runs at real speed, so this takes minutes and is not
+# part of `make test` (which runs `BENCH.EXE quick` instead).
+BENCH_CONFIG ?= bench
+bench: deps all
+	@rm -rf $(BUILD)/bench && mkdir -p $(BUILD)/bench/TMP
+	@cp $(BUILD)/BENCH.EXE $(BUILD)/EXITCODE.COM $(BUILD)/bench/
+	@printf '@echo off\r\nset TMP=C:\\TMP\r\nBENCH.EXE > OUT.TXT\r\nEXITCODE.COM > RC.TXT\r\n' > $(BUILD)/bench/RUN.BAT
+	@echo "== BENCH.EXE under $(ENGINE) (conf/$(BENCH_CONFIG).conf: $$(grep -h '^cycles' conf/$(BENCH_CONFIG).conf)) =="
+	@t0=$$(date +%s); harness/dosrun.sh $(ENGINE) $(BENCH_CONFIG) $(BUILD)/bench 900; rc=$$?; \
+	 tr -d '\r' < $(BUILD)/bench/OUT.TXT; \
+	 echo "== exit code: $$(tr -dc 0-9 < $(BUILD)/bench/RC.TXT) (emulator status $$rc), $$(( $$(date +%s) - t0 )) s wall =="; \
 	 exit $$rc
 
 test: deps all

@@ -17,6 +17,7 @@ pub mod file;
 pub mod mem;
 pub mod rt;
 pub mod testlog;
+pub mod timer;
 pub mod xms;
 
 mod error;

@@ -1,0 +1,171 @@
+//! Timing with sub-tick resolution: the BIOS tick count plus the PIT.
+//!
+//! The BIOS counts IRQ 0 in the dword at 0040:006Ch (about 18.2 ticks a
+//! second, one per 65536 input clocks of PIT channel 0, whose input clock
+//! runs at 1 193 182 Hz). Within a tick, channel 0's counter says how far
+//! the current period has run. That is only unambiguous in mode 2 (rate
+//! generator: the counter goes down by one per clock, once per tick); the
+//! BIOS programs mode 3 (square wave), in which it goes down by two, twice
+//! per tick. [`PitClock`] therefore switches channel 0 to mode 2 with the
+//! same divisor (65536, so the tick rate is unchanged) and puts mode 3 back
+//! when dropped, as Michael Abrash's Zen timer does.
+//!
+//! A reading is made with interrupts off: latch the counter (port 43h
+//! command 00h, then low and high byte from port 40h), read the tick count,
+//! and read the PIC's interrupt request register (OCW3 0Ah to port 20h). If
+//! the counter has reloaded but IRQ 0 is still pending, the tick count lags
+//! by one; [`PitClock::now`] corrects for that.
+
+use core::arch::asm;
+
+/// PIT input clock in Hz (one count every 838 ns).
+pub const PIT_HZ: u32 = 1_193_182;
+
+/// PIT clocks per BIOS tick (divisor 0 = 65536).
+const CLOCKS_PER_TICK: u64 = 0x1_0000;
+
+/// The BIOS tick count wraps to 0 at midnight after this many ticks.
+const TICKS_PER_DAY: u64 = 0x18_00B0;
+
+/// A point in time: PIT input clocks since midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Instant(u64);
+
+impl Instant {
+    /// PIT clocks from `earlier` to `self` (one midnight wrap in between is
+    /// allowed for).
+    pub fn clocks_since(self, earlier: Instant) -> u64 {
+        if self.0 >= earlier.0 {
+            self.0 - earlier.0
+        } else {
+            self.0 + TICKS_PER_DAY * CLOCKS_PER_TICK - earlier.0
+        }
+    }
+
+    /// Microseconds from `earlier` to `self`.
+    pub fn micros_since(self, earlier: Instant) -> u64 {
+        clocks_to_micros(self.clocks_since(earlier))
+    }
+}
+
+/// Converts PIT clocks to microseconds (rounded down).
+pub fn clocks_to_micros(clocks: u64) -> u64 {
+    clocks * 1_000_000 / u64::from(PIT_HZ)
+}
+
+/// One raw reading, taken with interrupts off.
+#[derive(Clone, Copy, Debug)]
+struct Raw {
+    /// Latched counter of channel 0 (0 stands for 65536).
+    count: u16,
+    /// BIOS tick count at 0040:006Ch.
+    ticks: u32,
+    /// PIC 1 interrupt request register (bit 0: IRQ 0 pending).
+    irr: u8,
+}
+
+/// Channel 0 in mode 2 for as long as this guard lives; reads the time.
+#[derive(Debug)]
+pub struct PitClock {
+    _private: (),
+}
+
+impl PitClock {
+    /// Puts PIT channel 0 in mode 2 (rate generator) with divisor 65536, so
+    /// the BIOS tick keeps its rate and the counter counts each clock once.
+    pub fn start() -> Self {
+        // SAFETY: programs PIT channel 0 (control word 34h: channel 0,
+        // low then high byte, mode 2, binary; then divisor 0 = 65536) with
+        // interrupts off so IRQ 0 cannot run between the three writes; the
+        // flags (IF) are restored by popf. AL is the only register used.
+        unsafe {
+            asm!(
+                "pushf",
+                "cli",
+                "mov al, 0x34",
+                "out 0x43, al",
+                "xor al, al",
+                "out 0x40, al",
+                "out 0x40, al",
+                "popf",
+                out("al") _,
+            );
+        }
+        Self { _private: () }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Instant {
+        let raw = read_raw();
+        let elapsed = u64::from(0u16.wrapping_sub(raw.count));
+        let mut ticks = u64::from(raw.ticks);
+        // IRQ 0 pending while the counter is early in its period: the reload
+        // happened before the latch, and the interrupt that counts it has
+        // not run yet. (Pending with the counter late in its period means the
+        // reload came after the latch, and the tick count is right.)
+        if raw.irr & 1 != 0 && elapsed < CLOCKS_PER_TICK / 2 {
+            ticks += 1;
+        }
+        Instant(ticks * CLOCKS_PER_TICK + elapsed)
+    }
+}
+
+impl Drop for PitClock {
+    fn drop(&mut self) {
+        // SAFETY: as in `start`, with control word 36h: mode 3 (square wave),
+        // divisor 65536, what the BIOS programs at boot.
+        unsafe {
+            asm!(
+                "pushf",
+                "cli",
+                "mov al, 0x36",
+                "out 0x43, al",
+                "xor al, al",
+                "out 0x40, al",
+                "out 0x40, al",
+                "popf",
+                out("al") _,
+            );
+        }
+    }
+}
+
+/// Latches channel 0 and reads it, the BIOS tick count and the PIC's IRR,
+/// all with interrupts off so that no IRQ 0 falls between them.
+fn read_raw() -> Raw {
+    let (count, ticks, irr): (u16, u32, u8);
+    // SAFETY: pushf/cli ... popf keep IF as the caller had it. Port 43h
+    // command 00h latches channel 0, whose latch is then read low byte then
+    // high byte from port 40h (the access mode `start` programmed). OCW3 0Ah
+    // to port 20h selects the IRR for the next read of port 20h (also the
+    // power-on default). The BIOS data area dword at 0040:006Ch is read
+    // through ES, which is saved and restored inside this block. Registers:
+    // AL scratch, CX the count, EDX the ticks (DX also the segment 0040h).
+    // No `nomem`: the block must stay a compiler barrier, so that no work
+    // being timed moves across it.
+    unsafe {
+        asm!(
+            "pushf",
+            "cli",
+            "xor al, al",
+            "out 0x43, al",
+            "in al, 0x40",
+            "mov cl, al",
+            "in al, 0x40",
+            "mov ch, al",
+            "push es",
+            "mov dx, 0x40",
+            "mov es, dx",
+            "mov edx, dword ptr es:[0x6C]",
+            "pop es",
+            "mov al, 0x0A",
+            "out 0x20, al",
+            "in al, 0x20",
+            "popf",
+            out("al") irr,
+            out("cx") count,
+            out("edx") ticks,
+        );
+    }
+    Raw { count, ticks, irr }
+}
