@@ -62,7 +62,7 @@
 //!   lists threaded through the block headers. New blocks enter the window
 //!   (the main list while it still has room). An access-frequency sketch in
 //!   the arena (two rows of byte counters, count-min, conservative update,
-//!   halved every 8 x width accesses) counts every `_vload`/`_vlock`. When
+//!   halved every 16 x width accesses) counts every `_vload`/`_vlock`. When
 //!   room is needed, the oldest window block duels the least recent main
 //!   block: if the sketch counts more recent accesses for it, the two swap
 //!   places and the main block leaves; otherwise the window block leaves.
