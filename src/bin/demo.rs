@@ -4,11 +4,13 @@
 //! writes a distinct pattern into each, reads every block back and checks
 //! it, and prints what the VMM did: blocks, bytes, page-ins and page-outs
 //! and bytes moved per swap store, and the MS VMM status values. Exit code
-//! 0 only if every byte came back.
+//! 0 only if every byte came back. `DEMO.EXE test` also records the
+//! outcome in RESULT.TXT for the test harness.
 #![no_std]
 #![no_main]
 
-use vmemory::dos::{ems, mem, xms};
+use vmemory::dos::testlog::TestLog;
+use vmemory::dos::{ems, mem, rt, xms};
 use vmemory::vm::{Config, Dirty, Handle, StoreKind, VHeap};
 use vmemory::{dos_main, println};
 
