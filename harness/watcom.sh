@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the C examples (examples/vmall.c, examples/vmarray.c) and the C
-# conformance client (tests/c/conform.c) with Open Watcom in the four DOS
-# memory models against build/VMEMORY.LIB and runs them in DOSBox, checking
-# their output and exit codes.
+# Builds the C examples (examples/vmall.c, examples/vmarray.c), the C
+# conformance client (tests/c/conform.c) and the C run-time memory check
+# (tests/c/alldos.c, runs 1-3) with Open Watcom in the four DOS memory
+# models against build/VMEMORY.LIB and runs them in DOSBox, checking their
+# output and exit codes.
 #
 #   WATCOM=/opt/watcom harness/watcom.sh [BUILD_DIR]     (make test-watcom)
 #
@@ -23,11 +24,13 @@ mkdir -p "$work/dos" "$work/dos/TMP" "$work/none" "$work/none/TMP"
 cp "$build/VMEMORY.LIB" "$work/vmemory.lib"
 cp "$build/EXITCODE.COM" "$work/dos/"
 cp "$build/EXITCODE.COM" "$work/none/"
+# The child alldos.c spawns: mov ax,4C00h / int 21h.
+printf '\xb8\x00\x4c\xcd\x21' > "$work/dos/CHILD.COM"
 failed=0
 bat_head=$'@echo off\r\nset TMP=C:\\TMP\r\n'
 bat=$bat_head
 bat_none=$bat_head
-for src in examples/vmall.c examples/vmarray.c tests/c/conform.c; do
+for src in examples/vmall.c examples/vmarray.c tests/c/conform.c tests/c/alldos.c; do
   prog=$(basename "$src" .c)
   for m in s m c l; do
     name=$(echo "${prog:0:6}_$m" | tr a-z A-Z)
@@ -45,7 +48,14 @@ for src in examples/vmall.c examples/vmarray.c tests/c/conform.c; do
     echo "  $name: VMEMORY_TEXT${where:- not in the map}"
     [ -n "$where" ] || failed=1
     cp "$work/$exe" "$work/dos/"
-    bat+="$exe > $name.OUT"$'\r\n'"EXITCODE.COM > $name.RC"$'\r\n'
+    if [ "$prog" = alldos ]; then
+      for r in 1 2 3; do    # ALLD_<model><run>.OUT: 8.3 names
+        out=ALLD_${name: -1}$r
+        bat+="$exe $r > $out.OUT"$'\r\n'"EXITCODE.COM > $out.RC"$'\r\n'
+      done
+    else
+      bat+="$exe > $name.OUT"$'\r\n'"EXITCODE.COM > $name.RC"$'\r\n'
+    fi
     if [ "$prog" = conform ]; then
       cp "$work/$exe" "$work/none/"
       bat_none+="$exe > $name.OUT"$'\r\n'"EXITCODE.COM > $name.RC"$'\r\n'
@@ -65,6 +75,7 @@ for cfg in dos none; do
     VMALL*) want='^vmall: 0 errors' ;;
     VMARRA*) want='^Released the region\.' ;;
     CONFOR*) want='^conform: [0-9]+ checks, 0 failed' ;;
+    ALLD_*) want='^alldos [1-3]: [0-9]+ checks, 0 failed' ;;
     *) want='^$' ;;
     esac
     label=$name; [ $cfg = none ] && label="$name (no XMS/EMS)"
@@ -77,7 +88,7 @@ for cfg in dos none; do
     fi
   done
 done
-want_runs=$((3 * 4 + 4))
+want_runs=$((3 * 4 + 3 * 4 + 4))
 runs=$(ls "$work"/dos/*.OUT "$work"/none/*.OUT 2>/dev/null | wc -l)
 if [ "$runs" -ne "$want_runs" ]; then
   echo "FAIL only $runs of $want_runs programs produced output"; failed=1
