@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the C examples (examples/vmall.c, examples/vmarray.c), the C
-# conformance client (tests/c/conform.c) and the C run-time memory check
-# (tests/c/alldos.c, runs 1-3) with Open Watcom in the four DOS memory
+# conformance client (tests/c/conform.c), the C run-time memory check
+# (tests/c/alldos.c, runs 1-3) and an old-style client declaring the status
+# variables itself (tests/c/msdecl.c) with Open Watcom in the four DOS memory
 # models against build/VMEMORY.LIB and runs them in DOSBox, checking their
 # output and exit codes.
 #
@@ -30,7 +31,7 @@ failed=0
 bat_head=$'@echo off\r\nset TMP=C:\\TMP\r\n'
 bat=$bat_head
 bat_none=$bat_head
-for src in examples/vmall.c examples/vmarray.c tests/c/conform.c tests/c/alldos.c; do
+for src in examples/vmall.c examples/vmarray.c tests/c/conform.c tests/c/alldos.c tests/c/msdecl.c; do
   prog=$(basename "$src" .c)
   for m in s m c l; do
     name=$(echo "${prog:0:6}_$m" | tr a-z A-Z)
@@ -75,6 +76,7 @@ for cfg in dos none; do
     VMALL*) want='^vmall: 0 errors' ;;
     VMARRA*) want='^Released the region\.' ;;
     CONFOR*) want='^conform: [0-9]+ checks, 0 failed' ;;
+    MSDECL*) want='^msdecl: [0-9]+ checks, 0 failed' ;;
     ALLD_*) want='^alldos [1-3]: [0-9]+ checks, 0 failed' ;;
     *) want='^$' ;;
     esac
@@ -88,7 +90,7 @@ for cfg in dos none; do
     fi
   done
 done
-want_runs=$((3 * 4 + 3 * 4 + 4))
+want_runs=$((4 * 4 + 3 * 4 + 4))
 runs=$(ls "$work"/dos/*.OUT "$work"/none/*.OUT 2>/dev/null | wc -l)
 if [ "$runs" -ne "$want_runs" ]; then
   echo "FAIL only $runs of $want_runs programs produced output"; failed=1
