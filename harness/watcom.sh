@@ -2,7 +2,8 @@
 # Builds the C examples (examples/vmall.c, examples/vmarray.c), the C
 # conformance client (tests/c/conform.c), the C run-time memory check
 # (tests/c/alldos.c, runs 1-3) and an old-style client declaring the status
-# variables itself (tests/c/msdecl.c) with Open Watcom in the four DOS memory
+# variables itself (tests/c/msdecl.c), and where wpp is there a C++ client
+# (tests/c/vmcpp.cpp), with Open Watcom in the four DOS memory
 # models against build/VMEMORY.LIB and runs them in DOSBox, checking their
 # output and exit codes.
 #
@@ -31,8 +32,15 @@ failed=0
 bat_head=$'@echo off\r\nset TMP=C:\\TMP\r\n'
 bat=$bat_head
 bat_none=$bat_head
-for src in examples/vmall.c examples/vmarray.c tests/c/conform.c tests/c/alldos.c tests/c/msdecl.c; do
-  prog=$(basename "$src" .c)
+srcs="examples/vmall.c examples/vmarray.c tests/c/conform.c tests/c/alldos.c tests/c/msdecl.c"
+# The header from C++ too, where the install has wpp (and its libraries).
+if command -v wpp > /dev/null; then
+  srcs+=" tests/c/vmcpp.cpp"; want_runs=$((5 * 4 + 3 * 4 + 4))
+else
+  echo "SKIP tests/c/vmcpp.cpp (no wpp in $WATCOM)"; want_runs=$((4 * 4 + 3 * 4 + 4))
+fi
+for src in $srcs; do
+  prog=$(basename "${src%.*}")
   for m in s m c l; do
     name=$(echo "${prog:0:6}_$m" | tr a-z A-Z)
     exe=$name.EXE
@@ -76,6 +84,7 @@ for cfg in dos none; do
     VMALL*) want='^vmall: 0 errors' ;;
     VMARRA*) want='^Released the region\.' ;;
     CONFOR*) want='^conform: [0-9]+ checks, 0 failed' ;;
+    VMCPP*) want='^vmcpp: ok' ;;
     MSDECL*) want='^msdecl: [0-9]+ checks, 0 failed' ;;
     ALLD_*) want='^alldos [1-3]: [0-9]+ checks, 0 failed' ;;
     *) want='^$' ;;
@@ -90,7 +99,6 @@ for cfg in dos none; do
     fi
   done
 done
-want_runs=$((4 * 4 + 3 * 4 + 4))
 runs=$(ls "$work"/dos/*.OUT "$work"/none/*.OUT 2>/dev/null | wc -l)
 if [ "$runs" -ne "$want_runs" ]; then
   echo "FAIL only $runs of $want_runs programs produced output"; failed=1
