@@ -32,6 +32,9 @@ fn pattern(i: u32, at: u32) -> u8 {
 }
 
 fn main() -> u8 {
+    let mut tail = [0u8; 127];
+    let n = rt::command_line(&mut tail);
+    let test_mode = &tail[..n] == b"test";
     println!("vmemory demo: a virtual heap larger than conventional memory");
     let (major, minor) = vmemory::dos::rt::dos_version();
     println!(
@@ -203,5 +206,15 @@ fn main() -> u8 {
             "demo FAILED"
         }
     );
+    if test_mode {
+        let mut log = TestLog::create();
+        log.check(
+            "demo: more than 8 MB in the heap",
+            total >= 8 * 1024 * 1024,
+            format_args!("{} bytes", total),
+        );
+        log.check_eq("demo: blocks that came back wrong", bad_blocks, 0);
+        return log.finish();
+    }
     u8::from(!ok)
 }
