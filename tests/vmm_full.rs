@@ -41,7 +41,11 @@ fn full_store_evicts_clean_blocks_instead_of_failing() {
                 .unwrap_or_else(|| panic!("round {round}: load of {h:#x} failed"))
                 .0;
             let a = v.arena_mut().unwrap();
-            let ok = a.slice(at, 4000).iter().enumerate().all(|(i, &b)| b == pattern(h, i));
+            let ok = a
+                .slice(at, 4000)
+                .iter()
+                .enumerate()
+                .all(|(i, &b)| b == pattern(h, i));
             assert!(ok, "round {round}: block {h:#x} differs");
             v.check_invariants();
         }
