@@ -172,9 +172,13 @@ impl Harness {
     fn run(&mut self, op: Op) {
         match op {
             Op::Alloc(size) => {
+                let largest = self.v.status().largest_block;
                 let h = self.v.vmalloc(size);
                 if size == 0 || size > MAX_BLOCK_SIZE {
                     assert_eq!(h, VM_NULL);
+                } else if rounded(size) as u32 > largest {
+                    // Could never be loaded into this cache: refused.
+                    assert_eq!(h, VM_NULL, "vmalloc({size}) above the cache's largest block");
                 } else if h == VM_NULL {
                     assert!(!self.strict(), "vmalloc({size}) failed");
                 } else {
@@ -209,8 +213,12 @@ impl Harness {
             Op::Realloc(i, size) => {
                 let Some(k) = self.pick(i) else { return };
                 let h = self.live[k].h;
+                let largest = self.v.status().largest_block;
                 let r = self.v.vrealloc(h, size);
-                if self.live[k].locks > 0 || size > MAX_BLOCK_SIZE {
+                if self.live[k].locks > 0
+                    || size > MAX_BLOCK_SIZE
+                    || (size != 0 && rounded(size) as u32 > largest)
+                {
                     assert_eq!(r, VM_NULL);
                 } else if size == 0 {
                     assert_eq!(r, VM_NULL);

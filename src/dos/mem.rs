@@ -172,3 +172,53 @@ impl Drop for DosBlock {
         let _ = unsafe { free(self.seg) };
     }
 }
+
+/// DOS's memory allocation strategy (INT 21h AX=5800h/5801h, DOS 3.0+):
+/// which free block AH=48h takes memory from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct Strategy(pub u16);
+
+impl Strategy {
+    /// 00h: the first block that is large enough (DOS's default).
+    pub const FIRST_FIT: Self = Self(0);
+    /// 02h: the last block that is large enough, from its high end.
+    pub const LAST_FIT: Self = Self(2);
+
+    /// The current strategy (AX=5800h).
+    pub fn get() -> Self {
+        let ax: u16;
+        // SAFETY: AX=5800h returns the strategy in AX and changes nothing.
+        unsafe { asm!("int 0x21", inout("ax") 0x5800u16 => ax) };
+        Self(ax)
+    }
+
+    /// Sets the strategy (AX=5801h, BX = strategy).
+    pub fn set(self) -> Result<(), DosError> {
+        let (ax, carry): (u16, u8);
+        // SAFETY: AX=5801h, BX = strategy; returns carry + AX on error.
+        unsafe {
+            asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+                 inout("ax") 0x5801u16 => ax, in("bx") self.0);
+        }
+        if carry != 0 {
+            Err(DosError(ax))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Allocates `size` paragraphs from the top of the highest free block that
+/// fits (last fit), then puts DOS's strategy back. Memory right after the
+/// program then stays free for the program's own block to grow into (a C
+/// program's near heap grows that way).
+pub fn allocate_high(size: Paragraphs) -> Result<Segment, (DosError, Paragraphs)> {
+    let old = Strategy::get();
+    let changed = Strategy::LAST_FIT.set().is_ok();
+    let r = allocate(size);
+    if changed {
+        let _ = old.set();
+    }
+    r
+}

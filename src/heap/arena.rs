@@ -30,7 +30,16 @@ impl DosArena {
         if want < min_paras || want == 0 {
             return Err(BackendError::FULL);
         }
-        let base = mem::allocate(Paragraphs(want)).map_err(|_| BackendError::FULL)?;
+        // A bounded cache goes to the top of memory (last fit), so the
+        // memory right after the program stays free for it to grow into
+        // (a C program's near heap, `_nheapgrow`); `_VM_ALLDOS` takes the
+        // largest block anyway.
+        let base = if max_paras == 0 {
+            mem::allocate(Paragraphs(want))
+        } else {
+            mem::allocate_high(Paragraphs(want))
+        }
+        .map_err(|_| BackendError::FULL)?;
         Ok(Self { base, paras: want })
     }
 

@@ -1018,11 +1018,21 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
     }
 
+    /// Whether a block of `paras` paragraphs could ever be resident: a block
+    /// larger than the cache's data heap could be allocated but never loaded,
+    /// so `_vmalloc` and `_vrealloc` refuse it ([`VmError::NoRoom`]).
+    fn fits_cache(&self, paras: u32) -> bool {
+        paras + HDR_PARAS <= self.heap_end - self.heap_start
+    }
+
     pub fn alloc(&mut self, size: u32) -> Result<VmHandle, VmError> {
         if size == 0 || size > MAX_BLOCK_SIZE {
             return Err(VmError::BadSize);
         }
         let paras = paras_of(size);
+        if !self.fits_cache(paras) {
+            return Err(VmError::NoRoom);
+        }
         let (idx, gen, reused) = if self.free_head != 0 {
             let e = self.hte_get(self.free_head)?;
             (self.free_head, e.gen, Some(e.loc))
@@ -1100,6 +1110,9 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
         if size > MAX_BLOCK_SIZE {
             return Err(VmError::BadSize);
+        }
+        if !self.fits_cache(paras_of(size)) {
+            return Err(VmError::NoRoom);
         }
         if let Res::Resident(p) = r {
             if self.locks(p) > 0 {
