@@ -18,7 +18,7 @@ use vmemory::dos::ems::{
 };
 use vmemory::dos::far::{FarPtr, Segment};
 use vmemory::dos::mem::{DosBlock, Paragraphs};
-use vmemory::dos::testlog::TestLog;
+use vmemory::dos::testlog::{fill_pieces, first_bad_pieces, TestLog};
 use vmemory::dos_main;
 
 dos_main!(main);
@@ -32,17 +32,12 @@ fn pattern(seed: u8, i: u32) -> u8 {
 const CHUNK: usize = 1000;
 
 fn fill(blk: &mut EmsBlock, seed: u8, from: u32, to: u32) -> Result<(), EmsError> {
-    let mut buf = [0u8; CHUNK];
-    let mut pos = from;
-    while pos < to {
-        let n = ((to - pos) as usize).min(CHUNK);
-        for (i, b) in buf[..n].iter_mut().enumerate() {
-            *b = pattern(seed, pos - from + i as u32);
-        }
-        blk.write(pos, &buf[..n])?;
-        pos += n as u32;
-    }
-    Ok(())
+    fill_pieces::<CHUNK, _>(
+        from,
+        to,
+        |i| pattern(seed, i - from),
+        |pos, b| blk.write(pos, b),
+    )
 }
 
 fn first_bad(
@@ -51,19 +46,7 @@ fn first_bad(
     to: u32,
     want: impl Fn(u32) -> u8,
 ) -> Result<Option<u32>, EmsError> {
-    let mut buf = [0u8; CHUNK];
-    let mut pos = from;
-    while pos < to {
-        let n = ((to - pos) as usize).min(CHUNK);
-        blk.read(pos, &mut buf[..n])?;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            if b != want(pos + i as u32) {
-                return Ok(Some(pos + i as u32));
-            }
-        }
-        pos += n as u32;
-    }
-    Ok(None)
+    first_bad_pieces::<CHUNK, _>(from, to, want, |pos, b| blk.read(pos, b))
 }
 
 fn check_data(
@@ -74,12 +57,7 @@ fn check_data(
     to: u32,
     want: impl Fn(u32) -> u8,
 ) {
-    let r = first_bad(blk, from, to, want);
-    log.check(
-        name,
-        r == Ok(None),
-        format_args!("first bad byte or error: {:?}", r),
-    );
+    log.check_bytes(name, first_bad(blk, from, to, want));
 }
 
 /// Reads `buf.len()` bytes of the page frame at `off`.

@@ -12,7 +12,7 @@
 #![no_main]
 
 use vmemory::dos::mem::{DosBlock, Paragraphs};
-use vmemory::dos::testlog::TestLog;
+use vmemory::dos::testlog::{fill_pieces, first_bad_pieces, TestLog};
 use vmemory::dos::xms::{self, MoveBlock, XmsAddr, XmsBlock, XmsError, XmsHandle};
 use vmemory::dos_main;
 
@@ -27,17 +27,12 @@ const CHUNK: usize = 1024;
 
 /// Writes `pattern(seed, i - from)` into bytes `from..to` of the block.
 fn fill(blk: &mut XmsBlock, seed: u8, from: u32, to: u32) -> Result<(), XmsError> {
-    let mut buf = [0u8; CHUNK];
-    let mut pos = from;
-    while pos < to {
-        let n = ((to - pos) as usize).min(CHUNK);
-        for (i, b) in buf[..n].iter_mut().enumerate() {
-            *b = pattern(seed, pos - from + i as u32);
-        }
-        blk.write(pos, &buf[..n])?;
-        pos += n as u32;
-    }
-    Ok(())
+    fill_pieces::<CHUNK, _>(
+        from,
+        to,
+        |i| pattern(seed, i - from),
+        |pos, b| blk.write(pos, b),
+    )
 }
 
 /// The first byte of `from..to` that differs from `want(i)`, or the error.
@@ -47,19 +42,7 @@ fn first_bad(
     to: u32,
     want: impl Fn(u32) -> u8,
 ) -> Result<Option<u32>, XmsError> {
-    let mut buf = [0u8; CHUNK];
-    let mut pos = from;
-    while pos < to {
-        let n = ((to - pos) as usize).min(CHUNK);
-        blk.read(pos, &mut buf[..n])?;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            if b != want(pos + i as u32) {
-                return Ok(Some(pos + i as u32));
-            }
-        }
-        pos += n as u32;
-    }
-    Ok(None)
+    first_bad_pieces::<CHUNK, _>(from, to, want, |pos, b| blk.read(pos, b))
 }
 
 fn check_data(
@@ -70,12 +53,7 @@ fn check_data(
     to: u32,
     want: impl Fn(u32) -> u8,
 ) {
-    let r = first_bad(blk, from, to, want);
-    log.check(
-        name,
-        r == Ok(None),
-        format_args!("first bad byte or error: {:?}", r),
-    );
+    log.check_bytes(name, first_bad(blk, from, to, want));
 }
 
 fn absent(log: &mut TestLog) -> u8 {

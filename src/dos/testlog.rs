@@ -93,3 +93,62 @@ impl TestLog {
         u8::from(f != 0)
     }
 }
+
+impl TestLog {
+    /// Records `name` as passed if `first_bad` (from [`first_bad_pieces`])
+    /// found no wrong byte and no error.
+    pub fn check_bytes<E: fmt::Debug>(
+        &mut self,
+        name: &str,
+        first_bad: Result<Option<u32>, E>,
+    ) -> bool {
+        let ok = matches!(first_bad, Ok(None));
+        self.check(
+            name,
+            ok,
+            format_args!("first bad byte or error: {:?}", first_bad),
+        )
+    }
+}
+
+/// Writes `byte(i)` at every position `i` of `from..to` through `write(pos,
+/// piece)`, in pieces of `CHUNK` bytes (a test's pattern into some store).
+pub fn fill_pieces<const CHUNK: usize, E>(
+    from: u32,
+    to: u32,
+    byte: impl Fn(u32) -> u8,
+    mut write: impl FnMut(u32, &[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut buf = [0u8; CHUNK];
+    let mut pos = from;
+    while pos < to {
+        let n = ((to - pos) as usize).min(CHUNK);
+        for (i, b) in buf[..n].iter_mut().enumerate() {
+            *b = byte(pos + i as u32);
+        }
+        write(pos, &buf[..n])?;
+        pos += n as u32;
+    }
+    Ok(())
+}
+
+/// Reads `from..to` through `read(pos, piece)` in pieces of `CHUNK` bytes;
+/// the first position whose byte is not `want(pos)`, or the read's error.
+pub fn first_bad_pieces<const CHUNK: usize, E>(
+    from: u32,
+    to: u32,
+    want: impl Fn(u32) -> u8,
+    mut read: impl FnMut(u32, &mut [u8]) -> Result<(), E>,
+) -> Result<Option<u32>, E> {
+    let mut buf = [0u8; CHUNK];
+    let mut pos = from;
+    while pos < to {
+        let n = ((to - pos) as usize).min(CHUNK);
+        read(pos, &mut buf[..n])?;
+        if let Some(i) = (0..n).find(|&i| buf[i] != want(pos + i as u32)) {
+            return Ok(Some(pos + i as u32));
+        }
+        pos += n as u32;
+    }
+    Ok(None)
+}
