@@ -67,5 +67,9 @@ fn blocks_larger_than_the_cache_are_refused_at_allocation() {
     assert!(v.vload(h, VM_DIRTY).is_some(), "and it loads");
     let small = v.vmalloc(100);
     assert_eq!(v.realloc(small, 65530), Err(VmError::NoRoom));
-    assert_eq!(v.vmsize(small), 112, "the refused realloc left the block as it was");
+    assert_eq!(
+        v.vmsize(small),
+        112,
+        "the refused realloc left the block as it was"
+    );
 }

@@ -178,7 +178,10 @@ impl Harness {
                     assert_eq!(h, VM_NULL);
                 } else if rounded(size) as u32 > largest {
                     // Could never be loaded into this cache: refused.
-                    assert_eq!(h, VM_NULL, "vmalloc({size}) above the cache's largest block");
+                    assert_eq!(
+                        h, VM_NULL,
+                        "vmalloc({size}) above the cache's largest block"
+                    );
                 } else if h == VM_NULL {
                     assert!(!self.strict(), "vmalloc({size}) failed");
                 } else {
