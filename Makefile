@@ -26,7 +26,7 @@ CARGO_DOS := RUSTC_BOOTSTRAP=1 cargo build --release --target $(DOS_TARGET).json
 DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems
 DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE)
 
-.PHONY: all deps dos run bench test test-host test-dos clean
+.PHONY: all deps dos run bench test test-host test-dos lint clean
 
 all: dos cabi $(BUILD)/EXITCODE.COM
 
@@ -71,6 +71,7 @@ bench: deps all
 	 exit $$rc
 
 test: deps all
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-host
 	@$(MAKE) --no-print-directory test-omf
 	@$(MAKE) --no-print-directory test-dos
@@ -80,6 +81,18 @@ test-host:
 
 test-dos:
 	harness/dostest.sh $(BUILD)
+
+# Formatting, clippy (DOS target and host, warnings are errors) and rustdoc
+# for the DOS target: the crate denies missing docs and unsafe blocks
+# without a SAFETY note.
+CARGO_DOS_FLAGS := --release --target $(DOS_TARGET).json -Zbuild-std=core \
+	-Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec --features dos
+lint:
+	cargo fmt --check
+	RUSTC_BOOTSTRAP=1 cargo clippy -q $(CARGO_DOS_FLAGS) --lib --bins -- -D warnings
+	cargo clippy -q --release --tests --examples -- -D warnings
+	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps $(CARGO_DOS_FLAGS) --lib
+	@echo "lint: clean"
 
 clean:
 	rm -rf $(BUILD) target

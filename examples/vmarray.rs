@@ -24,7 +24,7 @@ const STRIDE: u32 = 16;
 
 /// The value element `i` holds at the end.
 fn expected(i: u32) -> i32 {
-    if i % STRIDE == 0 {
+    if i.is_multiple_of(STRIDE) {
         i as i32 * 7
     } else {
         0

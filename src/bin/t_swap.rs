@@ -7,6 +7,7 @@
 //! - spill-over when XMS has no handles left (EMS then takes the blocks);
 //! - `_VM_ALLDOS` takes all conventional memory and term gives it back;
 //! - the application's own EMS mapping is exactly as it was.
+//!
 //! Every phase checks every byte it wrote.
 #![no_std]
 #![no_main]

@@ -245,7 +245,8 @@ pub unsafe extern "C" fn vmemory_cabi_dispatch(call: u32, args: *const u16) -> u
 /// `args` must point to `f.arg_bytes()` readable bytes.
 #[inline(never)]
 unsafe fn run(f: Function, args: *const u16) -> u32 {
-    // SAFETY (every arm): each reads only within `f.arg_bytes()` bytes.
+    // SAFETY: every arm reads only within the `f.arg_bytes()` bytes at
+    // `args`, which the caller promises are readable.
     unsafe {
         match f {
             Function::VHEAPINIT => vheapinit(word(args, 2), word(args, 1), word(args, 0)),

@@ -5,7 +5,7 @@
 //! no INT 67h call is made when nothing is installed there; until
 //! [`detect`] has found a manager every function here fails with
 //! [`EmsError::NO_DRIVER`] instead of calling INT 67h. Every function
-//! returns a status in AH (0 = success): [`ems_result`] is the one adapter.
+//! returns a status in AH (0 = success): `ems_result` is the one adapter.
 //!
 //! Each EMM function has one function here calling it in one `asm!` block.
 //! Above those, [`PageMap`] saves and restores the whole mapping context

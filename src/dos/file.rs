@@ -1,6 +1,6 @@
 //! Files through INT 21h handles: create, create-unique, open, read, write,
 //! seek, close, delete. Every call turns DOS's carry + AX convention into a
-//! `Result` in [`carry_result`].
+//! `Result` in `carry_result`.
 
 use core::arch::asm;
 

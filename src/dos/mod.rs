@@ -3,7 +3,8 @@
 //! All `asm!` of the project lives below this module, one block per
 //! interrupt or driver function, each naming every register it reads or
 //! writes. Each API's return convention is turned into a `Result` in exactly
-//! one place ([`int21::Regs`] style adapters in each submodule).
+//! one place in each submodule (`carry_result` for INT 21h, `xms_result`,
+//! `ems_result`).
 //!
 //! The whole layer assumes the tiny model the DOS programs run in: CS = DS =
 //! ES = SS = the program's segment, so a Rust near pointer is an offset in

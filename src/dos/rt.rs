@@ -4,7 +4,7 @@
 //! DOS enters `_start` (see `exe.ld`) with CS = SS = the image segment and
 //! DS = ES = the PSP segment. `_start` makes DS, ES and SS equal CS (the tiny
 //! model Rust code16 needs), sets the stack, zeroes `.bss`, and calls
-//! [`__vmemory_start`] with the PSP segment, which runs the program's
+//! `__vmemory_start` with the PSP segment, which runs the program's
 //! `__vmemory_main` (defined by [`dos_main!`](crate::dos_main)) and exits
 //! with its result.
 

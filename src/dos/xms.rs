@@ -3,7 +3,7 @@
 //!
 //! Detected through INT 2Fh AX=4300h; its entry point comes from AX=4310h
 //! and is far-called with the function number in AH. Every function returns
-//! AX = 1 on success, or AX = 0 with an error code in BL: [`xms_result`] is
+//! AX = 1 on success, or AX = 0 with an error code in BL: `xms_result` is
 //! the one adapter for that convention.
 //!
 //! Each driver function has one function here, named after it and calling

@@ -50,6 +50,12 @@ pub struct Chunked<C: Chunk> {
     size: u32,
 }
 
+impl<C: Chunk> Default for Chunked<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<C: Chunk> Chunked<C> {
     /// An empty store (no driver allocation yet).
     pub fn new() -> Self {
