@@ -279,21 +279,34 @@ impl FarPtr {
     /// # Safety
     /// `self` must be readable memory.
     pub unsafe fn read_u8(self) -> u8 {
-        let mut b = [0u8; 1];
-        // SAFETY: forwarded to the caller.
-        unsafe { self.read_bytes(&mut b) };
-        b[0]
+        let v: u8;
+        // SAFETY: one load through ES, restored in the block; readable by the
+        // caller's promise.
+        unsafe {
+            asm!("push es", "mov es, {seg:x}", "mov {v}, byte ptr es:[{off:e}]", "pop es",
+                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = out(reg_byte) v,
+                 options(readonly, preserves_flags));
+        }
+        v
     }
 
     /// Reads the little-endian word at `self`.
     ///
+    /// The VMM's bookkeeping in the cache is read and written a word or a
+    /// doubleword at a time: these are single moves through ES rather than
+    /// string copies through a near buffer.
+    ///
     /// # Safety
     /// `self` must point to two readable bytes, `self.off` at most FFFEh.
     pub unsafe fn read_u16(self) -> u16 {
-        let mut b = [0u8; 2];
-        // SAFETY: forwarded to the caller.
-        unsafe { self.read_bytes(&mut b) };
-        u16::from_le_bytes(b)
+        let v: u16;
+        // SAFETY: one load through ES, restored in the block.
+        unsafe {
+            asm!("push es", "mov es, {seg:x}", "mov {v:x}, word ptr es:[{off:e}]", "pop es",
+                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = out(reg) v,
+                 options(readonly, preserves_flags));
+        }
+        v
     }
 
     /// Writes the little-endian word `v` at `self`.
@@ -301,8 +314,41 @@ impl FarPtr {
     /// # Safety
     /// `self` must point to two writable bytes, `self.off` at most FFFEh.
     pub unsafe fn write_u16(self, v: u16) {
-        // SAFETY: forwarded to the caller.
-        unsafe { self.write_bytes(&v.to_le_bytes()) };
+        // SAFETY: one store through ES, restored in the block; writable by
+        // the caller's promise, and no Rust reference covers far memory.
+        unsafe {
+            asm!("push es", "mov es, {seg:x}", "mov word ptr es:[{off:e}], {v:x}", "pop es",
+                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = in(reg) v,
+                 options(preserves_flags));
+        }
+    }
+
+    /// Reads the little-endian doubleword at `self`.
+    ///
+    /// # Safety
+    /// `self` must point to four readable bytes, `self.off` at most FFFCh.
+    pub unsafe fn read_u32(self) -> u32 {
+        let v: u32;
+        // SAFETY: one load through ES, restored in the block.
+        unsafe {
+            asm!("push es", "mov es, {seg:x}", "mov {v:e}, dword ptr es:[{off:e}]", "pop es",
+                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = out(reg) v,
+                 options(readonly, preserves_flags));
+        }
+        v
+    }
+
+    /// Writes the little-endian doubleword `v` at `self`.
+    ///
+    /// # Safety
+    /// `self` must point to four writable bytes, `self.off` at most FFFCh.
+    pub unsafe fn write_u32(self, v: u32) {
+        // SAFETY: one store through ES, restored in the block.
+        unsafe {
+            asm!("push es", "mov es, {seg:x}", "mov dword ptr es:[{off:e}], {v:e}", "pop es",
+                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = in(reg) v,
+                 options(preserves_flags));
+        }
     }
 }
 

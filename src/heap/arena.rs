@@ -78,15 +78,13 @@ impl Arena for DosArena {
     }
 
     fn read_u32(&self, at: u32) -> u32 {
-        let mut b = [0u8; 4];
         // SAFETY: as in `read_u16`.
-        unsafe { self.far(at).read_bytes(&mut b) };
-        u32::from_le_bytes(b)
+        unsafe { self.far(at).read_u32() }
     }
 
     fn write_u32(&mut self, at: u32, value: u32) {
         // SAFETY: as in `write_u16`.
-        unsafe { self.far(at).write_bytes(&value.to_le_bytes()) }
+        unsafe { self.far(at).write_u32(value) }
     }
 
     fn fill(&mut self, at: u32, len: u32, byte: u8) {
