@@ -11,8 +11,7 @@
 #![no_std]
 #![no_main]
 
-use vmemory::dos::mem::{DosBlock, Paragraphs};
-use vmemory::dos::testlog::{fill_pieces, first_bad_pieces, TestLog};
+use vmemory::dos::testlog::{far_round_trip, fill_pieces, first_bad_pieces, TestLog};
 use vmemory::dos::xms::{self, MoveBlock, XmsAddr, XmsBlock, XmsError, XmsHandle};
 use vmemory::dos_main;
 
@@ -181,53 +180,21 @@ fn main() -> u8 {
     );
 
     // Far conventional memory -> B -> other conventional memory.
-    let size = Paragraphs::for_bytes(40_000).unwrap();
-    match (DosBlock::new(size), DosBlock::new(size)) {
-        (Ok(mut c1), Ok(mut c2)) => {
-            let mut buf = [0u8; 1000];
-            for k in 0..40u32 {
-                for (i, x) in buf.iter_mut().enumerate() {
-                    *x = pattern(0x3C, k * 1000 + i as u32);
-                }
-                c1.write(k * 1000, &buf);
-            }
-            let zero = [0u8; 1000];
-            for k in 0..40u32 {
-                c2.write(k * 1000, &zero);
-            }
-            let src = c1.ptr(0, 40_000).unwrap();
-            let dst = c2.ptr(0, 40_000).unwrap();
+    far_round_trip(
+        &mut log,
+        "far moves to and from an EMB",
+        "far round trip through B",
+        40_000,
+        |i| pattern(0x3C, i),
+        |src, dst| {
             // SAFETY: both are 40000 bytes inside DOS blocks we own, which no
             // Rust reference covers.
-            let r = unsafe {
+            unsafe {
                 b.write_from(1000, src, 40_000)
                     .and(b.read_into(1000, dst, 40_000))
-            };
-            log.check(
-                "far moves to and from an EMB",
-                r.is_ok(),
-                format_args!("{:?}", r),
-            );
-            let mut bad = None;
-            'outer: for k in 0..40u32 {
-                c2.read(k * 1000, &mut buf);
-                for (i, &x) in buf.iter().enumerate() {
-                    if x != pattern(0x3C, k * 1000 + i as u32) {
-                        bad = Some(k * 1000 + i as u32);
-                        break 'outer;
-                    }
-                }
             }
-            log.check(
-                "far round trip through B",
-                bad.is_none(),
-                format_args!("first bad byte {:?}", bad),
-            );
-        }
-        _ => {
-            log.check("allocate DOS blocks", false, format_args!("DOS refused"));
-        }
-    }
+        },
+    );
     // EMB -> EMB: the first 8 KB of A to B at 50000.
     let r = xms::copy((a.handle(), 0), (b.handle(), 50_000), 8192);
     log.check("EMB to EMB move", r.is_ok(), format_args!("{:?}", r));

@@ -152,3 +152,37 @@ pub fn first_bad_pieces<const CHUNK: usize, E>(
     }
     Ok(None)
 }
+
+/// The bytes of a far round trip: two DOS blocks of `len` bytes, the first
+/// filled with `byte(i)` and the second zeroed; `copy(src, dst)` must move
+/// the first block's bytes into the second by some far route (through an
+/// EMB, EMS pages...). Records `moved` for the copy's result and `checked`
+/// for the bytes that arrived.
+pub fn far_round_trip<E: fmt::Debug>(
+    log: &mut TestLog,
+    moved: &str,
+    checked: &str,
+    len: u32,
+    byte: impl Fn(u32) -> u8,
+    copy: impl FnOnce(super::FarPtr, super::FarPtr) -> Result<(), E>,
+) {
+    use super::mem::{DosBlock, Paragraphs};
+    let size = Paragraphs::for_bytes(len).unwrap_or(Paragraphs(0));
+    let (Ok(mut c1), Ok(mut c2)) = (DosBlock::new(size), DosBlock::new(size)) else {
+        log.check("allocate DOS blocks", false, format_args!("DOS refused"));
+        return;
+    };
+    let put = |blk: &mut DosBlock, pos: u32, b: &[u8]| blk.write(pos, b).then_some(()).ok_or(());
+    let _ = fill_pieces::<1000, ()>(0, len, &byte, |pos, b| put(&mut c1, pos, b));
+    let _ = fill_pieces::<1000, ()>(0, len, |_| 0, |pos, b| put(&mut c2, pos, b));
+    let (Some(src), Some(dst)) = (c1.ptr(0, len as usize), c2.ptr(0, len as usize)) else {
+        log.check(moved, false, format_args!("blocks too small"));
+        return;
+    };
+    let r = copy(src, dst);
+    log.check(moved, r.is_ok(), format_args!("{:?}", r));
+    let got = first_bad_pieces::<1000, ()>(0, len, &byte, |pos, b| {
+        c2.read(pos, b).then_some(()).ok_or(())
+    });
+    log.check_bytes(checked, got);
+}
