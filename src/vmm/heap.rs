@@ -129,14 +129,20 @@ pub struct Heap<A, S> {
 }
 
 impl<A: Arena, S: Store<A>> Heap<A, S> {
-    /// Lays out the arena. Fails (handing everything back) if the arena is too
-    /// small for the bookkeeping plus a minimal data heap.
+    /// Lays out the arena and puts the new heap into `slot`. Fails (handing
+    /// everything back, `slot` untouched) if the arena is too small for the
+    /// bookkeeping plus a minimal data heap.
+    ///
+    /// The heap is built in `slot` itself rather than returned: it is about
+    /// 1.7 KB, and every by-value move of it costs that much stack, which in
+    /// the C library is a private stack in conventional memory.
     #[allow(clippy::type_complexity)]
-    pub fn new(
+    pub fn init_in(
+        slot: &mut Option<Self>,
         mut arena: A,
         stores: [Option<S>; 3],
         gen_base: u16,
-    ) -> Result<Self, (A, [Option<S>; 3])> {
+    ) -> Result<(), (A, [Option<S>; 3])> {
         let p = u32::from(arena.paras());
         let mut at = 1u32; // paragraph 0: scratch
         let dir_entries = (p / 4).clamp(16, (1 << IDX_BITS) >> TP_SHIFT);
@@ -162,17 +168,11 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
         arena.fill(0, heap_start << 4, 0);
         arena.fill(dir << 4, dir_entries * 4, 0xFF);
-        let mut space = [StoreSpace::CLOSED, StoreSpace::CLOSED, StoreSpace::CLOSED];
-        for (sp, st) in space.iter_mut().zip(stores.iter()) {
-            if let Some(st) = st {
-                *sp = StoreSpace::open(st.size());
-            }
-        }
         let heap_paras = p - heap_start;
-        let mut h = Self {
+        let h = slot.insert(Self {
             arena,
             stores,
-            space,
+            space: [StoreSpace::CLOSED, StoreSpace::CLOSED, StoreSpace::CLOSED],
             sstats: [StoreStats::default(); 3],
             cstats: CacheStats::default(),
             scratch: 0,
@@ -206,13 +206,18 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             win_tail: NIL,
             main_paras: 0,
             main_target: heap_paras - heap_paras / WINDOW_SHARE,
-        };
+        });
+        for (sp, st) in h.space.iter_mut().zip(h.stores.iter()) {
+            if let Some(st) = st {
+                *sp = StoreSpace::open(st.size());
+            }
+        }
         h.w16(heap_start, H_SIZE, heap_paras);
         h.w16(heap_start, H_PREV, 0);
         h.set_fl(heap_start, 0, 0);
         h.fl_insert(heap_start);
         h.free_paras = heap_paras;
-        Ok(h)
+        Ok(())
     }
 
     /// Hands back the arena and stores for closing.

@@ -251,11 +251,8 @@ impl<B: Backends> Vmm<B> {
             }
         }
         self.gen_base = (self.gen_base + 0x100) & 0xFFF;
-        match Heap::new(arena, stores, self.gen_base) {
-            Ok(h) => {
-                self.heap = Some(h);
-                Ok(())
-            }
+        match Heap::init_in(&mut self.heap, arena, stores, self.gen_base) {
+            Ok(()) => Ok(()),
             Err((arena, stores)) => {
                 self.close(arena, stores);
                 Err(VmError::NoDosMemory)
