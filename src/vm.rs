@@ -151,7 +151,7 @@ impl VHeap {
         let (ptr, len) = heap::with_vmm(|v| {
             let a = v.load(h.0, dirty == Dirty::Yes)?;
             let len = v.size(h.0)?;
-            Ok::<_, Error>((heap::arena_far(v, a), len))
+            Ok::<_, Error>((heap::arena_far(v, Some(a)), len))
         })?;
         Ok(Loaded {
             view: FarView { ptr, len },
@@ -166,7 +166,7 @@ impl VHeap {
         let (ptr, len) = heap::with_vmm(|v| {
             let a = v.lock(h.0)?;
             let len = v.size(h.0)?;
-            Ok::<_, Error>((heap::arena_far(v, a), len))
+            Ok::<_, Error>((heap::arena_far(v, Some(a)), len))
         })?;
         Ok(Locked {
             handle: h,

@@ -86,13 +86,9 @@ pub fn with_vmm<R>(f: impl FnOnce(&mut Vmm<DosBackends>) -> R) -> R {
     f(vmm)
 }
 
-/// The far pointer to an arena address of the current heap.
-pub fn arena_far(vmm: &Vmm<DosBackends>, addr: ArenaAddr) -> FarPtr {
-    far(vmm, Some(addr))
-}
-
-/// The far pointer for an arena address of the current heap (NULL for none).
-fn far(vmm: &Vmm<DosBackends>, addr: Option<ArenaAddr>) -> FarPtr {
+/// The far pointer to an arena address of the current heap (NULL for none,
+/// or when no heap is open).
+pub fn arena_far(vmm: &Vmm<DosBackends>, addr: Option<ArenaAddr>) -> FarPtr {
     match (vmm.arena(), addr) {
         // Blocks are 16-byte aligned, so this is `segment:0000`.
         (Some(arena), Some(a)) => arena.far(a.0),
@@ -136,7 +132,7 @@ pub fn vmsize(h: u32) -> u32 {
 pub fn vload(h: u32, dirty: u16) -> FarPtr {
     with_vmm(|v| {
         let a = v.vload(h, dirty as i16);
-        far(v, a)
+        arena_far(v, a)
     })
 }
 
@@ -144,7 +140,7 @@ pub fn vload(h: u32, dirty: u16) -> FarPtr {
 pub fn vlock(h: u32) -> FarPtr {
     with_vmm(|v| {
         let a = v.vlock(h);
-        far(v, a)
+        arena_far(v, a)
     })
 }
 
