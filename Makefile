@@ -5,6 +5,7 @@
 #   make run      build and run the demo in headless DOSBox (ENGINE=dosbox-x for DOSBox-X)
 #   make bench    build and run the DOS benchmark (minutes: real-speed emulation)
 #   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox and DOSBox-X
+#   make size     bytes of code and data per module of the C library image
 #   make test-watcom  the C examples and conformance client built with Open
 #                 Watcom in all four models (only when WATCOM is set)
 #
@@ -101,7 +102,7 @@ clean:
 # vmmimage (linked by src/cabi/image.ld) -> VMMIMAGE.BIN, incbin'd by the shim:
 #   nasm -f obj -> VMEMORY.OBJ -> tools/omf -> VMEMORY.LIB   (for C programs)
 #   nasm -f bin -> T_CABI.EXE  (the CI client: same shim source, no linker)
-.PHONY: cabi test-omf test-watcom
+.PHONY: cabi size test-omf test-watcom
 OMF := cargo run -q --release --manifest-path tools/omf/Cargo.toml --target-dir target/omf --
 VM_PUBLICS := _VHEAPINIT,_VHEAPTERM,_VMALLOC,_VFREE,_VREALLOC,_VMSIZE,_VLOAD,_VLOCK,_VUNLOCK,_VLOCKCNT,$\
 	_cPageDos,_fVmSwapping,_fVmDisableDisk,_fhVm,_fVmDisableEms,_fVmDisableXms,_segVmDos,_cVmPage,_fVmInitialized
@@ -121,6 +122,12 @@ cabi: dos
 	 shim=$$(( seg - top )); \
 	 echo "  C library: shim $$shim bytes + image $$file bytes (code+data) + $$((bss - file)) bss + $$((top - bss)) stack = $$((shim + top)) bytes resident, 18 bytes in DGROUP"
 	@ls -l $(BUILD)/VMEMORY.OBJ $(BUILD)/VMEMORY.LIB $(BUILD)/T_CABI.EXE $(BUILD)/VMALL.EXE $(BUILD)/VMARRAY.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
+
+# Bytes of code and data per module of the C library image (and of the demo,
+# a Rust program with the VMM linked in), from the ELF symbol tables.
+size: cabi
+	@tools/size-report.sh $(DOS_OUT)/vmmimage "the C library image (VMMIMAGE.BIN)"
+	@tools/size-report.sh $(DOS_OUT)/demo "DEMO.EXE"
 
 # The OMF object and library against the OMF spec; the publics are exactly these.
 test-omf:

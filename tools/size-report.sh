@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Size report of a linked code16 image: bytes of code and data per module,
+# from the ELF symbol table (sizes LLVM recorded per function and static).
+#
+#   tools/size-report.sh ELF [TITLE]
+#
+# Each symbol is charged to the first `vmemory::ROOM::MODULE` path in its
+# demangled name (so `drop_in_place::<vmemory::heap::store::DosStore>` and
+# `<Heap<..>>::alloc` go to the module that owns the type), else to the
+# crate it names first (`core`, `compiler_builtins`; `memcpy`/`memset` are
+# compiler_builtins). What no symbol covers (alignment padding, unnamed
+# constants in .rodata) is reported as such, so the rows add up to the
+# sections' sizes.
+set -euo pipefail
+elf=${1:?usage: size-report.sh ELF [TITLE]}
+title=${2:-$(basename "$elf")}
+read -r text rodata data bss < <(size -A "$elf" | awk '
+  $1 == ".text" || $1 == ".header" { t += $2 } $1 == ".rodata" { r = $2 }
+  $1 == ".data" { d = $2 } $1 == ".bss" { b = $2 }
+  END { print t + 0, r + 0, d + 0, b + 0 }')
+nm -t d -S -C "$elf" | awk -v title="$title" -v text="$text" -v rodata="$rodata" -v data="$data" -v bss="$bss" '
+function owner(name) {
+  # vmemory::ROOM::MODULE:: ... names a module; vmemory::ROOM::item belongs to the room itself.
+  if (match(name, /vmemory::[a-z_0-9]+::[a-z_0-9]+::/)) return substr(name, RSTART + 9, RLENGTH - 11)
+  if (match(name, /vmemory::[a-z_0-9]+/)) return substr(name, RSTART + 9, RLENGTH - 9)
+  if (name ~ /^(vmemory_cabi|__cabi)/) return "cabi"
+  if (name ~ /rust_begin_unwind/) return "(panic handler)"
+  if (name ~ /^(memcpy|memset|memmove|memcmp)$/ || name ~ /compiler_builtins/) return "(compiler_builtins)"
+  if (match(name, /(core|alloc)::/)) return "(" substr(name, RSTART, RLENGTH - 2) ")"
+  if (match(name, /^[a-z_0-9]+::/)) return "(" substr(name, 1, RLENGTH - 2) ")"
+  return "(other)"
+}
+NF >= 4 && $2 ~ /^[0-9]+$/ {
+  kind = $3; size = $2 + 0
+  name = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", name)
+  o = owner(name)
+  if (kind ~ /[tTwW]/) { code[o] += size; tc += size }
+  else if (kind ~ /[dDrR]/) { dat[o] += size; td += size }
+  else if (kind ~ /[bB]/) { bs[o] += size; tb += size }
+  else next
+  seen[o] = 1
+}
+END {
+  printf "Size of %s by module (bytes)\n", title
+  printf "  %-28s %7s %7s %7s\n", "module", "code", "data", "bss"
+  n = 0; for (o in seen) keys[++n] = o
+  # sort by code + data, largest first
+  for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+    if (code[keys[j]] + dat[keys[j]] > code[keys[i]] + dat[keys[i]]) { t = keys[i]; keys[i] = keys[j]; keys[j] = t }
+  for (i = 1; i <= n; i++) { o = keys[i]; room = o; sub(/::.*/, "", room); rc[room] += code[o]; rd[room] += dat[o]
+    printf "  %-28s %7d %7d %7d\n", o, code[o], dat[o], bs[o] }
+  printf "  %-28s %7d %7d %7d\n", "(no symbol: padding, constants)", text - tc, rodata + data - td, bss - tb
+  printf "  %-28s %7d %7d %7d\n", "total", text, rodata + data, bss
+  printf "By room: "
+  sep = ""; for (r in rc) { printf "%s%s %d", sep, r, rc[r] + rd[r]; sep = ", " }
+  printf "\n"
+}'
