@@ -25,6 +25,8 @@ function owner(name) {
   if (match(name, /vmemory::[a-z_0-9]+/)) return substr(name, RSTART + 9, RLENGTH - 9)
   if (name ~ /^(vmemory_cabi|__cabi)/) return "cabi"
   if (name ~ /rust_begin_unwind/) return "(panic handler)"
+  if (name ~ /^__vmemory_(main|start)$/) return "(program main, startup)"
+  if (name ~ /^<(u8|u16|u32|u64|i16|i32|usize|isize)>::/) return "(core)"
   if (name ~ /^(memcpy|memset|memmove|memcmp)$/ || name ~ /compiler_builtins/) return "(compiler_builtins)"
   if (match(name, /(core|alloc)::/)) return "(" substr(name, RSTART, RLENGTH - 2) ")"
   if (match(name, /^[a-z_0-9]+::/)) return "(" substr(name, 1, RLENGTH - 2) ")"
