@@ -27,7 +27,7 @@ CARGO_DOS := RUSTC_BOOTSTRAP=1 cargo build --release --target $(DOS_TARGET).json
 DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems
 DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE)
 
-.PHONY: all deps dos run bench test test-host test-dos lint clean
+.PHONY: all deps dos run bench test test-host test-dos test-runner lint clean
 
 all: dos cabi $(BUILD)/EXITCODE.COM
 
@@ -75,6 +75,7 @@ test: deps all
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-host
 	@$(MAKE) --no-print-directory test-omf
+	@$(MAKE) --no-print-directory test-runner
 	@$(MAKE) --no-print-directory test-dos
 
 test-host:
@@ -82,6 +83,10 @@ test-host:
 
 test-dos:
 	harness/dostest.sh $(BUILD)
+
+# The DOSBox-X runner's own self-test (hang, fault and retry, exit codes, files back).
+test-runner:
+	tools/dosbox-x/selftest.sh
 
 # Formatting, clippy (DOS target and host, warnings are errors) and rustdoc
 # for the DOS target: the crate denies missing docs and unsafe blocks
