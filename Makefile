@@ -28,7 +28,7 @@ DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE
 
 .PHONY: all deps dos run bench test test-host test-dos lint clean
 
-all: dos cabi $(BUILD)/EXITCODE.COM
+all: dos cabi rust-app $(BUILD)/EXITCODE.COM
 
 deps:
 	@harness/deps.sh
@@ -41,6 +41,20 @@ dos:
 		objcopy -O binary $(DOS_OUT)/$$b $(BUILD)/$$(echo $$b | tr a-z A-Z).EXE || exit 1; \
 	done
 	@ls -l $(DOS_EXES) | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
+
+# A Rust DOS program in a package of its own (examples/rust-app) that uses
+# vmemory as a dependency, built as README.md ("Using it from Rust") says:
+# its .cargo/config.toml names vmemory's target JSON, linker script and
+# build-std flags. Its own target directory, so core and alloc are built
+# for it apart from the C library's build (which stays free of alloc).
+RUST_APP := examples/rust-app
+RUST_APP_OUT := target/rust-app/$(DOS_TARGET)/release
+.PHONY: rust-app
+rust-app:
+	@mkdir -p $(BUILD)
+	cd $(RUST_APP) && RUSTC_BOOTSTRAP=1 cargo build --release --target-dir $(CURDIR)/target/rust-app
+	@objcopy -O binary $(RUST_APP_OUT)/rust-app $(BUILD)/RUSTAPP.EXE
+	@ls -l $(BUILD)/RUSTAPP.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
 
 $(BUILD)/EXITCODE.COM: harness/exitcode.asm
 	@mkdir -p $(BUILD)
