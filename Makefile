@@ -3,7 +3,8 @@
 #   make          build the DOS programs (build/*.EXE), the C library
 #                 (build/VMEMORY.OBJ, build/VMEMORY.LIB) and helpers
 #   make run      build and run the demo in headless DOSBox (ENGINE=dosbox-x for DOSBox-X)
-#   make bench    build and run the DOS benchmark (minutes: real-speed emulation)
+#   make bench    build and run the DOS benchmark (minutes: real-speed emulation);
+#                 writes build/bench/OUT.TXT and the chart build/bench/BENCH.SVG
 #   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox and DOSBox-X
 #   make test-watcom  the C examples and conformance client built with Open
 #                 Watcom in all four models (only when WATCOM is set)
@@ -82,12 +83,29 @@ bench: deps all
 	@t0=$$(date +%s); harness/dosrun.sh $(ENGINE) $(BENCH_CONFIG) $(BUILD)/bench 900; rc=$$?; \
 	 tr -d '\r' < $(BUILD)/bench/OUT.TXT; \
 	 echo "== exit code: $$(tr -dc 0-9 < $(BUILD)/bench/RC.TXT) (emulator status $$rc), $$(( $$(date +%s) - t0 )) s wall =="; \
-	 exit $$rc
+	 [ $$rc -eq 0 ] || exit $$rc
+	$(BENCHCHART) draw $(BUILD)/bench/OUT.TXT $(BUILD)/bench/BENCH.SVG
+
+# The chart of the benchmark's figures (tools/benchchart, a host tool of its
+# own): `make bench` draws build/bench/BENCH.SVG from the FIG lines of
+# OUT.TXT (docs/bench.svg is a copy from a full run, shown in README.md).
+# `make test` draws one from a quick run and checks its labels and bars.
+BENCHCHART := cargo run -q --release --manifest-path tools/benchchart/Cargo.toml --target-dir target/benchchart --
+.PHONY: test-chart
+test-chart:
+	cargo test -q --release --manifest-path tools/benchchart/Cargo.toml --target-dir target/benchchart
+	@rm -rf $(BUILD)/benchq && mkdir -p $(BUILD)/benchq/TMP
+	@cp $(BUILD)/BENCH.EXE $(BUILD)/EXITCODE.COM $(BUILD)/benchq/
+	@printf '@echo off\r\nset TMP=C:\\TMP\r\nBENCH.EXE quick > OUT.TXT\r\nEXITCODE.COM > RC.TXT\r\n' > $(BUILD)/benchq/RUN.BAT
+	@harness/dosrun.sh dosbox xms+ems $(BUILD)/benchq 120
+	$(BENCHCHART) draw $(BUILD)/benchq/OUT.TXT $(BUILD)/benchq/BENCH.SVG
+	$(BENCHCHART) check $(BUILD)/benchq/BENCH.SVG
 
 test: deps all
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-host
 	@$(MAKE) --no-print-directory test-omf
+	@$(MAKE) --no-print-directory test-chart
 	@$(MAKE) --no-print-directory test-dos
 
 test-host:
