@@ -6,6 +6,7 @@
 #   make bench    build and run the DOS benchmark (minutes: real-speed emulation);
 #                 writes build/bench/OUT.TXT and the chart build/bench/BENCH.SVG
 #   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox and DOSBox-X
+#   make doc      the API documentation for the DOS target (target/i386-dos/doc)
 #   make test-watcom  the C examples and conformance client built with Open
 #                 Watcom in all four models (only when WATCOM is set)
 #
@@ -44,7 +45,9 @@ dos:
 	@ls -l $(DOS_EXES) | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
 
 # A Rust DOS program in a package of its own (examples/rust-app) that uses
-# vmemory as a dependency, built as README.md ("Using it from Rust") says:
+# vmemory as a dependency (src/main.rs, the README's program -> RUSTAPP.EXE;
+# src/bin/appcheck.rs, the detailed checks -> APPCHECK.EXE), built as
+# README.md ("Using it from Rust") says:
 # its .cargo/config.toml names vmemory's target JSON, linker script and
 # build-std flags. Its own target directory, so core and alloc are built
 # for it apart from the C library's build (which stays free of alloc).
@@ -55,7 +58,8 @@ rust-app:
 	@mkdir -p $(BUILD)
 	cd $(RUST_APP) && RUSTC_BOOTSTRAP=1 cargo build --release --target-dir $(CURDIR)/target/rust-app
 	@objcopy -O binary $(RUST_APP_OUT)/rust-app $(BUILD)/RUSTAPP.EXE
-	@ls -l $(BUILD)/RUSTAPP.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
+	@objcopy -O binary $(RUST_APP_OUT)/appcheck $(BUILD)/APPCHECK.EXE
+	@ls -l $(BUILD)/RUSTAPP.EXE $(BUILD)/APPCHECK.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
 
 $(BUILD)/EXITCODE.COM: harness/exitcode.asm
 	@mkdir -p $(BUILD)
@@ -123,8 +127,20 @@ lint:
 	cargo fmt --check
 	RUSTC_BOOTSTRAP=1 cargo clippy -q $(CARGO_DOS_FLAGS) --lib --bins -- -D warnings
 	cargo clippy -q --release --tests --examples -- -D warnings
-	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps $(CARGO_DOS_FLAGS) --lib
+	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps $(CARGO_DOS_FLAGS) --features alloc --lib
+	RUSTC_BOOTSTRAP=1 cargo clippy -q $(CARGO_DOS_FLAGS) --features alloc --lib -- -D warnings
+	cd $(RUST_APP) && cargo fmt --check && RUSTC_BOOTSTRAP=1 cargo clippy -q --release --bins --target-dir $(CURDIR)/target/rust-app -- -D warnings
+	cd tools/benchchart && cargo fmt --check && cargo clippy -q --release --target-dir $(CURDIR)/target/benchchart -- -D warnings
+	@awk '/^<!-- examples\/rust-app\/src\/main.rs -->/ { f = 1; next } f && /^```rust/ { p = 1; next } p && /^```/ { exit } p' README.md \
+	 | diff -u $(RUST_APP)/src/main.rs - || { echo "lint: README.md's copy of $(RUST_APP)/src/main.rs differs"; exit 1; }
 	@echo "lint: clean"
+
+# The API documentation, built for the DOS target with the `alloc` feature
+# (so the near heap is documented too).
+.PHONY: doc
+doc:
+	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps $(CARGO_DOS_FLAGS) --features alloc --lib
+	@echo "  API docs: target/$(DOS_TARGET)/doc/vmemory/index.html"
 
 clean:
 	rm -rf $(BUILD) target
