@@ -150,7 +150,7 @@ fn draw(f: &Figures) -> Result<String, Box<dyn std::error::Error>> {
         let title = if f.quick {
             "vmemory benchmark (BENCH.EXE quick: tiny sizes, figures not comparable)"
         } else {
-            "vmemory benchmark (make bench: DOSBox, cycles=fixed 3000, about a 386/20)"
+            "vmemory benchmark (make bench: DOSBox, cycles=fixed 3000 ≈ 386/20)"
         };
         let root = root.titled(title, ("sans-serif", 30))?;
         let (top, bottom) = root.split_vertically(400);
