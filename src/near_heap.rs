@@ -42,7 +42,9 @@
 //!
 //! The allocator is `embedded-alloc`'s linked-list first-fit heap (`LlffHeap`);
 //! its critical sections disable interrupts (`dos::cpu`), so an interrupt
-//! handler may allocate too. Allocation failure returns null to `alloc`
+//! handler may allocate too. This module is the program's implementation
+//! of the `critical-section` crate (`critical_section::set_impl!`), so the
+//! program and its other dependencies must not provide another one. Allocation failure returns null to `alloc`
 //! (`try_reserve` reports it; `Vec::push` and friends end the program
 //! through the panic handler, exit code 255).
 
