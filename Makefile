@@ -47,10 +47,10 @@ dos:
 # A Rust DOS program in a package of its own (examples/rust-app) that uses
 # vmemory as a dependency (src/main.rs, the README's program -> RUSTAPP.EXE;
 # src/bin/appcheck.rs, the detailed checks -> APPCHECK.EXE), built as
-# README.md ("Using it from Rust") says:
-# its .cargo/config.toml names vmemory's target JSON, linker script and
-# build-std flags. Its own target directory, so core and alloc are built
-# for it apart from the C library's build (which stays free of alloc).
+# README.md ("Using it from Rust") says: its .cargo/config.toml names
+# vmemory's target JSON, linker script and build-std flags. Its own target
+# directory, so core and alloc are built for it apart from the C library's
+# build (which stays free of alloc).
 RUST_APP := examples/rust-app
 RUST_APP_OUT := target/rust-app/$(DOS_TARGET)/release
 .PHONY: rust-app
