@@ -3,9 +3,11 @@
 #   make          build the DOS programs (build/*.EXE), the C library
 #                 (build/VMEMORY.OBJ, build/VMEMORY.LIB) and helpers
 #   make run      build and run the demo in headless DOSBox (ENGINE=dosbox-x for DOSBox-X)
-#   make bench    build and run the DOS benchmark (minutes: real-speed emulation)
+#   make bench    build and run the DOS benchmark (minutes: real-speed emulation);
+#                 writes build/bench/OUT.TXT and the chart build/bench/BENCH.SVG
 #   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox and DOSBox-X
 #   make size     bytes of code and data per module of the C library image
+#   make doc      the API documentation for the DOS target (target/i386-dos/doc)
 #   make test-watcom  the C examples and conformance client built with Open
 #                 Watcom in all four models (only when WATCOM is set)
 #
@@ -29,7 +31,7 @@ DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE
 
 .PHONY: all deps dos run bench test test-host test-dos test-runner lint clean
 
-all: dos cabi $(BUILD)/EXITCODE.COM
+all: dos cabi rust-app $(BUILD)/EXITCODE.COM
 
 deps:
 	@harness/deps.sh
@@ -42,6 +44,23 @@ dos:
 		objcopy -O binary $(DOS_OUT)/$$b $(BUILD)/$$(echo $$b | tr a-z A-Z).EXE || exit 1; \
 	done
 	@ls -l $(DOS_EXES) | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
+
+# A Rust DOS program in a package of its own (examples/rust-app) that uses
+# vmemory as a dependency (src/main.rs, the README's program -> RUSTAPP.EXE;
+# src/bin/appcheck.rs, the detailed checks -> APPCHECK.EXE), built as
+# README.md ("Using it from Rust") says: its .cargo/config.toml names
+# vmemory's target JSON, linker script and build-std flags. Its own target
+# directory, so core and alloc are built for it apart from the C library's
+# build (which stays free of alloc).
+RUST_APP := examples/rust-app
+RUST_APP_OUT := target/rust-app/$(DOS_TARGET)/release
+.PHONY: rust-app
+rust-app:
+	@mkdir -p $(BUILD)
+	cd $(RUST_APP) && RUSTC_BOOTSTRAP=1 cargo build --release --target-dir $(CURDIR)/target/rust-app
+	@objcopy -O binary $(RUST_APP_OUT)/rust-app $(BUILD)/RUSTAPP.EXE
+	@objcopy -O binary $(RUST_APP_OUT)/appcheck $(BUILD)/APPCHECK.EXE
+	@ls -l $(BUILD)/RUSTAPP.EXE $(BUILD)/APPCHECK.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
 
 $(BUILD)/EXITCODE.COM: harness/exitcode.asm
 	@mkdir -p $(BUILD)
@@ -69,13 +88,30 @@ bench: deps all
 	@t0=$$(date +%s); harness/dosrun.sh $(ENGINE) $(BENCH_CONFIG) $(BUILD)/bench 900; rc=$$?; \
 	 tr -d '\r' < $(BUILD)/bench/OUT.TXT; \
 	 echo "== exit code: $$(tr -dc 0-9 < $(BUILD)/bench/RC.TXT) (emulator status $$rc), $$(( $$(date +%s) - t0 )) s wall =="; \
-	 exit $$rc
+	 [ $$rc -eq 0 ] || exit $$rc
+	$(BENCHCHART) draw $(BUILD)/bench/OUT.TXT $(BUILD)/bench/BENCH.SVG
+
+# The chart of the benchmark's figures (tools/benchchart, a host tool of its
+# own): `make bench` draws build/bench/BENCH.SVG from the FIG lines of
+# OUT.TXT (docs/bench.svg is a copy from a full run, shown in README.md).
+# `make test` draws one from a quick run and checks its labels and bars.
+BENCHCHART := cargo run -q --release --manifest-path tools/benchchart/Cargo.toml --target-dir target/benchchart --
+.PHONY: test-chart
+test-chart:
+	cargo test -q --release --manifest-path tools/benchchart/Cargo.toml --target-dir target/benchchart
+	@rm -rf $(BUILD)/benchq && mkdir -p $(BUILD)/benchq/TMP
+	@cp $(BUILD)/BENCH.EXE $(BUILD)/EXITCODE.COM $(BUILD)/benchq/
+	@printf '@echo off\r\nset TMP=C:\\TMP\r\nBENCH.EXE quick > OUT.TXT\r\nEXITCODE.COM > RC.TXT\r\n' > $(BUILD)/benchq/RUN.BAT
+	@harness/dosrun.sh dosbox xms+ems $(BUILD)/benchq 120
+	$(BENCHCHART) draw $(BUILD)/benchq/OUT.TXT $(BUILD)/benchq/BENCH.SVG
+	$(BENCHCHART) check $(BUILD)/benchq/BENCH.SVG
 
 test: deps all
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-host
 	@$(MAKE) --no-print-directory test-omf
 	@$(MAKE) --no-print-directory test-runner
+	@$(MAKE) --no-print-directory test-chart
 	@$(MAKE) --no-print-directory test-dos
 
 test-host:
@@ -97,8 +133,20 @@ lint:
 	cargo fmt --check
 	RUSTC_BOOTSTRAP=1 cargo clippy -q $(CARGO_DOS_FLAGS) --lib --bins -- -D warnings
 	cargo clippy -q --release --tests --examples -- -D warnings
-	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps $(CARGO_DOS_FLAGS) --lib
+	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps $(CARGO_DOS_FLAGS) --features alloc --lib
+	RUSTC_BOOTSTRAP=1 cargo clippy -q $(CARGO_DOS_FLAGS) --features alloc --lib -- -D warnings
+	cd $(RUST_APP) && cargo fmt --check && RUSTC_BOOTSTRAP=1 cargo clippy -q --release --bins --target-dir $(CURDIR)/target/rust-app -- -D warnings
+	cd tools/benchchart && cargo fmt --check && cargo clippy -q --release --target-dir $(CURDIR)/target/benchchart -- -D warnings
+	@awk '/^<!-- examples\/rust-app\/src\/main.rs -->/ { f = 1; next } f && /^```rust/ { p = 1; next } p && /^```/ { exit } p' README.md \
+	 | diff -u $(RUST_APP)/src/main.rs - || { echo "lint: README.md's copy of $(RUST_APP)/src/main.rs differs"; exit 1; }
 	@echo "lint: clean"
+
+# The API documentation, built for the DOS target with the `alloc` feature
+# (so the near heap is documented too).
+.PHONY: doc
+doc:
+	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps $(CARGO_DOS_FLAGS) --features alloc --lib
+	@echo "  API docs: target/$(DOS_TARGET)/doc/vmemory/index.html"
 
 clean:
 	rm -rf $(BUILD) target

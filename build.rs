@@ -4,6 +4,13 @@
 //! the library image `vmmimage` (the Rust half of the C ABI) is a flat image
 //! laid out by `src/cabi/image.ld`. The host build (`cargo test`) links
 //! nothing special, so this does nothing there.
+//!
+//! For programs in other packages that depend on vmemory (a dependency's
+//! `cargo:rustc-link-arg` does not reach them), the program layout is
+//! published as `vmemory.ld` in a directory this script adds to the linker's
+//! search path (`cargo:rustc-link-search`, which does reach dependents): such
+//! a program links with `-C link-arg=-Tvmemory.ld` (see
+//! `examples/rust-app/.cargo/config.toml`).
 use std::env;
 use std::fs;
 
@@ -47,5 +54,15 @@ fn main() {
             println!("cargo:rustc-link-arg-bin={bin}=-T{dir}/{script}");
             println!("cargo:rustc-link-arg-bin={bin}=-Map={dir}/target/{bin}.map");
         }
+        // The same script under a name of its own, for dependent programs.
+        let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+        let link_dir = format!("{out}/link");
+        fs::create_dir_all(&link_dir).expect("create OUT_DIR/link");
+        fs::copy(
+            format!("{dir}/src/dos/exe.ld"),
+            format!("{link_dir}/vmemory.ld"),
+        )
+        .expect("copy src/dos/exe.ld to OUT_DIR/link/vmemory.ld");
+        println!("cargo:rustc-link-search=native={link_dir}");
     }
 }

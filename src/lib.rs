@@ -9,6 +9,8 @@
 //!   with the ten MSC functions (what the C ABI calls).
 //! - `vm`: the safe Rust API (heap, handles, load views, lock guards).
 //! - `cabi`: the Rust side of the C ABI (far Pascal shim in `asm/`).
+//! - `near_heap` (feature `alloc`): a global allocator over the program
+//!   segment's free space, for `Vec`, `Box` and `String`.
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -26,3 +28,6 @@ pub mod vm;
 
 #[cfg(target_os = "none")]
 pub mod cabi;
+
+#[cfg(all(target_os = "none", feature = "alloc"))]
+pub mod near_heap;

@@ -21,9 +21,20 @@
 //! block never moves, so other calls may run; each of its accesses checks
 //! that the lock still stands (a guard that outlived its heap reports
 //! [`Error::InvalidHandle`] instead of touching memory DOS got back).
+//!
+//! Typed access: both views read and write values and slices of any
+//! [`Plain`] type at a byte offset (`read_val`, `write_val`, `read_slice`,
+//! `write_slice`), bounds-checked against the block ([`Error::BadSize`] when
+//! the range does not fit). [`VArray`] is a growable array over the virtual
+//! heap that commits one block per page as it grows (the reserve/commit
+//! dynamic array).
+
+mod array;
+pub use array::VArray;
 
 use core::fmt;
 use core::marker::PhantomData;
+use core::mem::size_of;
 
 use crate::dos::far::FarPtr;
 use crate::heap;
@@ -65,6 +76,58 @@ pub enum Dirty {
     No,
     /// `_VM_DIRTY`.
     Yes,
+}
+
+/// A type that can be copied to and from a block as raw bytes: `Copy`, no
+/// padding bytes, no pointers or references, and every bit pattern a valid
+/// value (a fresh block reads as zeros; a block holds whatever was last
+/// written at each byte). `T: Copy` alone is not enough: a `bool`, `char`,
+/// enum or reference read back from arbitrary bytes would be undefined
+/// behaviour.
+///
+/// Implemented for the integer types, `f32`, `f64`, [`Handle`] and arrays
+/// of `Plain` types.
+///
+/// # Safety
+/// Implement it only for types meeting the conditions above, e.g. a
+/// `#[repr(C)]` struct of `Plain` fields laid out without padding:
+///
+/// ```ignore
+/// #[derive(Clone, Copy)]
+/// #[repr(C)]
+/// struct Point { x: i32, y: i32 }
+/// // SAFETY: two i32 fields, no padding, every bit pattern is a Point.
+/// unsafe impl vmemory::vm::Plain for Point {}
+/// ```
+pub unsafe trait Plain: Copy + 'static {}
+
+macro_rules! plain {
+    ($($t:ty),*) => {
+        // SAFETY: primitive numbers: no padding, every bit pattern valid.
+        $(unsafe impl Plain for $t {})*
+    };
+}
+plain!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, usize, isize, f32, f64);
+// SAFETY: an array of Plain elements has no padding between them (the size
+// of a type is a multiple of its alignment) and no invalid bit patterns.
+unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
+// SAFETY: `Handle` is a `u32` newtype; any value is a handle (invalid ones
+// are rejected by every call, never trusted).
+unsafe impl Plain for Handle {}
+
+/// The bytes of `v` (for [`Plain`] values only).
+fn bytes_of<T: Plain>(v: &[T]) -> &[u8] {
+    // SAFETY: `T: Plain` has no padding, so every byte is initialised; the
+    // slice covers exactly the values' memory and borrows it.
+    unsafe { core::slice::from_raw_parts(v.as_ptr().cast::<u8>(), core::mem::size_of_val(v)) }
+}
+
+/// The bytes of `v`, writable (for [`Plain`] values only).
+fn bytes_of_mut<T: Plain>(v: &mut [T]) -> &mut [u8] {
+    // SAFETY: as in `bytes_of`; any bytes written are a valid `T` (Plain).
+    unsafe {
+        core::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), core::mem::size_of_val(v))
+    }
 }
 
 /// What `_vheapinit` gets.
@@ -230,6 +293,20 @@ impl FarView {
         Ok(())
     }
 
+    fn read_slice<T: Plain>(&self, offset: u32, dst: &mut [T]) -> Result<(), Error> {
+        self.read(offset, bytes_of_mut(dst))
+    }
+
+    fn write_slice<T: Plain>(&self, offset: u32, src: &[T]) -> Result<(), Error> {
+        self.write(offset, bytes_of(src))
+    }
+
+    fn read_val<T: Plain>(&self, offset: u32) -> Result<T, Error> {
+        let mut v = [zeroed::<T>()];
+        self.read_slice(offset, &mut v)?;
+        Ok(v[0])
+    }
+
     fn fill(&self, byte: u8) {
         let mut done = 0;
         while done < self.len {
@@ -241,6 +318,19 @@ impl FarView {
             done += n;
         }
     }
+}
+
+/// A `Plain` value of all zero bytes (the start value of a typed read).
+fn zeroed<T: Plain>() -> T {
+    // SAFETY: every bit pattern, all zeros included, is a valid `T: Plain`.
+    unsafe { core::mem::zeroed() }
+}
+
+/// The byte offset of element `index` of a `T` array, if it fits 32 bits.
+fn elem_offset<T>(index: u32) -> Result<u32, Error> {
+    index
+        .checked_mul(size_of::<T>() as u32)
+        .ok_or(Error::BadSize)
 }
 
 /// A loaded block (`_vload`), valid while it borrows the heap.
@@ -274,6 +364,38 @@ impl Loaded<'_> {
     /// Sets every byte of the block to `byte`.
     pub fn fill(&mut self, byte: u8) {
         self.view.fill(byte)
+    }
+
+    /// Reads the `T` at byte `offset` ([`Error::BadSize`] if it does not
+    /// lie inside the block).
+    pub fn read_val<T: Plain>(&self, offset: u32) -> Result<T, Error> {
+        self.view.read_val(offset)
+    }
+
+    /// Writes `v` at byte `offset` (bounds-checked). Load with
+    /// [`Dirty::Yes`] when you write.
+    pub fn write_val<T: Plain>(&mut self, offset: u32, v: T) -> Result<(), Error> {
+        self.view.write_slice(offset, &[v])
+    }
+
+    /// Fills `dst` with the `T`s starting at byte `offset` (bounds-checked).
+    pub fn read_slice<T: Plain>(&self, offset: u32, dst: &mut [T]) -> Result<(), Error> {
+        self.view.read_slice(offset, dst)
+    }
+
+    /// Writes the `T`s of `src` starting at byte `offset` (bounds-checked).
+    pub fn write_slice<T: Plain>(&mut self, offset: u32, src: &[T]) -> Result<(), Error> {
+        self.view.write_slice(offset, src)
+    }
+
+    /// Reads element `index` of the block seen as an array of `T`.
+    pub fn get<T: Plain>(&self, index: u32) -> Result<T, Error> {
+        self.read_val(elem_offset::<T>(index)?)
+    }
+
+    /// Writes element `index` of the block seen as an array of `T`.
+    pub fn set<T: Plain>(&mut self, index: u32, v: T) -> Result<(), Error> {
+        self.write_val(elem_offset::<T>(index)?, v)
     }
 
     /// The far pointer to the block's first byte, for code that needs it
@@ -333,6 +455,29 @@ impl Locked {
         self.still_locked()?;
         self.dirty = true;
         self.view.write(offset, src)
+    }
+
+    /// Reads the `T` at byte `offset` (bounds-checked).
+    pub fn read_val<T: Plain>(&self, offset: u32) -> Result<T, Error> {
+        self.still_locked()?;
+        self.view.read_val(offset)
+    }
+
+    /// Writes `v` at byte `offset` (bounds-checked), and marks the block dirty.
+    pub fn write_val<T: Plain>(&mut self, offset: u32, v: T) -> Result<(), Error> {
+        self.write_slice(offset, &[v])
+    }
+
+    /// Fills `dst` with the `T`s starting at byte `offset` (bounds-checked).
+    pub fn read_slice<T: Plain>(&self, offset: u32, dst: &mut [T]) -> Result<(), Error> {
+        self.still_locked()?;
+        self.view.read_slice(offset, dst)
+    }
+
+    /// Writes the `T`s of `src` starting at byte `offset` (bounds-checked),
+    /// and marks the block dirty.
+    pub fn write_slice<T: Plain>(&mut self, offset: u32, src: &[T]) -> Result<(), Error> {
+        self.write(offset, bytes_of(src))
     }
 }
 

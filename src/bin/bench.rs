@@ -883,6 +883,19 @@ fn row(label: &str, ours_us: Option<u32>, ms: u32, peer: u32, peer_hi: u32) {
     println!();
 }
 
+/// One machine-readable line for `tools/benchchart` (`make bench` draws
+/// the chart from them): `FIG key v1 v2 ...`, `-` for a figure that failed.
+fn fig(key: &str, values: &[Option<u32>]) {
+    print!("FIG {}", key);
+    for v in values {
+        match v {
+            Some(v) => print!(" {}", v),
+            None => print!(" -"),
+        }
+    }
+    println!();
+}
+
 /// Seconds as microseconds.
 const fn sec(s: u32) -> u32 {
     s * 1_000_000
@@ -891,6 +904,7 @@ const fn sec(s: u32) -> u32 {
 #[inline(never)]
 fn report(
     s: &Sizes,
+    quick: bool,
     empty: u32,
     runs: [&Option<Churn>; 2],
     filled: &Option<Fill>,
@@ -1022,6 +1036,53 @@ fn report(
             StreamResult::Failed => println!("  {} failed (see above)", label),
         }
     }
+
+    // The figures above once more, machine-readable (microseconds; the
+    // published ones as the table scales them; _vload in hundredths of a
+    // microsecond per call).
+    println!();
+    fig("quick", &[Some(u32::from(quick))]);
+    fig(
+        "churn_all",
+        &[
+            runs[0].as_ref().map(|r| r.us),
+            Some(sec(PUB_MS_CHURN_ALL)),
+            Some(sec(PUB_PEER_CHURN_ALL.0)),
+            Some(sec(PUB_PEER_CHURN_ALL.1)),
+        ],
+    );
+    fig(
+        "churn_16k",
+        &[
+            runs[1].as_ref().map(|r| r.us),
+            Some(sec(PUB_MS_CHURN_16K)),
+            Some(sec(PUB_PEER_CHURN_16K)),
+            Some(sec(PUB_PEER_CHURN_16K)),
+        ],
+    );
+    fig(
+        "fill_per_mb",
+        &[
+            per_mb,
+            Some(mb(PUB_MS_FILL)),
+            Some(mb(PUB_PEER_FILL)),
+            Some(mb(PUB_PEER_FILL)),
+        ],
+    );
+    let per_call = |t: fn(&VloadCost) -> u32| {
+        vl.as_ref()
+            .map(|v| t(v).saturating_sub(v.empty_us) * 100 / v.calls)
+    };
+    fig("vload", &[per_call(|v| v.same_us), per_call(|v| v.turn_us)]);
+    for (r, key) in streams
+        .iter()
+        .zip(["stream_xms", "stream_ems", "stream_disk"])
+    {
+        match r {
+            StreamResult::Done(t) => fig(key, &[Some(t.vmm_us), Some(t.raw_us)]),
+            _ => fig(key, &[None, None]),
+        }
+    }
 }
 
 /// The command line: `None` (full run), `Some(true)` ("quick"), or
@@ -1090,7 +1151,7 @@ fn main() -> u8 {
         ),
     ];
     drop((clock, slots));
-    report(s, empty, [&all, &small], &filled, &vl, &streams);
+    report(s, quick, empty, [&all, &small], &filled, &vl, &streams);
     // The stack shares the 64 KiB segment with code and data: make sure a
     // margin was left.
     let unused = stack_unused();
