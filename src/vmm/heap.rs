@@ -384,6 +384,14 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         Ok(())
     }
 
+    /// Whether cached table slot `i` holds a page that has no swap space
+    /// and holds entries: it cannot leave the cache until it gets some
+    /// ("pinned", see [`alloc`](Self::alloc)).
+    fn pinned(&self, i: usize) -> bool {
+        let s = &self.slots[i];
+        s.page != EMPTY_SLOT && s.dirty && !self.dir_get(s.page).is_some()
+    }
+
     /// Byte address of the cached table page `page`, loading it if needed.
     fn slot_for(&mut self, page: u32, dirty: bool) -> Result<u32, VmError> {
         self.tclock = self.tclock.wrapping_add(1);
@@ -396,9 +404,13 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             }
             let s = &self.slots[i];
             let v = &self.slots[victim];
+            // Empty first, then least recently used; a pinned page only when
+            // every slot is pinned (its write-back then needs new swap space).
+            let older = self.tclock.wrapping_sub(s.stamp) > self.tclock.wrapping_sub(v.stamp);
             if v.page != EMPTY_SLOT
                 && (s.page == EMPTY_SLOT
-                    || self.tclock.wrapping_sub(s.stamp) > self.tclock.wrapping_sub(v.stamp))
+                    || (self.pinned(victim) && !self.pinned(i))
+                    || (older && self.pinned(victim) == self.pinned(i)))
             {
                 victim = i;
             }
@@ -1054,8 +1066,24 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             // The page is cached dirty and zero-filled, so the store copy is
             // written before it is ever read.
             self.slot_for(page, true)?;
-            let loc = self.swap_alloc(TP_PARAS)?;
-            self.arena.write_u32(self.dir + page * 4, loc.0);
+            match self.swap_alloc(TP_PARAS) {
+                Ok(loc) => self.arena.write_u32(self.dir + page * 4, loc.0),
+                // No store can give it space now (the only store cannot
+                // grow): the page stays in the cache, pinned, as long as
+                // another slot is left to page the table pages that have
+                // swap space. So blocks that fit in the cache can still be
+                // allocated, and `_vfree` never needs new swap space.
+                Err(e) => {
+                    let pinned = (0..self.nslots).filter(|&i| self.pinned(i)).count();
+                    if pinned >= self.nslots {
+                        // Nothing written to the page yet: it may leave clean.
+                        if let Some(i) = (0..self.nslots).find(|&i| self.slots[i].page == page) {
+                            self.slots[i].dirty = false;
+                        }
+                        return Err(e);
+                    }
+                }
+            }
         }
         let e = Hte {
             loc: SwapLoc::NONE.0,
