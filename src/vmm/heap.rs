@@ -65,6 +65,9 @@ struct Hte {
 struct TSlot {
     page: u32,
     dirty: bool,
+    /// A page that got no swap space (see `Heap::alloc`): it stays cached
+    /// while any other slot can be replaced.
+    pinned: bool,
     stamp: u32,
 }
 
@@ -187,6 +190,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             slots: [TSlot {
                 page: EMPTY_SLOT,
                 dirty: false,
+                pinned: false,
                 stamp: 0,
             }; MAX_SLOTS],
             nslots,
@@ -384,14 +388,6 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         Ok(())
     }
 
-    /// Whether cached table slot `i` holds a page that has no swap space
-    /// and holds entries: it cannot leave the cache until it gets some
-    /// ("pinned", see [`alloc`](Self::alloc)).
-    fn pinned(&self, i: usize) -> bool {
-        let s = &self.slots[i];
-        s.page != EMPTY_SLOT && s.dirty && !self.dir_get(s.page).is_some()
-    }
-
     /// Byte address of the cached table page `page`, loading it if needed.
     fn slot_for(&mut self, page: u32, dirty: bool) -> Result<u32, VmError> {
         self.tclock = self.tclock.wrapping_add(1);
@@ -404,13 +400,11 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             }
             let s = &self.slots[i];
             let v = &self.slots[victim];
-            // Empty first, then least recently used; a pinned page only when
-            // every slot is pinned (its write-back then needs new swap space).
-            let older = self.tclock.wrapping_sub(s.stamp) > self.tclock.wrapping_sub(v.stamp);
+            // Empty first, then least recently used, a pinned page last.
             if v.page != EMPTY_SLOT
                 && (s.page == EMPTY_SLOT
-                    || (self.pinned(victim) && !self.pinned(i))
-                    || (older && self.pinned(victim) == self.pinned(i)))
+                    || (v.pinned, self.tclock.wrapping_sub(s.stamp))
+                        > (s.pinned, self.tclock.wrapping_sub(v.stamp)))
             {
                 victim = i;
             }
@@ -431,6 +425,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         self.slots[i] = TSlot {
             page,
             dirty,
+            pinned: false,
             stamp: self.tclock,
         };
         Ok(base)
@@ -1065,7 +1060,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             // (otherwise a full swap space could make `_vfree` impossible).
             // The page is cached dirty and zero-filled, so the store copy is
             // written before it is ever read.
-            self.slot_for(page, true)?;
+            let base = self.slot_for(page, true)?;
+            let slot = ((base >> 4) - self.tslot_base) / TP_PARAS;
             match self.swap_alloc(TP_PARAS) {
                 Ok(loc) => self.arena.write_u32(self.dir + page * 4, loc.0),
                 // No store can give it space now (the only store cannot
@@ -1073,16 +1069,17 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 // another slot is left to page the table pages that have
                 // swap space. So blocks that fit in the cache can still be
                 // allocated, and `_vfree` never needs new swap space.
-                Err(e) => {
-                    let pinned = (0..self.nslots).filter(|&i| self.pinned(i)).count();
-                    if pinned >= self.nslots {
-                        // Nothing written to the page yet: it may leave clean.
-                        if let Some(i) = (0..self.nslots).find(|&i| self.slots[i].page == page) {
-                            self.slots[i].dirty = false;
-                        }
+                Err(e) if !self.slots[slot as usize].pinned => {
+                    let pinned = self.slots.iter().filter(|s| s.pinned).count();
+                    if pinned + 1 >= self.nslots {
+                        // Nothing is written to the page yet: it may leave clean.
+                        self.slots[slot as usize].dirty = false;
                         return Err(e);
                     }
+                    self.slots[slot as usize].pinned = true;
                 }
+                // Pinned by an earlier handle of the page.
+                Err(_) => {}
             }
         }
         let e = Hte {
