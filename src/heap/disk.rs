@@ -110,7 +110,7 @@ impl DiskStore {
     /// (kept: [`size`](Self::size) is what the file system reports, and a
     /// later call starts from there), and its old contents are unchanged.
     ///
-    /// The file grows by writing real zeros from its end, in [`ZERO_CHUNK`]
+    /// The file grows by writing real zeros from its end, in 512-byte
     /// pieces, and its size is then taken from the file system (seek to the
     /// end, INT 21h 4202h). Not by seeking past the end and writing 0 bytes
     /// there: MS-DOS extends a file that way, but DOSBox 0.74's FAT image
