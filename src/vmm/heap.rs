@@ -1063,7 +1063,11 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             let base = self.slot_for(page, true)?;
             let slot = ((base >> 4) - self.tslot_base) / TP_PARAS;
             match self.swap_alloc(TP_PARAS) {
-                Ok(loc) => self.arena.write_u32(self.dir + page * 4, loc.0),
+                Ok(loc) => {
+                    self.arena.write_u32(self.dir + page * 4, loc.0);
+                    // A page pinned earlier has swap space from now on.
+                    self.slots[slot as usize].pinned = false;
+                }
                 // No store can give it space now (the only store cannot
                 // grow): the page stays in the cache, pinned, as long as
                 // another slot is left to page the table pages that have
