@@ -26,7 +26,7 @@ CARGO_DOS := RUSTC_BOOTSTRAP=1 cargo build --release --target $(DOS_TARGET).json
 	--features dos --bins
 
 # DOS program name (cargo bin) -> 8.3 file name in build/.
-DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems
+DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems t_dfull
 DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE)
 
 .PHONY: all deps dos run bench test test-host test-dos test-runner lint clean
@@ -69,7 +69,8 @@ $(BUILD)/EXITCODE.COM: harness/exitcode.asm
 run: deps all
 	@rm -rf $(BUILD)/run && mkdir -p $(BUILD)/run/TMP
 	@cp $(BUILD)/DEMO.EXE $(BUILD)/EXITCODE.COM $(BUILD)/run/
-	@printf '@echo off\r\nset TMP=C:\\TMP\r\nDEMO.EXE > OUT.TXT\r\nEXITCODE.COM > RC.TXT\r\n' > $(BUILD)/run/RUN.BAT
+	@tmp='C:\TMP'; grep -q '^# tmp-image:' conf/$(CONFIG).conf && tmp='D:\'; \
+	 printf '@echo off\r\nset TMP=%s\r\nDEMO.EXE > OUT.TXT\r\nEXITCODE.COM > RC.TXT\r\n' "$$tmp" > $(BUILD)/run/RUN.BAT
 	@echo "== DEMO.EXE under $(ENGINE) ($(CONFIG)) =="
 	@harness/dosrun.sh $(ENGINE) $(CONFIG) $(BUILD)/run 300; rc=$$?; \
 	 tr -d '\r' < $(BUILD)/run/OUT.TXT; \
@@ -83,7 +84,8 @@ BENCH_CONFIG ?= bench
 bench: deps all
 	@rm -rf $(BUILD)/bench && mkdir -p $(BUILD)/bench/TMP
 	@cp $(BUILD)/BENCH.EXE $(BUILD)/EXITCODE.COM $(BUILD)/bench/
-	@printf '@echo off\r\nset TMP=C:\\TMP\r\nBENCH.EXE > OUT.TXT\r\nEXITCODE.COM > RC.TXT\r\n' > $(BUILD)/bench/RUN.BAT
+	@tmp='C:\TMP'; grep -q '^# tmp-image:' conf/$(BENCH_CONFIG).conf && tmp='D:\'; \
+	 printf '@echo off\r\nset TMP=%s\r\nBENCH.EXE > OUT.TXT\r\nEXITCODE.COM > RC.TXT\r\n' "$$tmp" > $(BUILD)/bench/RUN.BAT
 	@echo "== BENCH.EXE under $(ENGINE) (conf/$(BENCH_CONFIG).conf: $$(grep -h '^cycles' conf/$(BENCH_CONFIG).conf)) =="
 	@t0=$$(date +%s); harness/dosrun.sh $(ENGINE) $(BENCH_CONFIG) $(BUILD)/bench 900; rc=$$?; \
 	 tr -d '\r' < $(BUILD)/bench/OUT.TXT; \

@@ -37,11 +37,26 @@ END {
   }
 }' "$here/dosbox.conf" "$overlay" > "$merged"
 
+# "# tmp-image: KB" in the configuration: TMP is on a fresh FAT image of
+# that many KB (a standard floppy size: 160 180 320 360 720 1200 1440 2880),
+# DIR.img, mounted as drive D: (dostest.sh then writes "set TMP=D:\" into
+# RUN.BAT). The image is left beside DIR for the caller to inspect (mtools).
+tmp_kb=$(sed -n 's/^# tmp-image: *\([0-9][0-9]*\).*/\1/p' "$overlay" | head -n 1)
+img=""
+if [ -n "$tmp_kb" ]; then
+  img="$dir.img"
+  rm -f "$img"
+  PATH=$PATH:/usr/sbin:/sbin mkfs.fat -C "$img" "$tmp_kb" > /dev/null ||
+    { echo "dosrun: mkfs.fat could not make a $tmp_kb KB image $img" >&2; exit 2; }
+fi
+
 case "$engine" in
 dosbox)
   log="$dir.log"
+  mount_tmp=()
+  [ -n "$img" ] && mount_tmp=(-c "imgmount d \"$img\" -t floppy")
   SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy timeout -k 5 "$limit" \
-    dosbox -conf "$merged" -c "mount c \"$dir\"" -c "c:" -c "call RUN.BAT" -c exit \
+    dosbox -conf "$merged" "${mount_tmp[@]}" -c "mount c \"$dir\"" -c "c:" -c "call RUN.BAT" -c exit \
     > "$log" 2>&1 < /dev/null
   rc=$?
   case $rc in
@@ -57,6 +72,7 @@ dosbox-x)
   sed -i 's/^cycles=max$/cycles=fixed 1000000/' "$merged"
   args=(--conf "$merged" --dir "$dir" --batch RUN.BAT --timeout "$limit")
   [ "$echo_" = --echo ] && args+=(--echo)
+  [ -n "$img" ] && args+=(--tmp-image "$img")
   node "$here/tools/dosbox-x/run.mjs" "${args[@]}"
   exit $?
   ;;

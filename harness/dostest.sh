@@ -48,9 +48,13 @@ run_one() {
     return 1
   fi
   cp "$build/$prog" "$build/EXITCODE.COM" "$dir/"
+  # "# tmp-image: KB" in the configuration: TMP is drive D:, a fresh FAT
+  # image that dosrun.sh makes ($dir.img) and mounts.
+  local tmp='C:\TMP' img=""
+  grep -q '^# tmp-image:' "$here/conf/$config.conf" && tmp='D:\' img="$dir.img"
   {
     printf '@echo off\r\n'
-    printf 'set TMP=C:\\TMP\r\n'
+    printf 'set TMP=%s\r\n' "$tmp"
     printf '%s > OUT.TXT\r\n' "$cmd"
     printf 'EXITCODE.COM > RC.TXT\r\n'
     [ -n "$follow" ] && printf '%s > OUT2.TXT\r\n' "$follow"
@@ -77,13 +81,16 @@ run_one() {
       why=$(grep -m1 '^FAIL' "$dir/RESULT.TXT" | tr -d '\r')
     elif ! grep -Eq '^COMPLETE [0-9]+ 0' "$dir/RESULT.TXT"; then
       why="did not complete (no COMPLETE line)" kind=incomplete
+    elif [ -n "$img" ] && [ -f "$img" ] && [ -n "$(mdir -i "$img" -b :: 2>&1)" ]; then
+      # Whatever the program says: no swap file may outlive it on the image.
+      why="files left on the TMP image: $(mdir -i "$img" -b :: 2>&1 | tr '\n' ' ')"
     fi
   fi
   if [ -n "$must_fail" ]; then
     # A harness self-test: the run must have failed, and for that reason.
     if [ "${kind:-}" = "$must_fail" ]; then
       echo "PASS $engine $config $name (judged a failure as it must be: $why; ${secs}s)"
-      rm -rf "$dir" "$dir.conf" "$dir.log" "$dir.err"
+      rm -rf "$dir" "$dir.conf" "$dir.log" "$dir.err" "$dir.img"
       return 0
     fi
     echo "FAIL $engine $config $name: should have been judged '$must_fail', got '${why:-pass}' [kept in $dir]"
@@ -93,7 +100,7 @@ run_one() {
     local checks
     checks=$(grep -E '^COMPLETE' "$dir/RESULT.TXT" | awk '{ print $2 }')
     echo "PASS $engine $config $name ($checks checks, ${secs}s)"
-    rm -rf "$dir" "$dir.conf" "$dir.log" "$dir.err"
+    rm -rf "$dir" "$dir.conf" "$dir.log" "$dir.err" "$dir.img"
     return 0
   fi
   echo "FAIL $engine $config $name: $why [${secs}s, kept in $dir]"

@@ -85,10 +85,12 @@ void _VM_FAR _VM_PASCAL _vunlock(_vmhnd_t, int);
  *
  *   cPageDos        4 KiB pages of DOS memory in the cache
  *   fVmSwapping     nonzero while a swap store (XMS, EMS, disk) is usable
- *   fVmDisableDisk  nonzero when disk swapping is off (no TMP, or not asked)
+ *   fVmDisableDisk  nonzero when disk swapping is off (not asked, no TMP,
+ *                   no room for the file), or the file cannot grow (disk
+ *                   full) until space is freed in it
  *   fhVm            DOS handle of the swap file, -1 when there is none
- *   fVmDisableEms   nonzero when EMS swapping is off
- *   fVmDisableXms   nonzero when XMS swapping is off
+ *   fVmDisableEms   nonzero when EMS swapping is off (also while EMS is used up)
+ *   fVmDisableXms   nonzero when XMS swapping is off (also while XMS is used up)
  *   segVmDos        segment of the cache's DOS memory block, 0 when none
  *   cVmPage         4 KiB pages of swap space in use (65535 at most)
  *   fVmInitialized  nonzero between _vheapinit and _vheapterm

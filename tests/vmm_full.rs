@@ -73,3 +73,77 @@ fn blocks_larger_than_the_cache_are_refused_at_allocation() {
         "the refused realloc left the block as it was"
     );
 }
+
+/// Writes `pattern` into block `h` through a dirty load.
+fn write_block(v: &mut Vmm<VecBackends>, h: VmHandle, len: usize) {
+    let at = v
+        .load(h, true)
+        .unwrap_or_else(|e| panic!("load of {h:#x} for writing: {e:?} {:?}", v.status()))
+        .0;
+    let a = v.arena_mut().unwrap();
+    for (i, b) in a.slice_mut(at, len).iter_mut().enumerate() {
+        *b = pattern(h, i);
+    }
+}
+
+/// Whether block `h` loads clean and holds `pattern`.
+fn block_ok(v: &mut Vmm<VecBackends>, h: VmHandle, len: usize) -> bool {
+    let Some(at) = v.vload(h, VM_CLEAN) else {
+        return false;
+    };
+    let a = v.arena_mut().unwrap();
+    a.slice(at.0, len)
+        .iter()
+        .enumerate()
+        .all(|(i, &b)| b == pattern(h, i))
+}
+
+#[test]
+fn a_store_that_cannot_grow_leaves_a_working_cache() {
+    // The only store refuses every grow (a full drive): the first handle's
+    // table page gets no swap space, yet blocks that fit in the cache work.
+    let mut v = Vmm::new(VecBackends::new(4096, [None, None, Some(1 << 20)]));
+    v.backends().plan.borrow_mut().fail_grows = true;
+    assert_ne!(v.vheapinit(4096, 4096, VM_DISK), 0);
+    let hs: Vec<VmHandle> = (0..10).map(|_| v.vmalloc(1000)).collect();
+    assert!(hs.iter().all(|&h| h != VM_NULL), "{hs:x?}");
+    for &h in &hs {
+        write_block(&mut v, h, 1000);
+    }
+    assert!(hs.iter().all(|&h| block_ok(&mut v, h, 1000)));
+    let st = v.status();
+    assert!(st.stores_full & VM_DISK != 0 && !st.swapping, "{st:?}");
+    for &h in &hs {
+        assert_eq!(v.free(h), Ok(()));
+    }
+    // Handles: as many as the table pages that stay in the cache hold (all
+    // table slots but one), then a clean refusal.
+    let mut small = Vec::new();
+    loop {
+        let h = v.vmalloc(16);
+        if h == VM_NULL {
+            break;
+        }
+        small.push(h);
+        assert!(small.len() < 10_000);
+    }
+    assert!(small.len() >= 100, "{} handles", small.len());
+    v.check_invariants();
+    // The store grows again: more handles (their table pages get swap
+    // space), blocks swap out and back, the early ones are intact.
+    v.backends().plan.borrow_mut().clear();
+    for &h in &small {
+        write_block(&mut v, h, 16);
+    }
+    let big: Vec<VmHandle> = (0..200).map(|_| v.vmalloc(4000)).collect();
+    assert!(big.iter().all(|&h| h != VM_NULL));
+    for &h in &big {
+        write_block(&mut v, h, 4000);
+    }
+    assert!(big.iter().all(|&h| block_ok(&mut v, h, 4000)));
+    assert!(small.iter().all(|&h| block_ok(&mut v, h, 16)));
+    assert!(v.store_stats(StoreKind::Disk).page_outs > 150);
+    v.check_invariants();
+    v.vheapterm();
+    assert_eq!(v.backends().open, 0);
+}

@@ -565,8 +565,18 @@ impl Raw {
                 }
                 let mut name = [0u8; MAX_PATH];
                 let (mut f, n) = File::create_unique(&dir[..len], &mut name).ok()?;
-                // Grow to full size first, as the VMM's store is by then.
-                let grown = f.seek(SeekFrom::Start, bytes as i32).is_ok() && f.write(&[]).is_ok();
+                // Grow to full size first, as the VMM's store is by then:
+                // with real zeros, as the VMM does (a seek past the end and
+                // a 0-byte write do not grow a file on DOSBox's FAT images).
+                let zeros = [0u8; 512];
+                let mut grown = true;
+                let mut at = 0;
+                while grown && at < bytes {
+                    let n = (bytes - at).min(512) as usize;
+                    grown = f.write(&zeros[..n]) == Ok(n);
+                    at += n as u32;
+                }
+                grown &= f.seek(SeekFrom::End, 0) == Ok(bytes);
                 let r = Raw::Disk(f, name, n);
                 if grown {
                     Some(r)

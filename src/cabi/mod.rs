@@ -97,7 +97,8 @@ pub struct StatusBlock {
     pub c_page_dos: u16,
     /// `fVmSwapping`: nonzero while some swap store is usable.
     pub f_vm_swapping: i16,
-    /// `fVmDisableDisk`: nonzero when disk swapping is off.
+    /// `fVmDisableDisk`: nonzero when disk swapping is off (also while the
+    /// swap file cannot grow).
     pub f_vm_disable_disk: i16,
     /// `fhVm`: DOS handle of the swap file, -1 when there is none.
     pub fh_vm: i16,

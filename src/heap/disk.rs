@@ -21,13 +21,19 @@ pub struct DiskStore {
 /// steps keeps the number of calls (and of FAT updates) small.
 const GROW_STEP: u32 = 0x1_0000;
 
+/// Zeros written per INT 21h call while the file grows: one 512-byte
+/// sector, a stack buffer that exists only during [`DiskStore::grow`] (no
+/// static near memory). 64 KiB of growth is 128 calls.
+const ZERO_CHUNK: usize = 512;
+
 /// The largest piece one INT 21h read or write moves (a multiple of 16, so
 /// arena pointers stay paragraph aligned).
 const PIECE: u32 = 0x8000;
 
 impl DiskStore {
-    /// Creates the swap file in `%TMP%`; fails with `ABSENT` if `TMP` is not
-    /// set or the directory is not usable.
+    /// Creates the swap file in `%TMP%` and writes its first sector; fails
+    /// with `ABSENT` (leaving no file behind) if `TMP` is not set, the
+    /// directory is not usable or the file cannot hold that sector.
     pub fn open() -> Result<Self, BackendError> {
         let mut dir = [0u8; MAX_PATH];
         let n = env::var(b"TMP", &mut dir[..MAX_PATH - 14]).ok_or(BackendError::ABSENT)?;
@@ -48,13 +54,31 @@ impl DiskStore {
         } else {
             0
         };
-        Ok(Self {
+        let mut store = Self {
             file,
             name,
             name_len,
             size: 0,
             drive,
-        })
+        };
+        // A file that cannot hold one sector (full drive, or one that does
+        // not store what is written) is no swap store: say so now, as the
+        // status flags (`fVmDisableDisk`, `fhVm`), rather than at the first
+        // block that needs it. The free space is asked first: DOSBox 0.74's
+        // FAT image driver reports a write to an empty file on a full drive
+        // as done.
+        let room = rt::disk_free_bytes(drive).is_none_or(|free| free >= ZERO_CHUNK as u32);
+        let end = if room {
+            store.write_zeros(ZERO_CHUNK as u32).unwrap_or(0)
+        } else {
+            0
+        };
+        if end < ZERO_CHUNK as u32 {
+            store.close();
+            return Err(BackendError::ABSENT);
+        }
+        store.size = end;
+        Ok(store)
     }
 
     /// Closes and deletes the swap file.
@@ -79,35 +103,71 @@ impl DiskStore {
         self.size
     }
 
-    /// Grows the file to at least `min_size` bytes.
+    /// Grows the file to at least `min_size` bytes and returns its new size:
+    /// the next 64 KiB step, or less when the drive has less room, but at
+    /// least `min_size`. Fails with `FULL` if the drive cannot hold
+    /// `min_size` bytes; the file may then have grown part of the way
+    /// (kept: [`size`](Self::size) is what the file system reports, and a
+    /// later call starts from there), and its old contents are unchanged.
+    ///
+    /// The file grows by writing real zeros from its end, in 512-byte
+    /// pieces, and its size is then taken from the file system (seek to the
+    /// end, INT 21h 4202h). Not by seeking past the end and writing 0 bytes
+    /// there: MS-DOS extends a file that way, but DOSBox 0.74's FAT image
+    /// driver answers such a seek with the old end and ignores the write,
+    /// and a library must not depend on one file system's leniency.
     pub fn grow(&mut self, min_size: u32) -> Result<u32, BackendError> {
         if min_size <= self.size {
             return Ok(self.size);
         }
-        let new = min_size
+        let mut target = min_size
             .div_ceil(GROW_STEP)
             .saturating_mul(GROW_STEP)
             .max(min_size);
-        // Writing zero bytes at a position sets the file's size there, but
-        // DOS may not say when the disk has no room for it: ask first.
+        // Ask for no more than the drive has (whole paragraphs), so a nearly
+        // full drive still gives what it has instead of refusing the step.
         if let Some(free) = rt::disk_free_bytes(self.drive) {
-            if free < new - self.size {
+            let room = self.size.saturating_add(free & !15);
+            if room < min_size {
                 return Err(BackendError::FULL);
+            }
+            target = target.min(room);
+        }
+        let end = self.write_zeros(target)?;
+        self.size = end;
+        if end >= min_size {
+            Ok(end)
+        } else {
+            Err(BackendError::FULL)
+        }
+    }
+
+    /// Writes zeros from the end of the file up to `target` bytes, stopping
+    /// early when DOS stores less than asked (disk full), and returns the
+    /// size the file system then reports.
+    fn write_zeros(&mut self, target: u32) -> Result<u32, BackendError> {
+        // On the stack only while the file grows (the deepest call path that
+        // grows a store stays far below the C library's private stack size).
+        let zeros = [0u8; ZERO_CHUNK];
+        let mut at = self
+            .file
+            .seek(SeekFrom::Start, self.size as i32)
+            .map_err(|_| BackendError::IO)?;
+        while at < target {
+            let n = (target - at).min(ZERO_CHUNK as u32) as usize;
+            match self.file.write(&zeros[..n]) {
+                Ok(w) => {
+                    at += w as u32;
+                    if w < n {
+                        break;
+                    }
+                }
+                Err(_) => break,
             }
         }
         self.file
-            .seek(SeekFrom::Start, new as i32)
-            .map_err(|_| BackendError::IO)?;
-        self.file.write(&[]).map_err(|_| BackendError::FULL)?;
-        let end = self
-            .file
             .seek(SeekFrom::End, 0)
-            .map_err(|_| BackendError::IO)?;
-        if end < new {
-            return Err(BackendError::FULL);
-        }
-        self.size = new;
-        Ok(new)
+            .map_err(|_| BackendError::IO)
     }
 
     /// Copies `len` bytes from file offset `from` to arena offset `to`.

@@ -163,13 +163,17 @@ pub struct Status {
     pub c_page_dos: u16,
     /// `fVmSwapping`: nonzero while some swap store is usable.
     pub f_vm_swapping: u16,
-    /// `fVmDisableDisk`: nonzero when disk swapping is off.
+    /// `fVmDisableDisk`: nonzero when disk swapping is off: no swap file
+    /// (not asked for, `TMP` unset or unusable, no room for its first
+    /// sector), or the file cannot grow (disk full) until space is freed in it.
     pub f_vm_disable_disk: u16,
     /// `fhVm`: DOS handle of the swap file, -1 when there is none.
     pub fh_vm: i16,
-    /// `fVmDisableEms`: nonzero when EMS swapping is off.
+    /// `fVmDisableEms`: nonzero when EMS swapping is off (no EMS, not asked
+    /// for, or no EMS pages left until space is freed in it).
     pub f_vm_disable_ems: u16,
-    /// `fVmDisableXms`: nonzero when XMS swapping is off.
+    /// `fVmDisableXms`: nonzero when XMS swapping is off (no XMS, not asked
+    /// for, or no extended memory left until space is freed in it).
     pub f_vm_disable_xms: u16,
     /// `segVmDos`: segment of the DOS memory block of the cache (0: none).
     pub seg_vm_dos: u16,
@@ -185,7 +189,13 @@ pub fn status() -> Status {
     let vmm = unsafe { &*VMM.0.get() };
     let s = vmm.status();
     let b = vmm.backends();
-    let off = |kind: StoreKind| u16::from(!b.open[kind.index()]);
+    // A store is off when it is not open, and also while it refuses to grow
+    // (disk full, XMS or EMS exhausted): then only space it already holds is
+    // reused, and blocks go to the next store in the order. It is back on
+    // when space is freed in it.
+    let off = |kind: StoreKind| {
+        u16::from(!b.open[kind.index()] || s.stores_full & kind.swaparea_bit() != 0)
+    };
     Status {
         c_page_dos: s.dos_pages,
         f_vm_swapping: u16::from(s.swapping),

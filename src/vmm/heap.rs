@@ -65,6 +65,9 @@ struct Hte {
 struct TSlot {
     page: u32,
     dirty: bool,
+    /// A page that got no swap space (see `Heap::alloc`): it stays cached
+    /// while any other slot can be replaced.
+    pinned: bool,
     stamp: u32,
 }
 
@@ -187,6 +190,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             slots: [TSlot {
                 page: EMPTY_SLOT,
                 dirty: false,
+                pinned: false,
                 stamp: 0,
             }; MAX_SLOTS],
             nslots,
@@ -396,9 +400,11 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             }
             let s = &self.slots[i];
             let v = &self.slots[victim];
+            // Empty first, then least recently used, a pinned page last.
             if v.page != EMPTY_SLOT
                 && (s.page == EMPTY_SLOT
-                    || self.tclock.wrapping_sub(s.stamp) > self.tclock.wrapping_sub(v.stamp))
+                    || (v.pinned, self.tclock.wrapping_sub(s.stamp))
+                        > (s.pinned, self.tclock.wrapping_sub(v.stamp)))
             {
                 victim = i;
             }
@@ -419,6 +425,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         self.slots[i] = TSlot {
             page,
             dirty,
+            pinned: false,
             stamp: self.tclock,
         };
         Ok(base)
@@ -1053,9 +1060,31 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             // (otherwise a full swap space could make `_vfree` impossible).
             // The page is cached dirty and zero-filled, so the store copy is
             // written before it is ever read.
-            self.slot_for(page, true)?;
-            let loc = self.swap_alloc(TP_PARAS)?;
-            self.arena.write_u32(self.dir + page * 4, loc.0);
+            let base = self.slot_for(page, true)?;
+            let slot = ((base >> 4) - self.tslot_base) / TP_PARAS;
+            match self.swap_alloc(TP_PARAS) {
+                Ok(loc) => {
+                    self.arena.write_u32(self.dir + page * 4, loc.0);
+                    // A page pinned earlier has swap space from now on.
+                    self.slots[slot as usize].pinned = false;
+                }
+                // No store can give it space now (the only store cannot
+                // grow): the page stays in the cache, pinned, as long as
+                // another slot is left to page the table pages that have
+                // swap space. So blocks that fit in the cache can still be
+                // allocated, and `_vfree` never needs new swap space.
+                Err(e) if !self.slots[slot as usize].pinned => {
+                    let pinned = self.slots.iter().filter(|s| s.pinned).count();
+                    if pinned + 1 >= self.nslots {
+                        // Nothing is written to the page yet: it may leave clean.
+                        self.slots[slot as usize].dirty = false;
+                        return Err(e);
+                    }
+                    self.slots[slot as usize].pinned = true;
+                }
+                // Pinned by an earlier handle of the page.
+                Err(_) => {}
+            }
         }
         let e = Hte {
             loc: SwapLoc::NONE.0,

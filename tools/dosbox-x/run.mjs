@@ -7,7 +7,7 @@
 //
 // usage:
 //   node tools/dosbox-x/run.mjs --conf CONF_FILE --dir DIR --batch RUN.BAT --timeout SECONDS
-//                               [--yield-ms N] [--echo] [--verbose]
+//                               [--yield-ms N] [--echo] [--verbose] [--tmp-image IMG]
 //
 // It does what the native engine does with
 //   dosbox -conf CONF -c "mount c DIR" -c "c:" -c "call RUN.BAT" -c exit
@@ -35,6 +35,9 @@
 // --yield-ms how often the emulator hands control back to Node's event loop (default 1000).
 //            js-dos uses 24 ms, and with that about one run in ten died with a wasm trap.
 // --verbose  emulator log messages and timings on stderr
+// --tmp-image IMG  a FAT floppy image (e.g. from mkfs.fat) copied into the emulator's file system
+//            and mounted as drive D: (imgmount -t floppy) before the batch runs; after the run
+//            (also after a timeout) the image as DOSBox-X left it is written back to IMG.
 //
 // DBX_RUNNER_INJECT_FAULT=N (environment) makes the first N attempts fault; for selftest.sh.
 //
@@ -59,7 +62,7 @@ const TIMEOUT_GRACE_MS = 1500;
 // command line
 
 function parseArgs(argv) {
-    const o = { conf: null, dir: null, batch: null, timeout: null, yieldMs: 1000, echo: false, verbose: false };
+    const o = { conf: null, dir: null, batch: null, timeout: null, yieldMs: 1000, echo: false, verbose: false, tmpImage: null };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const value = () => {
@@ -74,6 +77,7 @@ function parseArgs(argv) {
             case "--yield-ms": o.yieldMs = Number(value()); break;
             case "--echo": o.echo = true; break;
             case "--verbose": o.verbose = true; break;
+            case "--tmp-image": o.tmpImage = value(); break;
             case "-h": case "--help": throw new UsageError(null);
             default: throw new UsageError(`unknown argument ${a}`);
         }
@@ -86,13 +90,14 @@ function parseArgs(argv) {
     if (!/^[^\s"<>|]+$/.test(o.batch)) throw new UsageError("bad --batch name");
     o.conf = path.resolve(o.conf);
     o.dir = path.resolve(o.dir);
+    if (o.tmpImage) o.tmpImage = path.resolve(o.tmpImage);
     return o;
 }
 
 class UsageError extends Error {}
 
 const USAGE = "usage: node tools/dosbox-x/run.mjs --conf CONF_FILE --dir DIR --batch RUN.BAT " +
-    "--timeout SECONDS [--yield-ms N] [--echo] [--verbose]\n";
+    "--timeout SECONDS [--yield-ms N] [--echo] [--verbose] [--tmp-image IMG]\n";
 
 // ---------------------------------------------------------------------------------------------
 // supervisor (the process the harness starts)
@@ -100,6 +105,7 @@ const USAGE = "usage: node tools/dosbox-x/run.mjs --conf CONF_FILE --dir DIR --b
 async function supervise(opt) {
     if (!fs.statSync(opt.conf, { throwIfNoEntry: false })?.isFile()) return fault(`no such conf file: ${opt.conf}`);
     if (!fs.statSync(opt.dir, { throwIfNoEntry: false })?.isDirectory()) return fault(`no such directory: ${opt.dir}`);
+    if (opt.tmpImage && !fs.statSync(opt.tmpImage, { throwIfNoEntry: false })?.isFile()) return fault(`no such image: ${opt.tmpImage}`);
 
     let current = null;                 // the running child, killed on SIGINT/SIGTERM
     for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
@@ -236,6 +242,7 @@ function formatConf(conf, autoexec) {
 
 const WEB_HOME = "/home/web_user";      // the emulator's working directory in Emscripten's MEMFS
 const C_DIR = WEB_HOME + "/c";          // mounted as C:
+const D_IMAGE = WEB_HOME + "/tmpd.img"; // --tmp-image, mounted as D:
 const TAG = "DBXRUN" + Date.now().toString(36).toUpperCase();
 const BEGIN = `~${TAG}~BEGIN~`;         // echoed around the batch: marks the console text that
 const END = `~${TAG}~END~`;             // belongs to it, and proves that the batch returned
@@ -273,6 +280,7 @@ async function child(opt) {
     const autoexec = [
         "@echo off",
         ...conf.autoexec.filter((l) => !/^@?echo\s+off$/i.test(l)),
+        ...(opt.tmpImage ? [`imgmount d ${D_IMAGE} -t floppy`] : []),
         `mount c ${C_DIR} -q`,
         "c:",
         `echo ${BEGIN}`,
@@ -380,6 +388,8 @@ async function child(opt) {
         FS.writeFile(`${C_DIR}/${name}`, new Uint8Array(data));
     }
     log(`copied ${original.size} files to C:`);
+    // the image must own its bytes too (see above)
+    if (opt.tmpImage) FS.writeFile(D_IMAGE, new Uint8Array(fs.readFileSync(opt.tmpImage)));
     // copy C: back into DIR: new and changed files, and delete what DOS deleted
     syncBack = (when) => {
         const seen = new Set();
@@ -408,6 +418,7 @@ async function child(opt) {
         for (const r of [...originalDirs].reverse()) {           // deepest first
             if (!seen.has(r)) { fs.rmSync(path.join(opt.dir, r), { recursive: true, force: true }); deleted++; }
         }
+        if (opt.tmpImage) fs.writeFileSync(opt.tmpImage, FS.readFile(D_IMAGE));
         log(`${when}: ${written} files written back, ${deleted} deleted`);
     };
 
