@@ -63,9 +63,10 @@ impl EmsError {
     /// pages into. Nothing was copied.
     pub const BAD_ADDRESS: Self = Self(0x01);
     /// Not an EMS code: the EMM reports a mapping context (function 4E03h)
-    /// that [`PageMap`] cannot hold: more than the 255 bytes the spec's AL
-    /// can express (a manager such as MD386 that answers in AX), or 0 bytes.
-    /// Nothing is saved or restored then, so no copy through the frame runs.
+    /// that [`PageMap`] cannot hold (0 bytes: nothing that could be put
+    /// back; the spec's AL cannot say more than 255, which fits), or more
+    /// mappable pages (function 5801h) than the first megabyte has. Nothing
+    /// is saved or restored then, so no copy through the frame runs.
     pub const MAP_TOO_LARGE: Self = Self(0x02);
 }
 
@@ -326,6 +327,51 @@ pub fn page_map_size() -> Result<u8, EmsError> {
     // SAFETY: INT 67h AX=4E03h returns AH status, AL size.
     unsafe { asm!("int 0x67", inout("ax") 0x4E03u16 => ax) };
     ems_result(ax).map(|()| ax as u8)
+}
+
+/// One entry of the mappable physical address array (function 5800h): a
+/// physical page and the segment where it appears.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, packed)]
+pub struct MappablePage {
+    /// The segment of the page's first byte.
+    pub segment: u16,
+    /// Its physical page number (AL of function 44h).
+    pub page: u16,
+}
+
+const _: () = assert!(core::mem::size_of::<MappablePage>() == 4);
+
+/// The most mappable pages there can be: all of the first megabyte.
+pub const MAX_MAPPABLE: usize = 64;
+
+/// Function 5801h: the number of mappable physical pages.
+pub fn mappable_count() -> Result<u16, EmsError> {
+    present()?;
+    let (ax, cx): (u16, u16);
+    // SAFETY: INT 67h AX=5801h returns AH status, CX count.
+    unsafe { asm!("int 0x67", inout("ax") 0x5801u16 => ax, out("cx") cx) };
+    ems_result(ax).map(|()| cx)
+}
+
+/// Function 5800h: the mappable physical pages (sorted by segment, the spec
+/// says) into `buf`; returns how many there are. Fails with
+/// [`EmsError::MAP_TOO_LARGE`] if the EMM reports more than
+/// [`MAX_MAPPABLE`], without asking for the array.
+pub fn mappable_pages(buf: &mut [MappablePage; MAX_MAPPABLE]) -> Result<usize, EmsError> {
+    let n = usize::from(mappable_count()?);
+    if n > MAX_MAPPABLE {
+        return Err(EmsError::MAP_TOO_LARGE);
+    }
+    let ax: u16;
+    // SAFETY: INT 67h AX=5800h writes CX entries of 4 bytes at ES:DI (ES =
+    // DS = our segment in the tiny model); the buffer holds MAX_MAPPABLE >=
+    // CX entries (checked above). Returns AH status, CX count.
+    unsafe {
+        asm!("int 0x67", inout("ax") 0x5800u16 => ax, out("cx") _,
+             in("edi") near_offset(buf.as_mut_ptr()));
+    }
+    ems_result(ax).map(|()| n)
 }
 
 /// Function 51h: gives `handle` exactly `pages` pages, keeping the contents

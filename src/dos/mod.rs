@@ -11,6 +11,7 @@
 //! that segment (its high 16 bits are always zero).
 
 pub mod console;
+pub mod cpu;
 pub mod ems;
 pub mod env;
 pub mod far;
