@@ -33,9 +33,15 @@ configs_for() { # configs engine -> expanded list
   for c in ${list//,/ }; do
     [ "$c" = bench ] && continue
     # qemu runs its own machines: those marked for it, and the ones that a
-    # configuration of the other engines names ("# qemu: emm jemmex").
+    # configuration of the other engines names ("# qemu: emm jemmex"); one
+    # with a TMP disk ("# tmp-image: KB") runs as itself on the first machine
+    # it names (harness/qemurun.sh), so that the disk comes along.
     if [ "$engine" = qemu ] && ! grep -q '^# engines:.* qemu\( \|$\)' "$here/conf/$c.conf"; then
-      sed -n 's/^# qemu: *//p' "$here/conf/$c.conf" | tr ' ' '\n' | grep .
+      if grep -q '^# tmp-image:' "$here/conf/$c.conf"; then
+        grep -q '^# qemu: *[^ ]' "$here/conf/$c.conf" && echo "$c"
+      else
+        sed -n 's/^# qemu: *//p' "$here/conf/$c.conf" | tr ' ' '\n' | grep .
+      fi
       continue
     fi
     # A configuration may say which engines can host it ("# engines: ...").

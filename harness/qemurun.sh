@@ -10,8 +10,10 @@
 #   # memory-mb: 32                      RAM (QEMU -m), default 32
 #   # config.sys: DEVICE=A:\HIMEMX.EXE   a CONFIG.SYS line (any number of them)
 #   # tmp-image: KB                      a fresh FAT disk of KB kilobytes as D:
-# A configuration of the other engines that names a machine of this one
-# ("# qemu: emm jemmex") is run as the first machine it names.
+# A configuration of the other engines that names machines of this one
+# ("# qemu: emm jemmex") is run as the first machine it names, with its own
+# "# tmp-image:" if it has one (harness/dostest.sh runs it that way only
+# then; otherwise it runs each machine named).
 #
 # A: is a copy of the FreeDOS floppy (kernel 2040, its boot wait patched
 # away) holding HIMEMX.EXE, JEMM386.EXE, JEMMEX.EXE and DOSSHELL.COM
