@@ -71,7 +71,8 @@ write_mbr() {
   } | dd of="$img" bs=1 seek=446 conv=notrunc status=none
   printf '\x55\xaa' | dd of="$img" bs=1 seek=510 conv=notrunc status=none
 }
-# make_disk IMG KB FAT: a disk with one FAT partition of about KB kilobytes.
+# make_disk IMG KB FAT [SECTORS_PER_CLUSTER]: a disk with one FAT partition
+# of about KB kilobytes.
 make_disk() {
   local img=$1 kb=$2 fat=$3 cyl type
   cyl=$(((kb * 2 + 63 + 16 * 63 - 1) / (16 * 63)))
@@ -79,10 +80,13 @@ make_disk() {
   truncate -s $((cyl * 16 * 63 * 512)) "$img"
   if [ "$fat" = 12 ]; then type=1; elif [ $((cyl * 16 * 63)) -lt 65536 ]; then type=4; else type=6; fi
   write_mbr "$img" $type $cyl
-  mkfs.fat -F "$fat" -h 63 -g 16/63 -D 0x80 --offset 63 "$img" $(((cyl * 16 * 63 - 63) / 2)) > /dev/null
+  mkfs.fat -F "$fat" ${4:+-s "$4"} -h 63 -g 16/63 -D 0x80 --offset 63 "$img" $(((cyl * 16 * 63 - 63) / 2)) > /dev/null
 }
 
 # ---- The cache: the boot floppy and an empty C:, rebuilt when an input changes.
+# C: has 16 KB clusters: the kernel follows the FAT chain from a file's start
+# on every seek, and with mkfs's 2 KB clusters the disk-only demo (8.9 MB
+# through a swap file) took 73 s of CPU instead of 18.
 build_cache() {
   local tmp
   tmp=$(mktemp -d) || return 1
@@ -104,7 +108,7 @@ build_cache() {
     mattrib -i "$tmp/boot.img" +s +h +r ::/KERNEL.SYS &&
     mcopy -i "$tmp/boot.img" "$tmp/HimemX.exe" ::/HIMEMX.EXE &&
     mcopy -i "$tmp/boot.img" "$tmp/JEMM386.EXE" "$tmp/JEMMEX.EXE" "$tmp/DOSSHELL.COM" ::/ &&
-    make_disk "$tmp/hd.img" 65536 16 || { rm -rf "$tmp"; return 1; }
+    make_disk "$tmp/hd.img" 65536 16 32 || { rm -rf "$tmp"; return 1; }
   mv "$tmp/boot.img" "$tmp/hd.img" "$cache/" && rm -rf "$tmp" && touch "$cache/stamp"
 }
 mkdir -p "$cache" || fault "cannot create $cache"
