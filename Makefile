@@ -2,9 +2,11 @@
 #
 #   make          build the DOS programs (build/*.EXE), the C library
 #                 (build/VMEMORY.OBJ, build/VMEMORY.LIB) and helpers
-#   make run      build and run the demo in headless DOSBox (ENGINE=dosbox-x for DOSBox-X)
+#   make run      build and run the demo in headless DOSBox (ENGINE=dosbox-x for DOSBox-X,
+#                 ENGINE=qemu CONFIG=emm for FreeDOS + HimemX + Jemm386 in QEMU)
 #   make bench    build and run the DOS benchmark (minutes: real-speed emulation)
-#   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox and DOSBox-X
+#   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox,
+#                 DOSBox-X and QEMU (FreeDOS with real memory managers; skipped without fixtures)
 #   make test-watcom  the C examples and conformance client built with Open
 #                 Watcom in all four models (only when WATCOM is set)
 #
