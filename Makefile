@@ -2,10 +2,12 @@
 #
 #   make          build the DOS programs (build/*.EXE), the C library
 #                 (build/VMEMORY.OBJ, build/VMEMORY.LIB) and helpers
-#   make run      build and run the demo in headless DOSBox (ENGINE=dosbox-x for DOSBox-X)
+#   make run      build and run the demo in headless DOSBox (ENGINE=dosbox-x for DOSBox-X,
+#                 ENGINE=qemu CONFIG=emm for FreeDOS + HimemX + Jemm386 in QEMU)
 #   make bench    build and run the DOS benchmark (minutes: real-speed emulation);
 #                 writes build/bench/OUT.TXT and the chart build/bench/BENCH.SVG
-#   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox and DOSBox-X
+#   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox,
+#                 DOSBox-X and QEMU (FreeDOS with real memory managers; skipped without fixtures)
 #   make size     bytes of code and data per module of the C library image
 #   make doc      the API documentation for the DOS target (target/i386-dos/doc)
 #   make test-watcom  the C examples and conformance client built with Open
@@ -26,7 +28,7 @@ CARGO_DOS := RUSTC_BOOTSTRAP=1 cargo build --release --target $(DOS_TARGET).json
 	--features dos --bins
 
 # DOS program name (cargo bin) -> 8.3 file name in build/.
-DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems t_dfull
+DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems t_dfull t_real
 DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE)
 
 .PHONY: all deps dos run bench test test-host test-dos test-runner lint clean

@@ -2,7 +2,8 @@
 # Installs what building and testing vmemory needs, if it is missing, on a
 # Debian machine: Debian's rustc/cargo 1.96 with their library source (the
 # DOS target builds `core` from it), rustfmt and clippy for that toolchain,
-# GNU binutils, nasm, DOSBox, dosfstools and mtools, Node.js with npm, and the pinned DOSBox-X
+# GNU binutils, nasm, DOSBox, QEMU with mtools and dosfstools (the qemu
+# engine, and FAT images for TMP), Node.js with npm, and the pinned DOSBox-X
 # (npm package `emulators`) under tools/dosbox-x. Idempotent and quick when
 # everything is there.
 set -eu
@@ -20,9 +21,12 @@ have nasm || need+=(nasm)
 have dosbox || need+=(dosbox)
 have node && have npm || need+=(nodejs npm)
 have awk || need+=(gawk)
-# FAT images for TMP (conf/*.conf "# tmp-image: KB"): mkfs.fat, and mtools to look inside.
-[ -x /usr/sbin/mkfs.fat ] || [ -x /sbin/mkfs.fat ] || need+=(dosfstools)
-have mdir || need+=(mtools)
+# The qemu engine (harness/qemurun.sh) and FAT images for TMP (conf/*.conf
+# "# tmp-image: KB"): QEMU, mtools, mkfs.fat, unzip.
+have qemu-system-i386 || need+=(qemu-system-x86)
+have mcopy || need+=(mtools)
+[ -x /usr/sbin/mkfs.fat ] || [ -x /sbin/mkfs.fat ] || have mkfs.fat || need+=(dosfstools)
+have unzip || need+=(unzip)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

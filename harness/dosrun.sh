@@ -5,8 +5,10 @@
 #   harness/dosrun.sh ENGINE CONFIG DIR TIMEOUT_SECONDS [--echo]
 #
 # ENGINE is dosbox (DOSBox 0.74, native) or dosbox-x (DOSBox-X, WebAssembly
-# under Node). CONFIG names conf/CONFIG.conf, layered over dosbox.conf.
-# DIR is mounted as C: (dosbox) or copied in and back out (dosbox-x).
+# under Node) or qemu (FreeDOS with real memory managers in QEMU,
+# harness/qemurun.sh). CONFIG names conf/CONFIG.conf, layered over
+# dosbox.conf (qemu: a machine of its own, see qemurun.sh).
+# DIR is mounted as C: (dosbox) or copied in and back out (dosbox-x, qemu).
 # Exit status: 0 the batch ran and the emulator quit; 124 timeout (the
 # emulator was killed); 125 emulator fault; 2 usage.
 set -u
@@ -76,6 +78,9 @@ dosbox-x)
   node "$here/tools/dosbox-x/run.mjs" "${args[@]}"
   exit $?
   ;;
+qemu)
+  exec "$here/harness/qemurun.sh" "$config" "$dir" "$limit"
+  ;;
 *)
-  echo "dosrun: unknown engine $engine (dosbox or dosbox-x)" >&2; exit 2 ;;
+  echo "dosrun: unknown engine $engine (dosbox, dosbox-x or qemu)" >&2; exit 2 ;;
 esac

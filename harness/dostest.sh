@@ -4,14 +4,21 @@
 #   harness/dostest.sh [BUILD_DIR]
 #
 # Environment: JOBS (runs at once, default one per core), LIST (test list,
-# default harness/tests.list), ENGINES (default "dosbox dosbox-x"), TESTS (space-separated
+# default harness/tests.list), ENGINES (default "dosbox dosbox-x qemu"; qemu
+# is skipped, with a line saying so, when REALDOS has no fixtures), TESTS (space-separated
 # test names to run; default all), TIMEOUT (seconds per run, default 60).
 # Prints one line per run and ends with "N passed, N failed"; exits 1 if any
 # run failed. Failed runs keep their directory (named in the line).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
-engines=${ENGINES:-dosbox dosbox-x}
+engines=${ENGINES:-dosbox dosbox-x qemu}
+# The qemu engine boots the FreeDOS floppy of the fixtures (harness/qemurun.sh).
+realdos=${REALDOS:-$here/../shared/realdos/fixtures}
+if grep -qw qemu <<< "$engines" && [ ! -f "$realdos/fdstd144.img" ]; then
+  echo "SKIP qemu: no fixtures in $realdos (REALDOS=dir to point elsewhere)"
+  engines=$(sed 's/\bqemu\b//' <<< "$engines")
+fi
 only=${TESTS:-}
 limit=${TIMEOUT:-60}
 list=${LIST:-$here/harness/tests.list}
@@ -25,6 +32,18 @@ configs_for() { # configs engine -> expanded list
   [ "$list" = all ] && list=$(cd "$here/conf" && ls *.conf | sed 's/\.conf$//' | tr '\n' ,)
   for c in ${list//,/ }; do
     [ "$c" = bench ] && continue
+    # qemu runs its own machines: those marked for it, and the ones that a
+    # configuration of the other engines names ("# qemu: emm jemmex"); one
+    # with a TMP disk ("# tmp-image: KB") runs as itself on the first machine
+    # it names (harness/qemurun.sh), so that the disk comes along.
+    if [ "$engine" = qemu ] && ! grep -q '^# engines:.* qemu\( \|$\)' "$here/conf/$c.conf"; then
+      if grep -q '^# tmp-image:' "$here/conf/$c.conf"; then
+        grep -q '^# qemu: *[^ ]' "$here/conf/$c.conf" && echo "$c"
+      else
+        sed -n 's/^# qemu: *//p' "$here/conf/$c.conf" | tr ' ' '\n' | grep .
+      fi
+      continue
+    fi
     # A configuration may say which engines can host it ("# engines: ...").
     if grep -q '^# engines:' "$here/conf/$c.conf" &&
       ! grep '^# engines:' "$here/conf/$c.conf" | grep -q -- " $engine\( \|$\)"; then
@@ -124,7 +143,7 @@ for engine in $engines; do
       cmd=${rest%%|*} follow=${rest#*|}
       cmd=$(echo $cmd) follow=$(echo $follow)
     fi
-    for config in $(configs_for "$configs" "$engine"); do
+    for config in $(configs_for "$configs" "$engine" | awk '!seen[$0]++'); do
       runs+=("$engine"$'\t'"$name"$'\t'"$config"$'\t'"$want_rc"$'\t'"$run_limit"$'\t'"$cmd"$'\t'"$follow")
     done
   done < "$list"

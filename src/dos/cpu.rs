@@ -1,6 +1,7 @@
-//! The CPU's interrupt flag and stack pointer, for code that must know
-//! them: the critical sections of the near heap (`crate::near_heap`) and
-//! its check that the stack has not already grown into the heap's space.
+//! The CPU's state as a program sees it: the interrupt flag and stack
+//! pointer (the near heap's critical sections, `crate::near_heap`, and its
+//! check that the stack has not grown into the heap's space), and the
+//! processor's mode (real or virtual-8086).
 
 use core::arch::asm;
 
@@ -41,4 +42,19 @@ pub fn stack_pointer() -> u16 {
     // SAFETY: copying SP into a register has no side effect.
     unsafe { asm!("mov {0:x}, sp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
     sp
+}
+
+/// Whether the processor runs in protected mode, which for a DOS program
+/// means virtual-8086 mode under a memory manager such as Jemm386 or
+/// EMM386 (every EMS 4.0 manager on a 386 works that way; DOSBox and
+/// DOSBox-X run programs in real mode).
+///
+/// Read with SMSW, the one instruction that shows CR0's PE bit without
+/// privilege: in V86 mode it does not fault (MOV from CR0 would).
+pub fn protected_mode() -> bool {
+    let msw: u16;
+    // SAFETY: SMSW only writes its register; it is allowed at any privilege
+    // level and in V86 mode.
+    unsafe { asm!("smsw {0:x}", out(reg) msw, options(nomem, nostack, preserves_flags)) };
+    msw & 1 != 0
 }

@@ -62,8 +62,11 @@ impl EmsError {
     /// past real-mode memory or overlaps the page frame the copy maps
     /// pages into. Nothing was copied.
     pub const BAD_ADDRESS: Self = Self(0x01);
-    /// Not an EMS code: the EMM's mapping context (function 4E03h) is larger
-    /// than [`PageMap`] can hold.
+    /// Not an EMS code: the EMM reports a mapping context (function 4E03h)
+    /// that [`PageMap`] cannot hold (0 bytes: nothing that could be put
+    /// back; the spec's AL cannot say more than 255, which fits), or more
+    /// mappable pages (function 5801h) than the first megabyte has. Nothing
+    /// is saved or restored then, so no copy through the frame runs.
     pub const MAP_TOO_LARGE: Self = Self(0x02);
 }
 
@@ -135,6 +138,20 @@ pub fn detect() -> bool {
     let found = &name == b"EMMXXXX0" && raw_status().is_ok();
     PRESENT.store(found, Ordering::Relaxed);
     found
+}
+
+/// Whether the copies of this module ([`copy_to_ems`], [`copy_from_ems`])
+/// can work with the installed EMM: it is there, it has a page frame
+/// (function 41h; Jemm386 with `FRAME=NONE` answers 80h), and its mapping
+/// context can be saved (function 4Eh, into a [`PageMap`]). The error says
+/// which step failed; a swap store must not be opened on an EMM that fails
+/// here, since every transfer through it would fail.
+pub fn copy_ready() -> Result<(), EmsError> {
+    if !detect() {
+        return Err(EmsError::NO_DRIVER);
+    }
+    page_frame()?;
+    PageMap::save().map(drop)
 }
 
 /// Function 40h, called only once the device name was seen.
@@ -298,13 +315,63 @@ pub unsafe fn set_page_map_unchecked(buf: &[u8]) -> Result<(), EmsError> {
 }
 
 /// Function 4E03h: the size in bytes of the mapping context that 4E00h and
-/// 4E01h move.
+/// 4E01h move (AL: at most 255 by the spec).
+///
+/// The size grows with the number of mappable physical pages: DOSBox has the
+/// four pages of the frame (16 bytes), Jemm386 5.79 with default options
+/// also makes conventional memory 4000h-9FFFh mappable (28 pages, 116
+/// bytes).
 pub fn page_map_size() -> Result<u8, EmsError> {
     present()?;
     let ax: u16;
     // SAFETY: INT 67h AX=4E03h returns AH status, AL size.
     unsafe { asm!("int 0x67", inout("ax") 0x4E03u16 => ax) };
     ems_result(ax).map(|()| ax as u8)
+}
+
+/// One entry of the mappable physical address array (function 5800h): a
+/// physical page and the segment where it appears.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, packed)]
+pub struct MappablePage {
+    /// The segment of the page's first byte.
+    pub segment: u16,
+    /// Its physical page number (AL of function 44h).
+    pub page: u16,
+}
+
+const _: () = assert!(core::mem::size_of::<MappablePage>() == 4);
+
+/// The most mappable pages there can be: all of the first megabyte.
+pub const MAX_MAPPABLE: usize = 64;
+
+/// Function 5801h: the number of mappable physical pages.
+pub fn mappable_count() -> Result<u16, EmsError> {
+    present()?;
+    let (ax, cx): (u16, u16);
+    // SAFETY: INT 67h AX=5801h returns AH status, CX count.
+    unsafe { asm!("int 0x67", inout("ax") 0x5801u16 => ax, out("cx") cx) };
+    ems_result(ax).map(|()| cx)
+}
+
+/// Function 5800h: the mappable physical pages (sorted by segment, the spec
+/// says) into `buf`; returns how many there are. Fails with
+/// [`EmsError::MAP_TOO_LARGE`] if the EMM reports more than
+/// [`MAX_MAPPABLE`], without asking for the array.
+pub fn mappable_pages(buf: &mut [MappablePage; MAX_MAPPABLE]) -> Result<usize, EmsError> {
+    let n = usize::from(mappable_count()?);
+    if n > MAX_MAPPABLE {
+        return Err(EmsError::MAP_TOO_LARGE);
+    }
+    let ax: u16;
+    // SAFETY: INT 67h AX=5800h writes CX entries of 4 bytes at ES:DI (ES =
+    // DS = our segment in the tiny model); the buffer holds MAX_MAPPABLE >=
+    // CX entries (checked above). Returns AH status, CX count.
+    unsafe {
+        asm!("int 0x67", inout("ax") 0x5800u16 => ax, out("cx") _,
+             in("edi") near_offset(buf.as_mut_ptr()));
+    }
+    ems_result(ax).map(|()| n)
 }
 
 /// Function 51h: gives `handle` exactly `pages` pages, keeping the contents
@@ -329,14 +396,19 @@ pub struct PageMap {
 }
 
 impl PageMap {
-    /// The largest context it holds (DOSBox's is 16 bytes: four physical
-    /// pages of handle and logical page).
-    pub const CAPACITY: usize = 64;
+    /// The largest context it holds: 255 bytes, all that function 4E03h can
+    /// report in AL (LIM EMS 4.0), so every conforming EMM's context fits
+    /// (DOSBox's is 16 bytes, Jemm386's with default options 116). A
+    /// `PageMap` lives on the stack only while a copy runs: 256 bytes.
+    pub const CAPACITY: usize = 255;
 
     /// Saves the current mapping context.
+    ///
+    /// Fails with [`EmsError::MAP_TOO_LARGE`] if the EMM reports a size of
+    /// 0 (no context to save, so none could be put back).
     pub fn save() -> Result<Self, EmsError> {
         let len = page_map_size()?;
-        if usize::from(len) > Self::CAPACITY {
+        if len == 0 || usize::from(len) > Self::CAPACITY {
             return Err(EmsError::MAP_TOO_LARGE);
         }
         let mut map = Self {
@@ -393,7 +465,10 @@ impl Drop for MapGuard {
     }
 }
 
-/// The physical page the copies map pages into.
+/// The physical page the copies map pages into: the first page of the frame
+/// (LIM EMS 4.0, function 58h: "physical page zero contains the segment
+/// returned by function 41h", also where conventional memory is mappable
+/// too and the array lists those pages first).
 const COPY_WINDOW: PhysicalPage = PhysicalPage(0);
 
 /// Copies `len` bytes between conventional memory at `far` and `handle`'s

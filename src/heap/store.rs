@@ -25,7 +25,9 @@ impl DosStore {
     pub fn open(kind: StoreKind) -> Result<Self, BackendError> {
         match kind {
             StoreKind::Xms if xms::detect() => Ok(Self::Xms(Chunked::new())),
-            StoreKind::Ems if ems::detect() => Ok(Self::Ems(Chunked::new())),
+            // An EMM whose frame or mapping context cannot be used is no
+            // store: fVmDisableEms then says so.
+            StoreKind::Ems if ems::copy_ready().is_ok() => Ok(Self::Ems(Chunked::new())),
             StoreKind::Disk => DiskStore::open().map(Self::Disk),
             _ => Err(BackendError::ABSENT),
         }
