@@ -23,7 +23,7 @@ CARGO_DOS := RUSTC_BOOTSTRAP=1 cargo build --release --target $(DOS_TARGET).json
 	--features dos --bins
 
 # DOS program name (cargo bin) -> 8.3 file name in build/.
-DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems
+DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems t_exits
 DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE)
 
 .PHONY: all deps dos run bench test test-host test-dos lint clean

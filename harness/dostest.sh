@@ -107,11 +107,17 @@ for engine in $engines; do
   while read -r name configs want_rc rest; do
     case "$name" in '' | '#'*) continue ;; esac
     if [ -n "$only" ] && ! grep -qw -- "$name" <<< "$only"; then continue; fi
-    # "timeout=N" before the command: this test's own time limit.
-    run_limit=$limit
-    if [[ $rest == timeout=* ]]; then
-      run_limit=${rest%% *} run_limit=${run_limit#timeout=} rest=${rest#* }
-    fi
+    # "timeout=N" before the command: this test's own time limit;
+    # "engines=a,b": run only under those engines (what the others cannot do).
+    run_limit=$limit run_engines=""
+    while [[ $rest == timeout=* || $rest == engines=* ]]; do
+      opt=${rest%% *} rest=${rest#* }
+      case $opt in
+      timeout=*) run_limit=${opt#timeout=} ;;
+      engines=*) run_engines=${opt#engines=} ;;
+      esac
+    done
+    if [ -n "$run_engines" ] && [[ ",$run_engines," != *",$engine,"* ]]; then continue; fi
     cmd=$rest follow=""
     if [[ $rest == *"|"* ]]; then
       cmd=${rest%%|*} follow=${rest#*|}
