@@ -115,12 +115,13 @@ cabi: dos
 	@objcopy -O binary $(DOS_OUT)/vmarray $(BUILD)/VMARRAY.EXE
 	nasm -f obj $(VM_NASM) -o $(BUILD)/VMEMORY.OBJ asm/vmemory.asm
 	nasm -f bin $(VM_NASM) -o $(BUILD)/T_CABI.EXE asm/t_cabi.asm
+	nasm -f bin $(VM_NASM) -o $(BUILD)/C_EXITS.EXE asm/c_exits.asm
 	$(OMF) lib $(BUILD)/VMEMORY.LIB $(BUILD)/VMEMORY.OBJ
 	@top=$(call img_word,6); file=$(call img_word,8); bss=$(call img_word,12); \
 	 seg=$$($(OMF) check $(BUILD)/VMEMORY.OBJ | awk '/SEGDEF 1 VMEMORY_TEXT/ { print $$NF }'); \
 	 shim=$$(( seg - top )); \
 	 echo "  C library: shim $$shim bytes + image $$file bytes (code+data) + $$((bss - file)) bss + $$((top - bss)) stack = $$((shim + top)) bytes resident, 18 bytes in DGROUP"
-	@ls -l $(BUILD)/VMEMORY.OBJ $(BUILD)/VMEMORY.LIB $(BUILD)/T_CABI.EXE $(BUILD)/VMALL.EXE $(BUILD)/VMARRAY.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
+	@ls -l $(BUILD)/VMEMORY.OBJ $(BUILD)/VMEMORY.LIB $(BUILD)/T_CABI.EXE $(BUILD)/C_EXITS.EXE $(BUILD)/VMALL.EXE $(BUILD)/VMARRAY.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
 
 # The OMF object and library against the OMF spec; the publics are exactly these.
 test-omf:

@@ -36,7 +36,7 @@ configs_for() { # configs engine -> expanded list
 
 # One run: prints its result line, returns 0 if it passed.
 run_one() {
-  local engine=$1 name=$2 config=$3 want_rc=$4 limit=$5 cmd=$6 follow=$7 kind=""
+  local engine=$1 name=$2 config=$3 want_rc=$4 limit=$5 cmd=$6 follow=$7 with=${8:-} kind=""
   local dir="$work/$engine-$name-$config" prog t0 t1 rc got why=""
   local must_fail=""
   case "$want_rc" in '!'*) must_fail=${want_rc#!} want_rc=0 ;; esac
@@ -48,6 +48,11 @@ run_one() {
     return 1
   fi
   cp "$build/$prog" "$build/EXITCODE.COM" "$dir/"
+  local extra
+  [ "$with" = - ] && with=""
+  for extra in ${with//,/ }; do
+    cp "$build/$extra" "$dir/" || { echo "FAIL $engine $config $name: $build/$extra not built"; return 1; }
+  done
   {
     printf '@echo off\r\n'
     printf 'set TMP=C:\\TMP\r\n'
@@ -109,12 +114,14 @@ for engine in $engines; do
     if [ -n "$only" ] && ! grep -qw -- "$name" <<< "$only"; then continue; fi
     # "timeout=N" before the command: this test's own time limit;
     # "engines=a,b": run only under those engines (what the others cannot do).
-    run_limit=$limit run_engines=""
-    while [[ $rest == timeout=* || $rest == engines=* ]]; do
+    # "with=A.EXE,B.EXE": more programs from the build the test runs.
+    run_limit=$limit run_engines="" run_with=""
+    while [[ $rest == timeout=* || $rest == engines=* || $rest == with=* ]]; do
       opt=${rest%% *} rest=${rest#* }
       case $opt in
       timeout=*) run_limit=${opt#timeout=} ;;
       engines=*) run_engines=${opt#engines=} ;;
+      with=*) run_with=${opt#with=} ;;
       esac
     done
     if [ -n "$run_engines" ] && [[ ",$run_engines," != *",$engine,"* ]]; then continue; fi
@@ -124,7 +131,7 @@ for engine in $engines; do
       cmd=$(echo $cmd) follow=$(echo $follow)
     fi
     for config in $(configs_for "$configs" "$engine"); do
-      runs+=("$engine"$'\t'"$name"$'\t'"$config"$'\t'"$want_rc"$'\t'"$run_limit"$'\t'"$cmd"$'\t'"$follow")
+      runs+=("$engine"$'\t'"$name"$'\t'"$config"$'\t'"$want_rc"$'\t'"$run_limit"$'\t'"$cmd"$'\t'"${run_with:--}"$'\t'"$follow")
     done
   done < "$list"
 done
@@ -132,9 +139,9 @@ done
 jobs_max=${JOBS:-$(nproc 2> /dev/null || echo 2)}
 running=0
 for i in "${!runs[@]}"; do
-  IFS=$'\t' read -r engine name config want_rc run_limit cmd follow <<< "${runs[$i]}"
+  IFS=$'\t' read -r engine name config want_rc run_limit cmd with follow <<< "${runs[$i]}"
   (
-    if run_one "$engine" "$name" "$config" "$want_rc" "$run_limit" "$cmd" "$follow" > "$work/$i.line"; then
+    if run_one "$engine" "$name" "$config" "$want_rc" "$run_limit" "$cmd" "$follow" "$with" > "$work/$i.line"; then
       echo pass > "$work/$i.status"
     else
       echo fail > "$work/$i.status"

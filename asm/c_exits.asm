@@ -1,0 +1,249 @@
+; c_exits.asm - the C library's side of the exit-path test: a program that
+; calls the library exactly as compiled C does (far Pascal calls into the
+; shim of asm/vmemory.asm, status globals in its DGROUP), swaps 2 MB out and
+; ends the way the first letter of its command tail says:
+;
+;   t   _vheapterm, then INT 21h AH=4Ch: the control
+;   x   INT 21h AH=4Ch without _vheapterm (what exit(0) does in the end)
+;   2   _vheapterm twice, then INT 21h AH=4Ch
+;   c   three init/work/term cycles first, then x
+;   z   INT 20h (far jump to PSP:0000, CS = PSP) without _vheapterm
+;   0   INT 21h AH=00h (run from the PSP, CS = PSP) without _vheapterm
+;   k   INT 21h AH=31h: stays resident, keeps its heap
+;   b   Ctrl-Break: INT 1Bh as the BIOS raises it, then a console call; its
+;       INT 23h handler answers "end the program" (STC, RETF)
+;
+;   nasm -f bin -Iasm/ -DVM_IMAGE_FILE=... -DVM_IMAGE_TOP=... -o C_EXITS.EXE asm/c_exits.asm
+;
+; After the work it writes the nine status globals (18 bytes) to
+; CSTATUS.BIN, so that its parent (T_EXITS.EXE cabi <letter>, which
+; compares free XMS, free EMS pages, EMS handles and files in %TMP% before
+; and after) knows the work swapped. Exit code 0 when every call did what
+; it should, 1 when one failed (it then ends at once), 2 for an unknown mode.
+
+        bits 16
+        cpu 386
+
+HDR_BYTES       equ 32
+STACK_BYTES     equ 2048
+NBLOCKS         equ 64                  ; 64 x 32 KB = 2 MB through a 64 KB cache
+BLOCK_BYTES     equ 32768
+
+        section mzhdr start=0
+        section ctext follows=mzhdr align=16 vstart=0
+ctext_start:
+        section vmtext follows=ctext align=16 vstart=0
+        section cdata follows=vmtext align=16 vstart=0
+cdata_start:
+        section relocs follows=cdata align=16 vstart=0
+
+%define PARA(s) PARA_ %+ s
+%define PARAS(n) (((n) + 15) >> 4)
+PARA_ctext      equ 0
+PARA_vmtext     equ PARA_ctext + PARAS(ctext_end - ctext_start)
+PARA_cdata      equ PARA_vmtext + PARAS(vmtext_end - vm_text_start)
+PARA_relocs     equ PARA_cdata + PARAS(cdata_end - cdata_start)
+
+%assign NREL 0
+%macro RELOC 2                          ; segment paragraph, offset of the word
+  %assign NREL NREL + 1
+  %xdefine RELSEG_%[NREL] %1
+  %xdefine RELOFF_%[NREL] %2
+%endmacro
+
+; The library: the shim source with the image.
+%define VM_BIN
+%define VM_CODE section vmtext
+%define VM_DATA section cdata
+%define VM_BIN_DGROUP PARA(cdata)
+        section vmtext
+vm_text_start:
+%include "vmemory.asm"
+        RELOC PARA(vmtext), vm_fix_dgroup + 1
+
+; FAR name: a direct far call into the library (9A, segment relocated).
+%macro FAR 1
+%%site: call PARA(vmtext):%1
+        RELOC PARA(ctext), %%site + 3
+%endmacro
+
+; ---------------------------------------------------------------------------
+        section mzhdr
+        dw 0x5A4D
+        dw FILE_BYTES % 512
+        dw (FILE_BYTES + 511) / 512
+        dw NRELOC
+        dw HDR_BYTES / 16
+        dw STACK_PARAS                  ; minalloc: the stack
+        dw STACK_PARAS                  ; maxalloc: no more (the cache wants the rest)
+        dw LOAD_PARAS                   ; SS (relative)
+        dw STACK_BYTES                  ; SP
+        dw 0
+        dw start
+        dw PARA(ctext)
+        dw HDR_BYTES + PARA(relocs) * 16
+        dw 0
+        times HDR_BYTES - ($ - $$) db 0
+
+; ---------------------------------------------------------------------------
+        section ctext
+start:
+fixds:  mov ax, PARA(cdata)
+        RELOC PARA(ctext), fixds + 1
+        mov ds, ax
+        mov [psp], es
+        cld
+        mov al, [es:0x81]               ; the mode letter (tail "x" or " x")
+        cmp al, ' '
+        jne .letter
+        mov al, [es:0x82]
+.letter: mov [mode], al
+
+        cmp byte [mode], 'c'
+        jne .once
+        mov cx, 3
+.cycle: push cx
+        call work
+        FAR _VHEAPTERM
+        pop cx
+        loop .cycle
+.once:  call work
+
+        ; The status block, for the parent.
+        mov ah, 0x3C
+        xor cx, cx
+        mov dx, status_name
+        int 0x21
+        jc fail
+        mov bx, ax
+        mov ah, 0x40
+        mov cx, 18
+        mov dx, _cPageDos
+        int 0x21
+        jc fail
+        mov ah, 0x3E
+        int 0x21
+
+        mov al, [mode]
+        cmp al, 't'
+        je .term
+        cmp al, '2'
+        je .term2
+        cmp al, 'x'
+        je exit0
+        cmp al, 'c'
+        je exit0
+        cmp al, 'z'
+        je .int20
+        cmp al, '0'
+        je .fn00
+        cmp al, 'k'
+        je .keep
+        cmp al, 'b'
+        je .break
+        mov ax, 0x4C02
+        int 0x21
+
+.term2: FAR _VHEAPTERM
+.term:  FAR _VHEAPTERM
+        cmp word [_fVmInitialized], 0
+        jne fail
+        jmp exit0
+
+.int20: push word [psp]                 ; PSP:0000 holds INT 20h
+        push word 0
+        retf
+
+.fn00:  mov es, [psp]                   ; MOV AH,0 / INT 21h in the first FCB
+        mov dword [es:0x5C], 0x21CD00B4
+        push es
+        push word 0x5C
+        retf
+
+.keep:  mov es, [psp]                   ; keep the whole program block
+        dec word [psp]
+        mov es, [psp]
+        mov dx, [es:3]                  ; its size, from its MCB
+        mov ax, 0x3100
+        int 0x21
+
+.break: mov es, [psp]                   ; STC / RETF: "end the program"
+        mov word [es:0x5C], 0xCBF9
+        push ds
+        push es
+        pop ds
+        mov dx, 0x5C
+        mov ax, 0x2523
+        int 0x21
+        pop ds
+        int 0x1B                        ; what the BIOS does on Ctrl-Break
+        mov ah, 0x0B                    ; a console call: DOS checks for the break
+        int 0x21
+        mov ax, 0x4C03                  ; still here: the engine raised no INT 23h
+        int 0x21
+
+exit0:  mov ax, 0x4C00
+        int 0x21
+
+fail:   mov ax, 0x4C01
+        int 0x21
+
+; work: _vheapinit(4096, 4096, _VM_ALLSWAP), then NBLOCKS blocks of
+; BLOCK_BYTES, each loaded dirty and marked at both ends, so that 2 MB are
+; swapped out. Ends the program with code 1 if a call fails.
+work:
+        push word 4096
+        push word 4096
+        push word 7
+        FAR _VHEAPINIT
+        test ax, ax
+        jz fail
+        mov word [count], NBLOCKS
+.next:  push dword BLOCK_BYTES
+        FAR _VMALLOC
+        mov bx, ax
+        or bx, dx
+        jz fail
+        push dx
+        push ax
+        push word 1                     ; _VM_DIRTY
+        FAR _VLOAD
+        mov bx, ax
+        or bx, dx
+        jz fail
+        mov es, dx
+        mov bx, ax
+        mov al, [count]
+        mov [es:bx], al
+        mov [es:bx + BLOCK_BYTES - 1], al
+        dec word [count]
+        jnz .next
+        ret
+
+; ---------------------------------------------------------------------------
+        section cdata
+status_name:    db "CSTATUS.BIN", 0
+psp:            dw 0
+count:          dw 0
+mode:           db 0
+
+        section ctext
+ctext_end:
+        section vmtext
+vmtext_end:
+        section cdata
+cdata_end:
+
+        section relocs
+reloc_table:
+%assign i 1
+%rep NREL
+        dw RELOFF_%[i], RELSEG_%[i]
+  %assign i i + 1
+%endrep
+NRELOC  equ NREL
+        align 16, db 0
+file_end:
+FILE_BYTES  equ HDR_BYTES + PARA(relocs) * 16 + (file_end - reloc_table)
+LOAD_PARAS  equ (FILE_BYTES - HDR_BYTES) >> 4
+STACK_PARAS equ STACK_BYTES >> 4
