@@ -103,7 +103,7 @@ extern char _VM_NEAR _VM_CDECL fVmDisableDisk;
 extern int _VM_NEAR _VM_CDECL fhVm;
 extern char _VM_NEAR _VM_CDECL fVmDisableEms;
 extern char _VM_NEAR _VM_CDECL fVmDisableXms;
-extern unsigned int _VM_NEAR _VM_CDECL segVmDos;
+extern int _VM_NEAR _VM_CDECL segVmDos;
 extern unsigned int _VM_NEAR _VM_CDECL cVmPage;
 extern int _VM_NEAR _VM_CDECL fVmInitialized;
 #endif
