@@ -12,6 +12,11 @@
 ;   k   INT 21h AH=31h: stays resident, keeps its heap
 ;   b   Ctrl-Break: INT 1Bh as the BIOS raises it, then a console call; its
 ;       INT 23h handler answers "end the program" (STC, RETF)
+;   v   the same with BREAK ON, noticed inside the library's own DOS call
+;       (_vload of a block in the swap file): the program ends mid-call,
+;       on the library's private stack
+; After _vheapterm (t, 2, c) the PSP's terminate address must be the one DOS
+; gave the program: nothing left hooked.
 ;
 ;   nasm -f bin -Iasm/ -DVM_IMAGE_FILE=... -DVM_IMAGE_TOP=... -o C_EXITS.EXE asm/c_exits.asm
 ;
@@ -98,6 +103,8 @@ fixds:  mov ax, PARA(cdata)
         jne .letter
         mov al, [es:0x82]
 .letter: mov [mode], al
+        mov eax, [es:0x0A]              ; the terminate address DOS gave us
+        mov [orig_term], eax
 
         cmp byte [mode], 'c'
         jne .once
@@ -105,6 +112,7 @@ fixds:  mov ax, PARA(cdata)
 .cycle: push cx
         call work
         FAR _VHEAPTERM
+        call unhooked
         pop cx
         loop .cycle
 .once:  call work
@@ -141,6 +149,8 @@ fixds:  mov ax, PARA(cdata)
         je .keep
         cmp al, 'b'
         je .break
+        cmp al, 'v'
+        je .vmbreak
         mov ax, 0x4C02
         int 0x21
 
@@ -148,6 +158,7 @@ fixds:  mov ax, PARA(cdata)
 .term:  FAR _VHEAPTERM
         cmp word [_fVmInitialized], 0
         jne fail
+        call unhooked
         jmp exit0
 
 .int20: push word [psp]                 ; PSP:0000 holds INT 20h
@@ -167,7 +178,28 @@ fixds:  mov ax, PARA(cdata)
         mov ax, 0x3100
         int 0x21
 
-.break: mov es, [psp]                   ; STC / RETF: "end the program"
+.break: call break_ends
+        int 0x1B                        ; what the BIOS does on Ctrl-Break
+        mov ah, 0x0B                    ; a console call: DOS checks for the break
+        int 0x21
+        mov ax, 0x4C03                  ; still here: the engine raised no INT 23h
+        int 0x21
+
+.vmbreak:
+        call break_ends
+        mov ax, 0x3301                  ; BREAK ON: DOS checks on every call
+        mov dl, 1
+        int 0x21
+        int 0x1B
+        push dword [first_h]            ; _vload(first block, _VM_CLEAN): a
+        push word 0                     ; swap file read, where DOS sees the break
+        FAR _VLOAD
+        mov ax, 0x4C03                  ; still here: no break inside the call
+        int 0x21
+
+; break_ends: INT 23h -> STC / RETF in the PSP's first FCB ("end the program").
+break_ends:
+        mov es, [psp]
         mov word [es:0x5C], 0xCBF9
         push ds
         push es
@@ -176,11 +208,16 @@ fixds:  mov ax, PARA(cdata)
         mov ax, 0x2523
         int 0x21
         pop ds
-        int 0x1B                        ; what the BIOS does on Ctrl-Break
-        mov ah, 0x0B                    ; a console call: DOS checks for the break
-        int 0x21
-        mov ax, 0x4C03                  ; still here: the engine raised no INT 23h
-        int 0x21
+        ret
+
+; unhooked: after _vheapterm the PSP's terminate address must be the one
+; DOS gave (nothing left hooked); ends with code 1 if not.
+unhooked:
+        mov es, [psp]
+        mov eax, [es:0x0A]
+        cmp eax, [orig_term]
+        jne fail
+        ret
 
 exit0:  mov ax, 0x4C00
         int 0x21
@@ -204,7 +241,11 @@ work:
         mov bx, ax
         or bx, dx
         jz fail
-        push dx
+        cmp word [count], NBLOCKS
+        jne .keep_h
+        mov [first_h], ax
+        mov [first_h + 2], dx
+.keep_h: push dx
         push ax
         push word 1                     ; _VM_DIRTY
         FAR _VLOAD
@@ -224,6 +265,8 @@ work:
         section cdata
 status_name:    db "CSTATUS.BIN", 0
 psp:            dw 0
+orig_term:      dd 0
+first_h:        dd 0
 count:          dw 0
 mode:           db 0
 

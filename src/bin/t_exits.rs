@@ -14,6 +14,7 @@
 //! | `int20` | INT 20h with the heap open |
 //! | `fn00` | INT 21h AH=00h with the heap open |
 //! | `break` | Ctrl-Break as the BIOS raises it (INT 1Bh), then a console call; the INT 23h handler answers "end the program" (RETF, carry set) |
+//! | `breakvm` | the same, but noticed inside the VMM's own DOS call (BREAK ON, a swap file read) |
 //! | `criterr` | a critical error (drive A: without a disk), answered Abort by the INT 24h handler |
 //! | `tsr` | INT 21h AH=31h: stays resident and keeps its heap |
 //! | `tsr27` | INT 27h: the same, DOS 1 style |
@@ -38,7 +39,7 @@ use core::fmt::Write;
 
 use vmemory::dos::file::{self, Access, File};
 use vmemory::dos::testlog::TestLog;
-use vmemory::dos::{ems, env, exitguard, rt, xms};
+use vmemory::dos::{ems, env, exitguard, rt, xms, FarPtr};
 use vmemory::vm::{Config, Dirty, Handle, VHeap};
 use vmemory::{dos_main, println};
 
@@ -206,10 +207,16 @@ fn first(how: &[u8]) -> u8 {
         return 3;
     }
     if how == b"cycles" {
-        // Init/term cycles and a second term leave the guard as they found it.
+        // Init/term cycles and a second term leave the guard as they found
+        // it: the PSP's terminate address hooked only while a heap is open.
+        let parent = terminate_address();
         for _ in 0..3 {
             match open_heap() {
                 Ok(mut heap) => {
+                    if terminate_address() == parent {
+                        println!("the terminate address is not hooked while the heap is open");
+                        return 5;
+                    }
                     let mut hs = [None; BLOCKS];
                     if !fill(&mut heap, &mut hs) {
                         return 4;
@@ -225,6 +232,10 @@ fn first(how: &[u8]) -> u8 {
                 return 5;
             }
             vmemory::heap::vheapterm(); // a second _vheapterm: nothing to do
+            if terminate_address() != parent {
+                println!("_vheapterm left the terminate address hooked");
+                return 5;
+            }
         }
         if snapshot() != before {
             println!("init/term cycles left something: {:?}", snapshot());
@@ -262,18 +273,24 @@ fn first(how: &[u8]) -> u8 {
         b"int20" => rt::exit_int20(),
         b"fn00" => rt::exit_int21_00(),
         b"break" => {
-            // STC / RETF: "end the program" (DOS then terminates it).
-            let handler = rt::psp_scratch();
-            // SAFETY: the PSP's first FCB is ours and unused; the two bytes
-            // are a complete INT 23h handler, and DOS puts the old vector
-            // back from the PSP when the program ends.
-            unsafe {
-                handler.write_u16(0xCBF9);
-                rt::set_vector(0x23, handler);
-            }
+            break_ends_program();
             rt::raise_ctrl_break();
             let _ = rt::stdin_ready();
             println!("Ctrl-Break did not end the program (the engine does not raise INT 23h)");
+            3
+        }
+        b"breakvm" => {
+            // The break is noticed inside the VMM's own DOS call (BREAK ON:
+            // every call checks): the swap file read of the first block.
+            break_ends_program();
+            rt::set_break_checking(true);
+            rt::raise_ctrl_break();
+            let loaded = handles[0].map(|h| heap.load(h, Dirty::No).is_ok());
+            rt::set_break_checking(false);
+            println!(
+                "the VMM call came back ({:?}): no break inside it (needs the swap file and BREAK ON)",
+                loaded
+            );
             3
         }
         b"criterr" => {
@@ -293,6 +310,25 @@ fn first(how: &[u8]) -> u8 {
         b"spawn" => spawn_children(heap, handles, before),
         _ => 2,
     }
+}
+
+/// Points INT 23h at `STC` / `RETF` in the PSP's first FCB: "end the
+/// program", the answer with which DOS terminates the program on a break.
+fn break_ends_program() {
+    let handler = rt::psp_scratch();
+    // SAFETY: the PSP's first FCB is ours and unused; the two bytes are a
+    // complete INT 23h handler, and DOS puts the old vector back from the
+    // PSP when the program ends.
+    unsafe {
+        handler.write_u16(0xCBF9);
+        rt::set_vector(0x23, handler);
+    }
+}
+
+/// The program's terminate address (PSP:0Ah), where the exit guard hooks in.
+fn terminate_address() -> u32 {
+    // SAFETY: PSP:0Ah is a far pointer in our own PSP; reading has no effect.
+    unsafe { FarPtr::new(rt::psp(), 0x0A).read_u32() }
 }
 
 /// `spawn`: the children end while this heap is open.

@@ -341,3 +341,11 @@ pub fn stdin_ready() -> bool {
 pub fn psp_scratch() -> FarPtr {
     FarPtr::new(psp(), PSP_SCRATCH_CODE)
 }
+
+/// Sets DOS's extended Ctrl-Break checking (INT 21h AX=3301h, the BREAK
+/// command): when on, DOS checks for a break on every call, not only on
+/// console I/O.
+pub fn set_break_checking(on: bool) {
+    // SAFETY: AX=3301h: DL = 0 off, 1 on; changes only DL's meaning.
+    unsafe { asm!("int 0x21", inout("ax") 0x3301u16 => _, inout("dx") u16::from(on) => _) };
+}
