@@ -38,7 +38,7 @@
 //! hook where its data is. It saves every register and the flags on the
 //! parent's stack (42 bytes), switches to the top of the program's own stack
 //! (`__stack_top` of the linker script: the .EXE's stack or the library's
-//! private stack, both dead by now), calls [`__vmemory_exit_cleanup`],
+//! private stack, both dead by now), calls `__vmemory_exit_cleanup`,
 //! switches back, restores everything and jumps far through the saved
 //! address.
 //!
