@@ -307,7 +307,7 @@ fn first(how: &[u8]) -> u8 {
         }
         b"tsr" => rt::keep(rt::program_paras(), 0),
         b"tsr27" => rt::keep_int27(0xFFF0),
-        b"spawn" => spawn_children(heap, handles, before),
+        b"spawn" => spawn_children(heap, handles),
         _ => 2,
     }
 }
@@ -332,7 +332,7 @@ fn terminate_address() -> u32 {
 }
 
 /// `spawn`: the children end while this heap is open.
-fn spawn_children(mut heap: VHeap, handles: [Option<Handle>; BLOCKS], _before: Snapshot) -> u8 {
+fn spawn_children(mut heap: VHeap, handles: [Option<Handle>; BLOCKS]) -> u8 {
     let mut log = TestLog::create();
     for (child, want) in [(&b"idle"[..], 7u8), (&b"child"[..], 9)] {
         let mine = snapshot();

@@ -42,10 +42,12 @@
 //! switches back, restores everything and jumps far through the saved
 //! address.
 //!
-//! Not done: a program that ends while a child it started with EXEC "load
-//! but do not run" (AL=01h) is still loaded. A program that replaces its PSP's
-//! terminate address itself after [`arm`] keeps the hook working only if it
-//! chains to it, as a well-behaved hook does.
+//! Limits: the C library finds its PSP through INT 21h AH=62h, the *current*
+//! PSP; code that calls `_vheapinit` while another program's PSP is current
+//! (a TSR pop-up, a debugger after EXEC AL=01h) must make its own current
+//! first (INT 21h AH=50h), as it must for any DOS call. A program that
+//! replaces its PSP's terminate address itself after [`arm`] keeps the hook
+//! working only if it chains to the old one, as a well-behaved hook does.
 
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
