@@ -12,6 +12,9 @@
 ;   k   INT 21h AH=31h: stays resident, keeps its heap
 ;   b   Ctrl-Break: INT 1Bh as the BIOS raises it, then a console call; its
 ;       INT 23h handler answers "end the program" (STC, RETF)
+;   s   runs C_EXITS x and C_EXITS t as children (each a heap of its own),
+;       checks after each that every block of its own heap reads back and
+;       that it is still hooked, then ends without _vheapterm
 ;   v   the same with BREAK ON, noticed inside the library's own DOS call
 ;       (_vload of a block in the swap file): the program ends mid-call,
 ;       on the library's private stack
@@ -151,6 +154,8 @@ fixds:  mov ax, PARA(cdata)
         je .break
         cmp al, 'v'
         je .vmbreak
+        cmp al, 's'
+        je .spawn
         mov ax, 0x4C02
         int 0x21
 
@@ -185,6 +190,18 @@ fixds:  mov ax, PARA(cdata)
         mov ax, 0x4C03                  ; still here: the engine raised no INT 23h
         int 0x21
 
+.spawn: mov di, child_x                 ; a child that uses the library itself
+        call run_child                  ; and ends without _vheapterm
+        call intact
+        mov di, child_t                 ; one that ends with it
+        call run_child
+        call intact
+        mov es, [psp]                   ; still hooked: the heap is still ours
+        mov eax, [es:0x0A]
+        cmp eax, [orig_term]
+        je fail
+        jmp exit0                       ; and now end without _vheapterm
+
 .vmbreak:
         call break_ends
         mov ax, 0x3301                  ; BREAK ON: DOS checks on every call
@@ -196,6 +213,63 @@ fixds:  mov ax, PARA(cdata)
         FAR _VLOAD
         mov ax, 0x4C03                  ; still here: no break inside the call
         int 0x21
+
+; run_child: runs C_EXITS.EXE with the command tail at DS:DI (INT 21h
+; AX=4B00h) and ends with code 1 unless it ran and ended with code 0.
+run_child:
+        mov [exec_block + 2], di
+        mov [exec_block + 4], ds
+        mov ax, [psp]
+        mov word [exec_block + 6], 0x5C
+        mov [exec_block + 8], ax
+        mov word [exec_block + 10], 0x6C
+        mov [exec_block + 12], ax
+        push ds
+        pop es
+        mov bx, exec_block
+        mov dx, child_name
+        mov [cs:exec_ss], ss
+        mov [cs:exec_sp], sp
+        mov ax, 0x4B00
+        int 0x21
+        cli
+        mov ss, [cs:exec_ss]
+        mov sp, [cs:exec_sp]
+        sti
+        jc fail
+fixds2: mov ax, PARA(cdata)
+        RELOC PARA(ctext), fixds2 + 1
+        mov ds, ax
+        cld
+        mov ah, 0x4D
+        int 0x21
+        test al, al
+        jnz fail
+        ret
+exec_ss: dw 0
+exec_sp: dw 0
+
+; intact: every block of the work reads back as written (_vload clean).
+intact:
+        mov word [count], NBLOCKS
+        mov si, handles
+.one:   push dword [si]
+        push word 0                     ; _VM_CLEAN
+        FAR _VLOAD
+        mov bx, ax
+        or bx, dx
+        jz fail
+        mov es, dx
+        mov bx, ax
+        mov al, [count]
+        cmp [es:bx], al
+        jne fail
+        cmp [es:bx + BLOCK_BYTES - 1], al
+        jne fail
+        add si, 4
+        dec word [count]
+        jnz .one
+        ret
 
 ; break_ends: INT 23h -> STC / RETF in the PSP's first FCB ("end the program").
 break_ends:
@@ -241,6 +315,11 @@ work:
         mov bx, ax
         or bx, dx
         jz fail
+        mov bx, NBLOCKS
+        sub bx, [count]
+        shl bx, 2
+        mov [handles + bx], ax
+        mov [handles + bx + 2], dx
         cmp word [count], NBLOCKS
         jne .keep_h
         mov [first_h], ax
@@ -267,6 +346,11 @@ status_name:    db "CSTATUS.BIN", 0
 psp:            dw 0
 orig_term:      dd 0
 first_h:        dd 0
+handles:        times NBLOCKS dd 0
+exec_block:     times 7 dw 0            ; environment, tail, FCB 1, FCB 2
+child_name:     db "C_EXITS.EXE", 0
+child_x:        db 2, " x", 13
+child_t:        db 2, " t", 13
 count:          dw 0
 mode:           db 0
 
