@@ -28,7 +28,7 @@ CARGO_DOS := RUSTC_BOOTSTRAP=1 cargo build --release --target $(DOS_TARGET).json
 	--features dos --bins
 
 # DOS program name (cargo bin) -> 8.3 file name in build/.
-DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems t_dfull t_real
+DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems t_dfull t_real t_exits
 DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE)
 
 .PHONY: all deps dos run bench test test-host test-dos test-runner lint clean
@@ -173,12 +173,13 @@ cabi: dos
 	@objcopy -O binary $(DOS_OUT)/vmarray $(BUILD)/VMARRAY.EXE
 	nasm -f obj $(VM_NASM) -o $(BUILD)/VMEMORY.OBJ asm/vmemory.asm
 	nasm -f bin $(VM_NASM) -o $(BUILD)/T_CABI.EXE asm/t_cabi.asm
+	nasm -f bin $(VM_NASM) -o $(BUILD)/C_EXITS.EXE asm/c_exits.asm
 	$(OMF) lib $(BUILD)/VMEMORY.LIB $(BUILD)/VMEMORY.OBJ
 	@top=$(call img_word,6); file=$(call img_word,8); bss=$(call img_word,12); \
 	 seg=$$($(OMF) check $(BUILD)/VMEMORY.OBJ | awk '/SEGDEF 1 VMEMORY_TEXT/ { print $$NF }'); \
 	 shim=$$(( seg - top )); \
 	 echo "  C library: shim $$shim bytes + image $$file bytes (code+data) + $$((bss - file)) bss + $$((top - bss)) stack = $$((shim + top)) bytes resident, 18 bytes in DGROUP"
-	@ls -l $(BUILD)/VMEMORY.OBJ $(BUILD)/VMEMORY.LIB $(BUILD)/T_CABI.EXE $(BUILD)/VMALL.EXE $(BUILD)/VMARRAY.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
+	@ls -l $(BUILD)/VMEMORY.OBJ $(BUILD)/VMEMORY.LIB $(BUILD)/T_CABI.EXE $(BUILD)/C_EXITS.EXE $(BUILD)/VMALL.EXE $(BUILD)/VMARRAY.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
 
 # Bytes of code and data per module of the C library image (and of the demo,
 # a Rust program with the VMM linked in), from the ELF symbol tables.

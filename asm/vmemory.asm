@@ -50,6 +50,10 @@
 ;      saved registers, and pops everything.
 ; Not reentrant: one private stack; do not call from interrupt handlers (the
 ; MS VMM was not reentrant either).
+; When the program ends: from _vheapinit to _vheapterm the terminate address
+;   in the program's PSP (offset 0Ah; the PSP from INT 21h AH=62h) points
+;   into the image (src/dos/exitguard.rs), so that however the program ends
+;   its XMS, EMS and swap file are given back; nothing here is involved.
 ; ---------------------------------------------------------------------------
 
         bits 16

@@ -55,7 +55,7 @@ configs_for() { # configs engine -> expanded list
 
 # One run: prints its result line, returns 0 if it passed.
 run_one() {
-  local engine=$1 name=$2 config=$3 want_rc=$4 limit=$5 cmd=$6 follow=$7 kind=""
+  local engine=$1 name=$2 config=$3 want_rc=$4 limit=$5 cmd=$6 follow=$7 with=${8:-} kind=""
   local dir="$work/$engine-$name-$config" prog t0 t1 rc got why=""
   local must_fail=""
   case "$want_rc" in '!'*) must_fail=${want_rc#!} want_rc=0 ;; esac
@@ -71,6 +71,11 @@ run_one() {
   # image that dosrun.sh makes ($dir.img) and mounts.
   local tmp='C:\TMP' img=""
   grep -q '^# tmp-image:' "$here/conf/$config.conf" && tmp='D:\' img="$dir.img"
+  local extra
+  [ "$with" = - ] && with=""
+  for extra in ${with//,/ }; do
+    cp "$build/$extra" "$dir/" || { echo "FAIL $engine $config $name: $build/$extra not built"; return 1; }
+  done
   {
     printf '@echo off\r\n'
     printf 'set TMP=%s\r\n' "$tmp"
@@ -133,18 +138,26 @@ for engine in $engines; do
   while read -r name configs want_rc rest; do
     case "$name" in '' | '#'*) continue ;; esac
     if [ -n "$only" ] && ! grep -qw -- "$name" <<< "$only"; then continue; fi
-    # "timeout=N" before the command: this test's own time limit.
-    run_limit=$limit
-    if [[ $rest == timeout=* ]]; then
-      run_limit=${rest%% *} run_limit=${run_limit#timeout=} rest=${rest#* }
-    fi
+    # "timeout=N" before the command: this test's own time limit;
+    # "engines=a,b": run only under those engines (what the others cannot do).
+    # "with=A.EXE,B.EXE": more programs from the build the test runs.
+    run_limit=$limit run_engines="" run_with=""
+    while [[ $rest == timeout=* || $rest == engines=* || $rest == with=* ]]; do
+      opt=${rest%% *} rest=${rest#* }
+      case $opt in
+      timeout=*) run_limit=${opt#timeout=} ;;
+      engines=*) run_engines=${opt#engines=} ;;
+      with=*) run_with=${opt#with=} ;;
+      esac
+    done
+    if [ -n "$run_engines" ] && [[ ",$run_engines," != *",$engine,"* ]]; then continue; fi
     cmd=$rest follow=""
     if [[ $rest == *"|"* ]]; then
       cmd=${rest%%|*} follow=${rest#*|}
       cmd=$(echo $cmd) follow=$(echo $follow)
     fi
     for config in $(configs_for "$configs" "$engine" | awk '!seen[$0]++'); do
-      runs+=("$engine"$'\t'"$name"$'\t'"$config"$'\t'"$want_rc"$'\t'"$run_limit"$'\t'"$cmd"$'\t'"$follow")
+      runs+=("$engine"$'\t'"$name"$'\t'"$config"$'\t'"$want_rc"$'\t'"$run_limit"$'\t'"$cmd"$'\t'"${run_with:--}"$'\t'"$follow")
     done
   done < "$list"
 done
@@ -152,9 +165,9 @@ done
 jobs_max=${JOBS:-$(nproc 2> /dev/null || echo 2)}
 running=0
 for i in "${!runs[@]}"; do
-  IFS=$'\t' read -r engine name config want_rc run_limit cmd follow <<< "${runs[$i]}"
+  IFS=$'\t' read -r engine name config want_rc run_limit cmd with follow <<< "${runs[$i]}"
   (
-    if run_one "$engine" "$name" "$config" "$want_rc" "$run_limit" "$cmd" "$follow" > "$work/$i.line"; then
+    if run_one "$engine" "$name" "$config" "$want_rc" "$run_limit" "$cmd" "$follow" "$with" > "$work/$i.line"; then
       echo pass > "$work/$i.status"
     else
       echo fail > "$work/$i.status"

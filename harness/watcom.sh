@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the C examples (examples/vmall.c, examples/vmarray.c), the C
 # conformance client (tests/c/conform.c), the C run-time memory check
-# (tests/c/alldos.c, runs 1-3) and an old-style client declaring the status
-# variables itself (tests/c/msdecl.c), and where wpp is there a C++ client
+# (tests/c/alldos.c, runs 1-3), old-style clients declaring the status
+# variables themselves (tests/c/msdecl.c; tests/c/kbdecl.c exactly as
+# Microsoft KB402074 does), the exit paths (tests/c/exits.c, -ms and -ml,
+# each checked by T_EXITS.EXE), and where wpp is there a C++ client
 # (tests/c/vmcpp.cpp), with Open Watcom in the four DOS memory
 # models against build/VMEMORY.LIB and runs them in DOSBox, checking their
 # output and exit codes.
@@ -32,12 +34,12 @@ failed=0
 bat_head=$'@echo off\r\nset TMP=C:\\TMP\r\n'
 bat=$bat_head
 bat_none=$bat_head
-srcs="examples/vmall.c examples/vmarray.c tests/c/conform.c tests/c/alldos.c tests/c/msdecl.c"
+srcs="examples/vmall.c examples/vmarray.c tests/c/conform.c tests/c/alldos.c tests/c/msdecl.c tests/c/kbdecl.c"
 # The header from C++ too, where the install has wpp (and its libraries).
 if command -v wpp > /dev/null; then
-  srcs+=" tests/c/vmcpp.cpp"; want_runs=$((5 * 4 + 3 * 4 + 4))
+  srcs+=" tests/c/vmcpp.cpp"; want_runs=$((6 * 4 + 3 * 4 + 4))
 else
-  echo "SKIP tests/c/vmcpp.cpp (no wpp in $WATCOM)"; want_runs=$((4 * 4 + 3 * 4 + 4))
+  echo "SKIP tests/c/vmcpp.cpp (no wpp in $WATCOM)"; want_runs=$((5 * 4 + 3 * 4 + 4))
 fi
 for src in $srcs; do
   prog=$(basename "${src%.*}")
@@ -86,6 +88,7 @@ for cfg in dos none; do
     CONFOR*) want='^conform: [0-9]+ checks, 0 failed' ;;
     VMCPP*) want='^vmcpp: ok' ;;
     MSDECL*) want='^msdecl: [0-9]+ checks, 0 failed' ;;
+    KBDECL*) want='^kbdecl: [0-9]+ checks, 0 failed' ;;
     ALLD_*) want='^alldos [1-3]: [0-9]+ checks, 0 failed' ;;
     *) want='^$' ;;
     esac
@@ -99,12 +102,52 @@ for cfg in dos none; do
     fi
   done
 done
+# Exit paths (tests/c/exits.c) in the small and large models: for each way
+# of ending and each swap area, T_EXITS.EXE snap before, T_EXITS.EXE check
+# after (free XMS, free EMS pages, EMS handles, files in TMP as before).
+mkdir -p "$work/exits/TMP"
+cp "$build/T_EXITS.EXE" "$work/exits/"
+xbat=$bat_head xruns=0
+for m in s l; do
+  name=EXITS_$(echo $m | tr a-z A-Z)
+  if ! (cd "$work" && wcl -q -bt=dos -m$m -I"$here/include" -fe="$name.EXE" \
+          "$here/tests/c/exits.c" vmemory.lib) > "$work/$name.build.txt" 2>&1; then
+    echo "FAIL build tests/c/exits.c -m$m:"; cat "$work/$name.build.txt"; failed=1; continue
+  fi
+  cp "$work/$name.EXE" "$work/exits/"
+  k=0
+  for mode in term exit abort atexit return; do
+    k=$((k + 1))
+    for area in 1 2 4; do
+      out=X$m$k$area xruns=$((xruns + 1))
+      xbat+="T_EXITS.EXE snap > $out.SNP"$'\r\n'"$name.EXE $mode $area > $out.OUT"$'\r\n'
+      xbat+="T_EXITS.EXE check > $out.CHK"$'\r\n'
+    done
+  done
+done
+printf '%s' "$xbat" > "$work/exits/RUN.BAT"
+"$here/harness/dosrun.sh" dosbox xms+ems "$work/exits" 300 || failed=1
+xpass=0
+for f in "$work"/exits/*.OUT; do
+  [ -e "$f" ] || continue
+  x=${f%.OUT}
+  pages=$(tr -d '\r' < "$f" | sed -n 's/^exits .*: swapped \([0-9]*\) pages$/\1/p')
+  what=$(tr -d '\r' < "$f" | grep -m1 '^exits' || echo "no output")
+  if [ "${pages:-0}" -ge 448 ] && grep -Eq '^COMPLETE [0-9]+ 0' "$x.CHK" && ! grep -q '^FAIL' "$x.CHK"; then
+    echo "PASS $(basename "$x"): $what; nothing left behind"; xpass=$((xpass + 1))
+  else
+    echo "FAIL $(basename "$x"): $what"; tr -d '\r' < "$x.CHK" | grep -E '^FAIL|^#' | sed 's/^/  /'; failed=1
+  fi
+done
+if [ "$xpass" -ne 30 ]; then
+  echo "FAIL exit paths: $xpass of 30 runs passed"; failed=1
+fi
 runs=$(ls "$work"/dos/*.OUT "$work"/none/*.OUT 2>/dev/null | wc -l)
 if [ "$runs" -ne "$want_runs" ]; then
   echo "FAIL only $runs of $want_runs programs produced output"; failed=1
 fi
 if [ $failed -eq 0 ]; then
-  echo "test-watcom: all $runs runs passed"
+  echo "test-watcom: all $runs runs and $xpass exit-path runs passed"
   rm -rf "$work"
 else
   echo "test-watcom: FAILED (files in $work)"

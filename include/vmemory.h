@@ -95,8 +95,19 @@ void _VM_FAR _VM_PASCAL _vunlock(_vmhnd_t, int);
  *   cVmPage         4 KiB pages of swap space in use (65535 at most)
  *   fVmInitialized  nonzero between _vheapinit and _vheapterm
  *
+ * The types are those of the sample program of Microsoft KB402074, so code
+ * that declares them itself as that sample does (extern unsigned _near
+ * cPageDos; ... extern int _near segVmDos; ...) compiles beside this header.
+ * segVmDos is an int there: read it as (unsigned) for a segment above 7FFFh.
  * Old code that declares some of these itself with other types may define
  * _VM_NO_STATUS_DECLS before including this header.
+ *
+ * However the program ends without _vheapterm (exit, return from main,
+ * abort, INT 21h AH=4Ch/00h, INT 20h, Ctrl-C, Abort after a critical
+ * error), the library frees its XMS and EMS and deletes its swap file: it
+ * hooks the terminate address in the program's PSP (offset 0Ah) from
+ * _vheapinit to _vheapterm. A program that goes resident (TSR) keeps its
+ * heap. See README, "When the program ends".
  */
 #ifndef _VM_NO_STATUS_DECLS
 extern unsigned int _VM_NEAR _VM_CDECL cPageDos;
@@ -105,7 +116,7 @@ extern char _VM_NEAR _VM_CDECL fVmDisableDisk;
 extern int _VM_NEAR _VM_CDECL fhVm;
 extern char _VM_NEAR _VM_CDECL fVmDisableEms;
 extern char _VM_NEAR _VM_CDECL fVmDisableXms;
-extern unsigned int _VM_NEAR _VM_CDECL segVmDos;
+extern int _VM_NEAR _VM_CDECL segVmDos;
 extern unsigned int _VM_NEAR _VM_CDECL cVmPage;
 extern int _VM_NEAR _VM_CDECL fVmInitialized;
 #endif

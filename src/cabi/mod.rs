@@ -86,7 +86,8 @@ impl Function {
 /// The status values of KB402074 in the order and C types of the caller's
 /// globals (`_cPageDos` ... `_fVmInitialized`, contiguous in `_DATA`; see
 /// `include/vmemory.h`). Every value is one 16-bit word: `unsigned int` for
-/// the counts and the segment, `int` for `fhVm` and the flags. The three
+/// the counts, `int` for the segment (as KB402074 declares it), `fhVm` and
+/// the flags. The three
 /// `fVmDisable*` flags are declared `char` in C, as Microsoft's own code
 /// declared them; the low byte of each word is that `char` and the high byte
 /// is always 0, so a declaration as `int` reads the same value.

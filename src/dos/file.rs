@@ -295,3 +295,39 @@ pub fn any_match(pattern: &[u8]) -> Result<bool, DosError> {
         Err(e) => Err(e),
     }
 }
+
+/// How many files match `pattern` (wildcards allowed), by INT 21h AH=4Eh
+/// "find first" and AH=4Fh "find next" with normal, hidden and system files,
+/// in a transfer area of its own (the previous one is put back).
+pub fn count_matches(pattern: &[u8]) -> Result<u16, DosError> {
+    let mut buf = [0u8; MAX_PATH];
+    let name = asciiz(pattern, &mut buf)?;
+    let mut dta = [0u8; 128];
+    let old = get_dta();
+    // SAFETY: `dta` outlives the search below, after which the old DTA is back.
+    unsafe { set_dta(FarPtr::from_near(dta.as_mut_ptr())) };
+    let (mut ax, mut carry): (u16, u8);
+    // SAFETY: AH=4Eh: CX = attributes (hidden + system), DS:DX = ASCIZ
+    // pattern; DOS writes the match into the DTA set above.
+    unsafe {
+        asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+             inout("ax") 0x4E00u16 => ax, in("cx") 6u16, in("edx") name);
+    }
+    let mut count = 0u16;
+    while carry == 0 {
+        count += 1;
+        // SAFETY: AH=4Fh continues the search kept in the DTA set above.
+        unsafe {
+            asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+                 inout("ax") 0x4F00u16 => ax);
+        }
+    }
+    // SAFETY: `old` is the DTA DOS had before.
+    unsafe { set_dta(old) };
+    match carry_result(carry, ax) {
+        // 12h: no more files.
+        Err(DosError(0x12)) | Err(DosError::FILE_NOT_FOUND) => Ok(count),
+        Err(e) => Err(e),
+        Ok(_) => Ok(count),
+    }
+}

@@ -14,6 +14,7 @@ pub mod console;
 pub mod cpu;
 pub mod ems;
 pub mod env;
+pub mod exitguard;
 pub mod far;
 pub mod file;
 pub mod mem;

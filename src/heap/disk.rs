@@ -1,8 +1,10 @@
 //! The disk swap store: one file with a unique name (INT 21h AH=5Ah) in the
-//! directory named by `TMP`, grown on demand, deleted at `_vheapterm`.
+//! directory named by `TMP`, grown on demand, deleted at `_vheapterm` (or,
+//! through the exit guard, when the program ends without it).
 
 use super::arena::DosArena;
 use crate::dos::env;
+use crate::dos::exitguard;
 use crate::dos::file::{self, File, SeekFrom, MAX_PATH};
 use crate::dos::rt;
 use crate::vmm::BackendError;
@@ -48,6 +50,8 @@ impl DiskStore {
         let mut name = [0u8; MAX_PATH];
         let (file, name_len) =
             File::create_unique(&dir[..len], &mut name).map_err(|_| BackendError::ABSENT)?;
+        // Deleted by name if the program ends before `_vheapterm`.
+        exitguard::track_file(&name[..name_len]);
         // The drive whose free space limits the file: "X:..." or the current one.
         let drive = if len >= 2 && dir[1] == b':' {
             dir[0].to_ascii_uppercase().wrapping_sub(b'A') + 1
@@ -91,6 +95,7 @@ impl DiskStore {
         } = self;
         let _ = file.close();
         let _ = file::delete(&name[..name_len]);
+        exitguard::untrack_file();
     }
 
     /// The DOS handle of the swap file (`fhVm`).

@@ -7,6 +7,11 @@
 //!   transfer saves and restores the application's page mapping itself, so
 //!   the mapping is as the application left it after every call.
 //!
+//! Between `_vheapinit` and `_vheapterm` the exit guard
+//! ([`crate::dos::exitguard`]) is armed and holds every EMB, EMS handle and
+//! the swap file's name, so that they are given back however the program
+//! ends.
+//!
 //! The functions here are what the C ABI shim and the safe Rust API call.
 //! DOS programs are single-threaded and no interrupt handler calls the VMM,
 //! so one global instance, reached only through [`with_vmm`], is enough.
@@ -18,6 +23,7 @@ pub mod store;
 
 use core::cell::UnsafeCell;
 
+use crate::dos::exitguard;
 use crate::dos::far::FarPtr;
 use crate::vmm::{ArenaAddr, BackendError, Backends, StoreKind, Vmm};
 use arena::DosArena;
@@ -37,12 +43,18 @@ impl Backends for DosBackends {
     type Arena = DosArena;
     type Store = DosStore;
 
+    // The exit guard lives exactly as long as the cache: `_vheapinit` opens
+    // the arena first and `_vheapterm` closes it last, so every store
+    // allocation happens while the guard is armed.
     fn open_arena(&mut self, min_paras: u16, max_paras: u16) -> Result<DosArena, BackendError> {
-        DosArena::open(min_paras, max_paras)
+        let arena = DosArena::open(min_paras, max_paras)?;
+        exitguard::arm();
+        Ok(arena)
     }
 
     fn close_arena(&mut self, arena: DosArena) {
-        arena.close()
+        arena.close();
+        exitguard::disarm();
     }
 
     fn open_store(&mut self, kind: StoreKind) -> Result<DosStore, BackendError> {

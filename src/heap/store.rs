@@ -4,6 +4,7 @@ use super::arena::DosArena;
 use super::chunked::{Chunk, Chunked};
 use super::disk::DiskStore;
 use crate::dos::ems::{self, EmsBlock, LogicalPage};
+use crate::dos::exitguard;
 use crate::dos::far::FarPtr;
 use crate::dos::xms::{self, XmsBlock};
 use crate::vmm::{BackendError, Store, StoreKind};
@@ -12,9 +13,9 @@ use crate::vmm::{BackendError, Store, StoreKind};
 #[derive(Debug)]
 pub enum DosStore {
     /// Extended memory: a few EMBs.
-    Xms(Chunked<XmsBlock>),
+    Xms(Chunked<SwapEmb>),
     /// Expanded memory: a few EMS handles.
-    Ems(Chunked<EmsBlock>),
+    Ems(Chunked<SwapEms>),
     /// The swap file.
     Disk(DiskStore),
 }
@@ -34,7 +35,7 @@ impl DosStore {
     }
 
     /// Releases everything the store holds (dropping the chunks frees the
-    /// EMBs and EMS handles).
+    /// EMBs and EMS handles and takes them off the exit guard's record).
     pub fn close(self) {
         if let Self::Disk(d) = self {
             d.close();
@@ -104,7 +105,22 @@ fn xms_error(e: xms::XmsError) -> BackendError {
     }
 }
 
-impl Chunk for XmsBlock {
+/// An EMB of the XMS store, recorded by the exit guard while it exists (so
+/// it is freed however the program ends); freed when dropped.
+#[derive(Debug)]
+pub struct SwapEmb(XmsBlock);
+
+impl Drop for SwapEmb {
+    fn drop(&mut self) {
+        // The inner block frees the EMB right after this.
+        exitguard::untrack_xms(self.0.handle());
+    }
+}
+
+// The guard records at least as many as a store uses.
+const _: () = assert!(super::chunked::MAX_CHUNKS <= exitguard::CAPACITY);
+
+impl Chunk for SwapEmb {
     const UNIT: u32 = 1024;
     // XMS 2.0 sizes are 16-bit KB counts, XMS 3.0 (89h/8Fh) 32-bit ones;
     // `allocate_kb`/`reallocate_kb` refuse 64 MB and more on a driver that
@@ -113,15 +129,17 @@ impl Chunk for XmsBlock {
     const MAX_UNITS: u32 = 0x003F_FFFF;
 
     fn alloc(units: u32) -> Result<Self, BackendError> {
-        XmsBlock::new(units).map_err(xms_error)
+        let block = XmsBlock::new(units).map_err(xms_error)?;
+        exitguard::track_xms(block.handle());
+        Ok(Self(block))
     }
 
     fn resize(&mut self, units: u32) -> Result<(), BackendError> {
-        XmsBlock::resize(self, units).map_err(xms_error)
+        self.0.resize(units).map_err(xms_error)
     }
 
     fn units(&self) -> u32 {
-        self.size_kb()
+        self.0.size_kb()
     }
 
     unsafe fn write_from(
@@ -132,12 +150,12 @@ impl Chunk for XmsBlock {
     ) -> Result<(), BackendError> {
         // SAFETY: forwarded to the caller; `len` is a multiple of 16, so even
         // as XMS function 0Bh requires.
-        unsafe { XmsBlock::write_from(self, offset, src, len) }.map_err(|_| BackendError::IO)
+        unsafe { self.0.write_from(offset, src, len) }.map_err(|_| BackendError::IO)
     }
 
     unsafe fn read_into(&self, offset: u32, dst: FarPtr, len: u32) -> Result<(), BackendError> {
         // SAFETY: forwarded to the caller.
-        unsafe { XmsBlock::read_into(self, offset, dst, len) }.map_err(|_| BackendError::IO)
+        unsafe { self.0.read_into(offset, dst, len) }.map_err(|_| BackendError::IO)
     }
 }
 
@@ -151,20 +169,34 @@ fn ems_error(e: ems::EmsError) -> BackendError {
     }
 }
 
-impl Chunk for EmsBlock {
+/// An EMS handle of the EMS store, recorded by the exit guard while it
+/// exists; deallocated when dropped.
+#[derive(Debug)]
+pub struct SwapEms(EmsBlock);
+
+impl Drop for SwapEms {
+    fn drop(&mut self) {
+        // The inner block deallocates the handle right after this.
+        exitguard::untrack_ems(self.0.handle());
+    }
+}
+
+impl Chunk for SwapEms {
     const UNIT: u32 = ems::PAGE_BYTES;
     const MAX_UNITS: u32 = 0x7FFF;
 
     fn alloc(units: u32) -> Result<Self, BackendError> {
-        EmsBlock::new(units as u16).map_err(ems_error)
+        let block = EmsBlock::new(units as u16).map_err(ems_error)?;
+        exitguard::track_ems(block.handle());
+        Ok(Self(block))
     }
 
     fn resize(&mut self, units: u32) -> Result<(), BackendError> {
-        EmsBlock::resize(self, units as u16).map_err(ems_error)
+        self.0.resize(units as u16).map_err(ems_error)
     }
 
     fn units(&self) -> u32 {
-        u32::from(self.pages())
+        u32::from(self.0.pages())
     }
 
     unsafe fn write_from(
@@ -175,13 +207,13 @@ impl Chunk for EmsBlock {
     ) -> Result<(), BackendError> {
         // SAFETY: forwarded to the caller; the copy restores the page
         // mapping the application had, also when it fails.
-        unsafe { ems::copy_to_ems(src, self.handle(), LogicalPage(0), offset, len) }
+        unsafe { ems::copy_to_ems(src, self.0.handle(), LogicalPage(0), offset, len) }
             .map_err(|_| BackendError::IO)
     }
 
     unsafe fn read_into(&self, offset: u32, dst: FarPtr, len: u32) -> Result<(), BackendError> {
         // SAFETY: as in `write_from`.
-        unsafe { ems::copy_from_ems(self.handle(), LogicalPage(0), offset, dst, len) }
+        unsafe { ems::copy_from_ems(self.0.handle(), LogicalPage(0), offset, dst, len) }
             .map_err(|_| BackendError::IO)
     }
 }

@@ -1,0 +1,331 @@
+//! The exit guard: gives back, whatever way the program ends, what DOS does
+//! not give back itself.
+//!
+//! DOS frees a program's memory and closes its file handles when it ends,
+//! but XMS blocks and EMS handles belong to no process (under HIMEM.SYS and
+//! EMM386 they stay taken until the machine reboots), and a swap file the
+//! program meant to delete stays on the disk. Every way a program ends -
+//! INT 21h AH=4Ch, AH=00h, INT 20h, Ctrl-C (INT 23h), Abort after a
+//! critical error (INT 24h), and the two TSR calls AH=31h and INT 27h -
+//! ends in the same place in DOS: it restores the INT 22h/23h/24h vectors
+//! from the PSP, makes the parent's PSP current, frees the program's memory
+//! (unless it stays resident), and jumps to the *terminate address* stored
+//! in the ending program's PSP at offset 0Ah, on the parent's stack. (MS-DOS,
+//! FreeDOS, DOSBox 0.74 and DOSBox-X all read it there; EXEC put the
+//! parent's return address in it.)
+//!
+//! [`arm`] saves that address and puts [`__vmemory_exit_hook`](self#the-hook)
+//! there instead; [`disarm`] puts it back. In between, the real-mode layer
+//! records every resource it must not lose ([`track_xms`], [`track_ems`],
+//! [`track_file`] and their `untrack_*`). When the program ends, the hook
+//! runs before the parent resumes: unless the program went resident (its
+//! PSP's memory block still belongs to it), it frees each recorded EMB
+//! (after undoing its locks) and EMS handle and deletes each recorded file by
+//! name (DOS closed the handle already), then jumps to the saved address
+//! with the parent's registers, flags and stack as DOS left them. It neither
+//! allocates DOS memory nor touches a file handle, and it does not use
+//! INT 21h AH=4Dh (which would take the exit code from the parent).
+//!
+//! This needs no C run-time and no cooperation from the program: the PSP
+//! and DOS's termination path are the same for all of them. A child the
+//! program starts has a PSP of its own, so its end jumps to the child's
+//! terminate address, not this one; a child that uses vmemory arms its own.
+//!
+//! # The hook
+//! The code DOS jumps to lives in the program's (now freed, but untouched)
+//! memory: the DOS program's segment, or the C library's image segment, the
+//! same tiny-model segment the rest of this crate runs in, so CS tells the
+//! hook where its data is. It saves every register and the flags on the
+//! parent's stack (42 bytes), switches to the top of the program's own stack
+//! (`__stack_top` of the linker script: the .EXE's stack or the library's
+//! private stack, both dead by now), calls `__vmemory_exit_cleanup`,
+//! switches back, restores everything and jumps far through the saved
+//! address.
+//!
+//! Limits: the C library finds its PSP through INT 21h AH=62h, the *current*
+//! PSP; code that calls `_vheapinit` while another program's PSP is current
+//! (a TSR pop-up, a debugger after EXEC AL=01h) must make its own current
+//! first (INT 21h AH=50h), as it must for any DOS call. A program that
+//! replaces its PSP's terminate address itself after [`arm`] keeps the hook
+//! working only if it chains to the old one, as a well-behaved hook does.
+
+use core::arch::global_asm;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use super::ems::{EmsBlock, EmsHandle};
+use super::far::{FarPtr, Segment};
+use super::file::{self, MAX_PATH};
+use super::rt;
+use super::xms::{XmsBlock, XmsHandle};
+
+/// How many EMBs, and how many EMS handles, the guard records at most (the
+/// VMM's stores use at most 8 of each).
+pub const CAPACITY: usize = 16;
+
+/// Offset of the terminate address (a far pointer, offset first) in the PSP.
+const PSP_TERMINATE_ADDRESS: u16 = 0x0A;
+
+/// What the guard holds.
+struct Guard {
+    /// Whether the hook is in the PSP and should clean up.
+    armed: bool,
+    /// The PSP whose terminate address the hook replaced.
+    psp: Segment,
+    /// Recorded EMB handles (`None`: free slot).
+    xms: [Option<XmsHandle>; CAPACITY],
+    /// Recorded EMS handles.
+    ems: [Option<EmsHandle>; CAPACITY],
+    /// The recorded file's name (`file_len` 0: none).
+    file: [u8; MAX_PATH],
+    file_len: usize,
+}
+
+struct GuardCell(UnsafeCell<Guard>);
+
+// SAFETY: DOS programs have one thread, and the only code that runs outside
+// the program's own flow, the hook, runs after the program has ended.
+unsafe impl Sync for GuardCell {}
+
+static GUARD: GuardCell = GuardCell(UnsafeCell::new(Guard {
+    armed: false,
+    psp: Segment::new(0),
+    xms: [None; CAPACITY],
+    ems: [None; CAPACITY],
+    file: [0; MAX_PATH],
+    file_len: 0,
+}));
+
+/// The terminate address the hook replaced (`seg << 16 | off`, the layout of
+/// a far pointer in memory); the hook jumps through it. Kept after
+/// [`disarm`], in case the hook could not be taken out of the PSP.
+#[no_mangle]
+static __vmemory_exit_chain: AtomicU32 = AtomicU32::new(0);
+
+/// Runs `f` with the guard. No caller makes a DOS or driver call inside
+/// `f`, so a program ended by DOS (Ctrl-C, critical error) is never in the
+/// middle of one when the hook runs.
+fn with_guard<R>(f: impl FnOnce(&mut Guard) -> R) -> R {
+    // SAFETY: single-threaded (see `GuardCell`); no `f` calls back here.
+    f(unsafe { &mut *GUARD.0.get() })
+}
+
+extern "C" {
+    /// The hook's entry (below); only its address is used.
+    fn __vmemory_exit_hook();
+}
+
+// The hook, entered by DOS's jump through the terminate address: CS = the
+// program's segment, SS:SP = the parent's stack, every other register the
+// parent's. 16-bit code (the target's default), as every real-mode handler.
+global_asm!(
+    ".section .text.__vmemory_exit_hook, \"ax\"",
+    ".globl __vmemory_exit_hook",
+    "__vmemory_exit_hook:",
+    "    pushfw",
+    "    pushal",
+    "    pushw %ds",
+    "    pushw %es",
+    "    pushw %fs",
+    "    pushw %gs",
+    "    movw %ss, %dx",
+    "    movl %esp, %ebx",
+    "    movw %cs, %ax",
+    "    movw %ax, %ds",
+    "    movw %ax, %es",
+    "    movw %ax, %ss",
+    "    movl $__stack_top, %esp", // (no interrupt between the two)
+    "    pushl %edx",
+    "    pushl %ebx",
+    "    cld",
+    "    calll __vmemory_exit_cleanup",
+    "    popl %ebx",
+    "    popl %edx",
+    "    movw %dx, %ss",
+    "    movl %ebx, %esp", // (no interrupt between the two)
+    "    popw %gs",
+    "    popw %fs",
+    "    popw %es",
+    "    popw %ds",
+    "    popal",
+    "    popfw",
+    "    ljmpw *%cs:__vmemory_exit_chain",
+    options(att_syntax)
+);
+
+/// The hook's address as a far pointer in memory layout (`seg << 16 | off`).
+fn hook_address() -> u32 {
+    let off = __vmemory_exit_hook as *const () as usize as u32;
+    u32::from(Segment::data().value()) << 16 | (off & 0xFFFF)
+}
+
+/// The terminate address slot of `psp`.
+fn terminate_slot(psp: Segment) -> FarPtr {
+    FarPtr::new(psp, PSP_TERMINATE_ADDRESS)
+}
+
+/// Puts the hook into the running program's PSP (idempotent). From now on
+/// the resources recorded with `track_*` are given back if the program ends
+/// before [`disarm`].
+pub fn arm() {
+    let psp = rt::psp();
+    let slot = terminate_slot(psp);
+    let hook = hook_address();
+    // SAFETY: PSP:0Ah is the program's terminate address (a far pointer),
+    // in the PSP DOS built for it; DOS reads it only when the program ends.
+    let current = unsafe { slot.read_u32() };
+    if current != hook {
+        // The chain first: the hook must find it as soon as it is in place.
+        __vmemory_exit_chain.store(current, Ordering::Relaxed);
+        // SAFETY: as above.
+        unsafe { slot.write_u32(hook) };
+    }
+    with_guard(|g| {
+        g.armed = true;
+        g.psp = psp;
+    });
+}
+
+/// Takes the hook out of the PSP again (does nothing if not armed). If the
+/// terminate address no longer points at the hook (something hooked it
+/// after [`arm`] and chains to it), the hook stays in the chain but does
+/// nothing but jump on.
+pub fn disarm() {
+    let Some(psp) = with_guard(|g| core::mem::replace(&mut g.armed, false).then_some(g.psp)) else {
+        return;
+    };
+    let slot = terminate_slot(psp);
+    // SAFETY: as in `arm`; the program is still running, so its PSP is its own.
+    unsafe {
+        if slot.read_u32() == hook_address() {
+            slot.write_u32(__vmemory_exit_chain.load(Ordering::Relaxed));
+        }
+    }
+}
+
+/// Whether the hook is armed.
+pub fn is_armed() -> bool {
+    with_guard(|g| g.armed)
+}
+
+/// Puts `value` into the first free slot of `slots`; false if there is none.
+fn record<T: Copy>(slots: &mut [Option<T>; CAPACITY], value: T) -> bool {
+    match slots.iter_mut().find(|s| s.is_none()) {
+        Some(s) => {
+            *s = Some(value);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Clears the slot holding `value`.
+fn forget<T: Copy + PartialEq>(slots: &mut [Option<T>; CAPACITY], value: T) {
+    if let Some(s) = slots.iter_mut().find(|s| **s == Some(value)) {
+        *s = None;
+    }
+}
+
+/// Records an EMB to free if the program ends; false if the record is full
+/// (the EMB is then not protected).
+pub fn track_xms(handle: XmsHandle) -> bool {
+    with_guard(|g| record(&mut g.xms, handle))
+}
+
+/// Forgets an EMB (it was freed, or handed on).
+pub fn untrack_xms(handle: XmsHandle) {
+    with_guard(|g| forget(&mut g.xms, handle))
+}
+
+/// Records an EMS handle to deallocate if the program ends; false if the
+/// record is full.
+pub fn track_ems(handle: EmsHandle) -> bool {
+    with_guard(|g| record(&mut g.ems, handle))
+}
+
+/// Forgets an EMS handle.
+pub fn untrack_ems(handle: EmsHandle) {
+    with_guard(|g| forget(&mut g.ems, handle))
+}
+
+/// Records a file to delete if the program ends (one at a time: a new one
+/// replaces the old); false if the name is too long or empty. A relative name
+/// is resolved against the current drive and directory when the program ends.
+pub fn track_file(name: &[u8]) -> bool {
+    if name.is_empty() || name.len() >= MAX_PATH || name.contains(&0) {
+        return false;
+    }
+    with_guard(|g| {
+        g.file[..name.len()].copy_from_slice(name);
+        g.file_len = name.len();
+    });
+    true
+}
+
+/// Forgets the recorded file.
+pub fn untrack_file() {
+    with_guard(|g| g.file_len = 0)
+}
+
+/// Whether the program whose PSP is `psp` is still resident: its PSP's
+/// memory block (the MCB just below it, type 'M' or 'Z') still belongs to
+/// it. DOS sets the owner of every block of a program that ends without
+/// staying resident to 0 (free).
+fn still_resident(psp: Segment) -> bool {
+    let Some(mcb) = psp.value().checked_sub(1).map(Segment::new) else {
+        return false;
+    };
+    // SAFETY: the 16 bytes below a PSP are its MCB (DOS builds them
+    // together); reading them has no side effect.
+    let (kind, owner) = unsafe {
+        (
+            FarPtr::new(mcb, 0).read_u8(),
+            FarPtr::new(mcb, 1).read_u16(),
+        )
+    };
+    (kind == b'M' || kind == b'Z') && owner == psp.value()
+}
+
+/// What the hook calls, on the program's own segment and stack, after DOS
+/// ended the program and before the parent resumes.
+#[no_mangle]
+extern "C" fn __vmemory_exit_cleanup() {
+    // Copy the record out, disarmed, so that nothing below runs twice.
+    let Some((psp, xms, ems, file, file_len)) = with_guard(|g| {
+        core::mem::replace(&mut g.armed, false).then(|| {
+            let taken = (g.psp, g.xms, g.ems, g.file, g.file_len);
+            g.xms = [None; CAPACITY];
+            g.ems = [None; CAPACITY];
+            g.file_len = 0;
+            taken
+        })
+    }) else {
+        return;
+    };
+    if still_resident(psp) {
+        // A TSR keeps its heap. Put the parent's address back so nothing of
+        // the guard is left in its PSP; the program may still `_vheapterm`.
+        with_guard(|g| {
+            g.xms = xms;
+            g.ems = ems;
+            g.file = file;
+            g.file_len = file_len;
+        });
+        // SAFETY: the program is resident, so its PSP is still its own.
+        unsafe { terminate_slot(psp).write_u32(__vmemory_exit_chain.load(Ordering::Relaxed)) };
+        return;
+    }
+    for h in xms.into_iter().flatten() {
+        // SAFETY: the EMB was recorded while the program owned it and
+        // nothing else frees it now; dropping it undoes its locks and frees
+        // it (the size is not used).
+        drop(unsafe { XmsBlock::from_raw(h, 0) });
+    }
+    for h in ems.into_iter().flatten() {
+        // SAFETY: as above, for an EMS handle: dropping it deallocates it.
+        drop(unsafe { EmsBlock::from_raw(h, 0) });
+    }
+    if file_len != 0 {
+        let _ = file::delete(&file[..file_len]);
+    }
+}
