@@ -24,14 +24,17 @@ fn full_store_evicts_clean_blocks_instead_of_failing() {
     for _ in 0..70 {
         let h = v.vmalloc(4000);
         assert_ne!(h, VM_NULL);
-        let at = v.vload(h, VM_DIRTY).expect("load for writing").0;
+        let at = v.vload(h, VM_DIRTY).expect("load for writing").offset();
         let a = v.arena_mut().unwrap();
         for (i, b) in a.slice_mut(at, 4000).iter_mut().enumerate() {
             *b = pattern(h, i);
         }
         hs.push(h);
     }
-    assert!(v.status().stores_full & VM_XMS != 0 || v.status().store_used_bytes[0] > 200 << 10);
+    assert!(
+        v.status().stores_full.contains(SwapAreas::XMS)
+            || v.status().store_used_bytes[0] > 200 << 10
+    );
     // Read every block back, twice: each load must find room by dropping a
     // clean block, never fail.
     for round in 0..2 {
@@ -39,7 +42,7 @@ fn full_store_evicts_clean_blocks_instead_of_failing() {
             let at = v
                 .vload(h, VM_CLEAN)
                 .unwrap_or_else(|| panic!("round {round}: load of {h:#x} failed"))
-                .0;
+                .offset();
             let a = v.arena_mut().unwrap();
             let ok = a
                 .slice(at, 4000)

@@ -3,7 +3,7 @@
 
 use crate::dos::far::{FarPtr, Segment};
 use crate::dos::mem::{self, Paragraphs};
-use crate::vmm::{Arena, BackendError};
+use crate::vmm::{Arena, ArenaAddr, BackendError, Bytes};
 
 /// The cache: a DOS memory block owned by the VMM between `_vheapinit` and
 /// `_vheapterm`. Offset `o` is the far pointer `(base + o / 16):(o % 16)`.
@@ -67,27 +67,28 @@ impl Arena for DosArena {
         self.paras
     }
 
-    fn read_u16(&self, at: u32) -> u16 {
+    fn read_u16(&self, at: ArenaAddr) -> u16 {
         // SAFETY: `at` is inside the arena (the core's contract), a block we own.
-        unsafe { self.far(at).read_u16() }
+        unsafe { self.far(at.offset()).read_u16() }
     }
 
-    fn write_u16(&mut self, at: u32, value: u16) {
+    fn write_u16(&mut self, at: ArenaAddr, value: u16) {
         // SAFETY: as in `read_u16`; no Rust reference covers the arena.
-        unsafe { self.far(at).write_u16(value) }
+        unsafe { self.far(at.offset()).write_u16(value) }
     }
 
-    fn read_u32(&self, at: u32) -> u32 {
+    fn read_u32(&self, at: ArenaAddr) -> u32 {
         // SAFETY: as in `read_u16`.
-        unsafe { self.far(at).read_u32() }
+        unsafe { self.far(at.offset()).read_u32() }
     }
 
-    fn write_u32(&mut self, at: u32, value: u32) {
+    fn write_u32(&mut self, at: ArenaAddr, value: u32) {
         // SAFETY: as in `write_u16`.
-        unsafe { self.far(at).write_u32(value) }
+        unsafe { self.far(at.offset()).write_u32(value) }
     }
 
-    fn fill(&mut self, at: u32, len: u32, byte: u8) {
+    fn fill(&mut self, at: ArenaAddr, len: Bytes, byte: u8) {
+        let (at, len) = (at.offset(), len.get());
         let mut done = 0;
         while done < len {
             let n = (len - done).min(PIECE);
@@ -97,7 +98,8 @@ impl Arena for DosArena {
         }
     }
 
-    fn copy(&mut self, from: u32, to: u32, len: u32) {
+    fn copy(&mut self, from: ArenaAddr, to: ArenaAddr, len: Bytes) {
+        let (from, to, len) = (from.offset(), to.offset(), len.get());
         if from == to || len == 0 {
             return;
         }

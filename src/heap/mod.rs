@@ -91,7 +91,7 @@ pub fn with_vmm<R>(f: impl FnOnce(&mut Vmm<DosBackends>) -> R) -> R {
 pub fn arena_far(vmm: &Vmm<DosBackends>, addr: Option<ArenaAddr>) -> FarPtr {
     match (vmm.arena(), addr) {
         // Blocks are 16-byte aligned, so this is `segment:0000`.
-        (Some(arena), Some(a)) => arena.far(a.0),
+        (Some(arena), Some(a)) => arena.far(a.offset()),
         _ => FarPtr::NULL,
     }
 }
