@@ -321,7 +321,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// `_vlock`.
     pub fn lock(&mut self, h: Handle) -> Result<ArenaAddr, VmError> {
         if let Res::Resident(p) = self.resolve(h)? {
-            if self.arena.locks(p) >= MAX_LOCKS {
+            if self.arena.locks(p) == MAX_LOCKS {
                 return Err(VmError::LockOverflow);
             }
         }
