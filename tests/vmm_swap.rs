@@ -10,7 +10,7 @@ use fakes::{Plan, VecArena, VecStore};
 use proptest::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
-use vmemory::vmm::swap::{alloc_in, class_of, class_paras, free_in, StoreSpace, SwapLoc};
+use vmemory::vmm::swap::{alloc_in, class_of, class_paras, free_in, StoreIo, StoreSpace, SwapLoc};
 use vmemory::vmm::{ArenaAddr, Bytes, Paras, StoreKind, StoreStats};
 
 /// Paragraphs of the size class of a `paras`-paragraph extent.
@@ -57,7 +57,8 @@ proptest! {
                     'outer: for split in [false, true] {
                         for kind in StoreKind::ALL {
                             let i = kind.index();
-                            if let Some(loc) = alloc_in(&mut space[i], &mut stores[i], &mut stats[i], &mut arena, ArenaAddr::START, kind, class, split) {
+                            let mut io = StoreIo { store: &mut stores[i], stats: &mut stats[i], arena: &mut arena, scratch: ArenaAddr::START };
+                            if let Some(loc) = alloc_in(&mut space[i], &mut io, kind, class, split) {
                                 got = Some(loc);
                                 break 'outer;
                             }
@@ -81,7 +82,8 @@ proptest! {
                     if !live.is_empty() {
                         let (loc, paras) = live.swap_remove(i % live.len());
                         let s = loc.store();
-                        free_in(&mut space[s], &mut stores[s], &mut stats[s], &mut arena, ArenaAddr::START, loc, class_of(Paras::new(paras)));
+                        let mut io = StoreIo { store: &mut stores[s], stats: &mut stats[s], arena: &mut arena, scratch: ArenaAddr::START };
+                        free_in(&mut space[s], &mut io, loc, class_of(Paras::new(paras)));
                     }
                 }
                 Op::Fail(n) => {

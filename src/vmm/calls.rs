@@ -24,6 +24,15 @@ enum Res {
     Away(SwapLoc, Paras),
 }
 
+/// A `_vrealloc` in progress: the block, its swap copy and size before,
+/// and its new size.
+struct Resize {
+    h: Handle,
+    old_loc: SwapLoc,
+    oldp: Paras,
+    newp: Paras,
+}
+
 /// The size in paragraphs of a valid block size (1..=65 530 bytes).
 fn block_paras(size: u32) -> Result<Paras, VmError> {
     if size == 0 || size > MAX_BLOCK_SIZE {
@@ -58,17 +67,6 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             .table
             .get(&mut self.arena, &mut self.stores, h.index())?;
         e.live_for(h).ok_or(VmError::InvalidHandle)
-    }
-
-    /// Writes the live entry of `h`.
-    fn put_entry(&mut self, h: Handle, loc: SwapLoc, paras: Paras) -> Result<(), VmError> {
-        let e = Entry::Live {
-            gen: h.gen(),
-            loc,
-            paras,
-        };
-        self.table
-            .put(&mut self.arena, &mut self.stores, h.index(), e)
     }
 
     /// Sets up the header of fresh region `p` for block `h`.
@@ -202,93 +200,94 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             return Ok(h);
         }
         if let Res::Resident(p) = r {
+            let rs = Resize {
+                h,
+                old_loc,
+                oldp,
+                newp,
+            };
             if newp < oldp {
-                self.shrink_resident(h, p, old_loc, oldp, newp)?;
+                self.shrink_resident(&rs, p)?;
                 return Ok(h);
             }
-            if self.grow_resident(h, p, old_loc, oldp, newp)? {
+            if self.grow_resident(&rs, p)? {
                 return Ok(h);
             }
             // Not enough room for both copies: go through swap.
             self.evict(p)?;
         }
-        // The block is not resident: read what is kept into a new region.
+        // The block is not resident (eviction may have given it swap space):
+        // read what is kept into a new region.
         let (old_loc, oldp) = self.entry(h)?;
+        let rs = Resize {
+            h,
+            old_loc,
+            oldp,
+            newp,
+        };
         let q = self.alloc_region(newp + HDR_PARAS)?;
         self.fill_from(q, old_loc, oldp.min(newp).bytes(), newp.bytes())?;
-        self.replace_entry(h, q, old_loc, oldp, newp)?;
+        self.move_to(&rs, q)?;
         self.enter(q);
         Ok(h)
     }
 
-    /// Makes fresh region `q` hold `h` at its new size `newp` (dirty, no
-    /// swap copy) and the table say so; frees the old swap copy. Gives `q`
-    /// back if the table cannot be written.
-    fn replace_entry(
-        &mut self,
-        h: Handle,
-        q: ArenaPara,
-        old_loc: SwapLoc,
-        oldp: Paras,
-        newp: Paras,
-    ) -> Result<(), VmError> {
-        self.init_header(q, h, SwapLoc::NONE, newp, true);
-        if let Err(err) = self.put_entry(h, SwapLoc::NONE, newp) {
-            self.place.release(&mut self.arena, q);
-            return Err(err);
-        }
-        if old_loc.is_some() {
-            self.stores.free(&mut self.arena, old_loc, oldp);
+    /// Records the new size of `rs.h` in the table, without a swap copy,
+    /// then frees the old swap copy (it no longer fits the size class).
+    fn commit_size(&mut self, rs: &Resize) -> Result<(), VmError> {
+        let e = Entry::Live {
+            gen: rs.h.gen(),
+            loc: SwapLoc::NONE,
+            paras: rs.newp,
+        };
+        self.table
+            .put(&mut self.arena, &mut self.stores, rs.h.index(), e)?;
+        if rs.old_loc.is_some() {
+            self.stores.free(&mut self.arena, rs.old_loc, rs.oldp);
         }
         Ok(())
     }
 
-    /// Shrinks resident block `h` in region `p` in place; the old swap copy
-    /// no longer fits the size class, so it is freed.
-    fn shrink_resident(
-        &mut self,
-        h: Handle,
-        p: ArenaPara,
-        old_loc: SwapLoc,
-        oldp: Paras,
-        newp: Paras,
-    ) -> Result<(), VmError> {
-        self.put_entry(h, SwapLoc::NONE, newp)?;
-        if old_loc.is_some() {
-            self.stores.free(&mut self.arena, old_loc, oldp);
+    /// Makes fresh region `q`, holding the resized contents, the block's
+    /// region (dirty, no swap copy) and commits the size. Gives `q` back if
+    /// the table cannot be written.
+    fn move_to(&mut self, rs: &Resize, q: ArenaPara) -> Result<(), VmError> {
+        self.init_header(q, rs.h, SwapLoc::NONE, rs.newp, true);
+        if let Err(err) = self.commit_size(rs) {
+            self.place.release(&mut self.arena, q);
+            return Err(err);
         }
+        Ok(())
+    }
+
+    /// Shrinks the resident block in region `p` in place.
+    fn shrink_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<(), VmError> {
+        self.commit_size(rs)?;
         let a = &mut self.arena;
         let f = a.flags(p);
         a.set_flags(p, f.without(Flags::SWAP).with(Flags::DIRTY));
         a.set_swap_loc(p, SwapLoc::NONE);
-        a.set_block_paras(p, newp);
-        let cut = self.place.shrink(a, p, newp + HDR_PARAS);
+        a.set_block_paras(p, rs.newp);
+        let cut = self.place.shrink(a, p, rs.newp + HDR_PARAS);
         self.policy.shrunk(&self.arena, p, cut);
         Ok(())
     }
 
-    /// Grows resident block `h` by copying it to a new region inside the
-    /// cache (the old one pinned meanwhile). `Ok(false)`: no room for both
-    /// copies, nothing changed.
-    fn grow_resident(
-        &mut self,
-        h: Handle,
-        p: ArenaPara,
-        old_loc: SwapLoc,
-        oldp: Paras,
-        newp: Paras,
-    ) -> Result<bool, VmError> {
+    /// Grows the resident block in region `p` by copying it to a new region
+    /// inside the cache (the old one pinned meanwhile). `Ok(false)`: no room
+    /// for both copies, nothing changed.
+    fn grow_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<bool, VmError> {
         self.arena.set_locks(p, 1);
-        let got = self.alloc_region(newp + HDR_PARAS);
+        let got = self.alloc_region(rs.newp + HDR_PARAS);
         self.arena.set_locks(p, 0);
         let Ok(q) = got else {
             return Ok(false);
         };
-        let old_len = oldp.bytes();
+        let old_len = rs.oldp.bytes();
         let a = &mut self.arena;
         a.copy(data_addr(p), data_addr(q), old_len);
-        a.fill(data_addr(q) + old_len, newp.bytes() - old_len, 0);
-        self.replace_entry(h, q, old_loc, oldp, newp)?;
+        a.fill(data_addr(q) + old_len, rs.newp.bytes() - old_len, 0);
+        self.move_to(rs, q)?;
         self.drop_resident(p);
         self.enter(q);
         Ok(true)

@@ -7,10 +7,10 @@
 //! here: size classes and free lists (`swap`), or when a block moves
 //! (`place`, `calls`).
 
-use super::backend::{Arena, Store, StoreKind};
+use super::backend::{Arena, BackendError, Store, StoreKind};
 use super::stats::StoreStats;
-use super::swap::{self, class_of, StoreSpace, SwapLoc};
-use super::units::{ArenaAddr, Bytes, Paras};
+use super::swap::{self, class_of, StoreIo, StoreSpace, SwapLoc};
+use super::units::{ArenaAddr, Bytes, Paras, StoreAddr};
 use super::VmError;
 
 /// The scratch paragraph the free-list links go through.
@@ -64,6 +64,21 @@ impl<S> Stores<S> {
         st.bytes_out = st.bytes_out.wrapping_add(len.get());
     }
 
+    /// Runs transfer `io` on the store of `loc` at its position; a failure
+    /// is counted and becomes [`VmError::Backend`].
+    fn transfer(
+        &mut self,
+        loc: SwapLoc,
+        io: impl FnOnce(&mut S, StoreAddr) -> Result<(), BackendError>,
+    ) -> Result<(), VmError> {
+        let i = loc.store();
+        let st = self.open[i].as_mut().ok_or(VmError::NoSwap)?;
+        io(st, loc.addr()).map_err(|e| {
+            self.stats[i].failures += 1;
+            VmError::Backend(e)
+        })
+    }
+
     /// Reads `len` bytes from `loc` into the arena at `to`.
     pub fn read<A: Arena>(
         &mut self,
@@ -75,12 +90,7 @@ impl<S> Stores<S> {
     where
         S: Store<A>,
     {
-        let i = loc.store();
-        let st = self.open[i].as_mut().ok_or(VmError::NoSwap)?;
-        st.read(loc.addr(), arena, to, len).map_err(|e| {
-            self.stats[i].failures += 1;
-            VmError::Backend(e)
-        })
+        self.transfer(loc, |st, at| st.read(at, arena, to, len))
     }
 
     /// Writes `len` bytes of the arena at `from` to `loc`.
@@ -94,12 +104,7 @@ impl<S> Stores<S> {
     where
         S: Store<A>,
     {
-        let i = loc.store();
-        let st = self.open[i].as_mut().ok_or(VmError::NoSwap)?;
-        st.write(loc.addr(), arena, from, len).map_err(|e| {
-            self.stats[i].failures += 1;
-            VmError::Backend(e)
-        })
+        self.transfer(loc, |st, at| st.write(at, arena, from, len))
     }
 
     /// Swap space for `paras`: XMS, then EMS, then disk; splitting larger
@@ -127,16 +132,15 @@ impl<S> Stores<S> {
             for kind in StoreKind::ALL {
                 let i = kind.index();
                 if let Some(st) = self.open[i].as_mut() {
-                    if let Some(loc) = swap::alloc_in(
-                        &mut self.space[i],
-                        st,
-                        &mut self.stats[i],
-                        arena,
-                        SCRATCH,
-                        kind,
-                        class,
-                        split,
-                    ) {
+                    let mut io = StoreIo {
+                        store: st,
+                        stats: &mut self.stats[i],
+                        arena: &mut *arena,
+                        scratch: SCRATCH,
+                    };
+                    if let Some(loc) =
+                        swap::alloc_in(&mut self.space[i], &mut io, kind, class, split)
+                    {
                         return Ok(loc);
                     }
                 }
@@ -152,15 +156,13 @@ impl<S> Stores<S> {
     {
         let i = loc.store();
         if let Some(st) = self.open[i].as_mut() {
-            swap::free_in(
-                &mut self.space[i],
-                st,
-                &mut self.stats[i],
+            let mut io = StoreIo {
+                store: st,
+                stats: &mut self.stats[i],
                 arena,
-                SCRATCH,
-                loc,
-                class_of(paras),
-            );
+                scratch: SCRATCH,
+            };
+            swap::free_in(&mut self.space[i], &mut io, loc, class_of(paras));
         }
     }
 

@@ -143,17 +143,25 @@ impl StoreSpace {
     }
 }
 
+/// What the allocator needs to reach one store: the store, its counters,
+/// and the arena's scratch paragraph that free-list links pass through.
+pub struct StoreIo<'a, A, S> {
+    /// The store.
+    pub store: &'a mut S,
+    /// Its counters.
+    pub stats: &'a mut StoreStats,
+    /// The cache arena.
+    pub arena: &'a mut A,
+    /// A paragraph of the arena the allocator may overwrite.
+    pub scratch: ArenaAddr,
+}
+
 /// Allocates an extent of class `class` in store `kind`, or returns `None`
 /// (store absent, full, or its backend failed; nothing changed then except
 /// that a failed grow marks the store full).
-// The arguments are disjoint fields of the heap, borrowed separately.
-#[allow(clippy::too_many_arguments)]
 pub fn alloc_in<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
-    st: &mut S,
-    stats: &mut StoreStats,
-    arena: &mut A,
-    scratch: ArenaAddr,
+    io: &mut StoreIo<A, S>,
     kind: StoreKind,
     class: usize,
     allow_split: bool,
@@ -163,7 +171,7 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
     }
     let need = class_paras(class);
     // 1. Exact free list.
-    if let Some(loc) = pop(sp, st, stats, arena, scratch, kind, class) {
+    if let Some(loc) = pop(sp, io, kind, class) {
         sp.used += need;
         return Some(loc);
     }
@@ -177,8 +185,8 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
             if target > max {
                 continue;
             }
-            stats.grows += 1;
-            match st.grow(target.bytes()) {
+            io.stats.grows += 1;
+            match io.store.grow(target.bytes()) {
                 Ok(new_size) => {
                     sp.size = new_size.paras_floor().min(max);
                     grown = sp.size >= want;
@@ -186,7 +194,7 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
                         break;
                     }
                 }
-                Err(_) => stats.failures += 1,
+                Err(_) => io.stats.failures += 1,
             }
         }
         if !grown {
@@ -205,7 +213,7 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
             if sp.heads[big] == NIL {
                 continue;
             }
-            let Some(loc) = pop(sp, st, stats, arena, scratch, kind, big) else {
+            let Some(loc) = pop(sp, io, kind, big) else {
                 continue;
             };
             let mut rest = class_paras(big) - need;
@@ -217,7 +225,7 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
                     c -= 1;
                 }
                 let cp = class_paras(c);
-                push(sp, st, stats, arena, scratch, SwapLoc::new(kind, at), c);
+                push(sp, io, SwapLoc::new(kind, at), c);
                 at += cp;
                 rest -= cp;
             }
@@ -230,10 +238,7 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
 
 fn pop<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
-    st: &mut S,
-    stats: &mut StoreStats,
-    arena: &mut A,
-    scratch: ArenaAddr,
+    io: &mut StoreIo<A, S>,
     kind: StoreKind,
     class: usize,
 ) -> Option<SwapLoc> {
@@ -242,14 +247,14 @@ fn pop<A: Arena, S: Store<A>>(
         return None;
     }
     let loc = SwapLoc::new(kind, Paras::new(head));
-    match st.read(loc.addr(), arena, scratch, LINK_BYTES) {
+    match io.store.read(loc.addr(), io.arena, io.scratch, LINK_BYTES) {
         Ok(()) => {
-            stats.meta_ops += 1;
-            sp.heads[class] = arena.read_u32(scratch);
+            io.stats.meta_ops += 1;
+            sp.heads[class] = io.arena.read_u32(io.scratch);
             Some(loc)
         }
         Err(_) => {
-            stats.failures += 1;
+            io.stats.failures += 1;
             None
         }
     }
@@ -257,25 +262,22 @@ fn pop<A: Arena, S: Store<A>>(
 
 fn push<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
-    st: &mut S,
-    stats: &mut StoreStats,
-    arena: &mut A,
-    scratch: ArenaAddr,
+    io: &mut StoreIo<A, S>,
     loc: SwapLoc,
     class: usize,
 ) -> bool {
-    arena.write_u32(scratch, sp.heads[class]);
-    match st.write(loc.addr(), arena, scratch, LINK_BYTES) {
+    io.arena.write_u32(io.scratch, sp.heads[class]);
+    match io.store.write(loc.addr(), io.arena, io.scratch, LINK_BYTES) {
         Ok(()) => {
-            stats.meta_ops += 1;
+            io.stats.meta_ops += 1;
             sp.heads[class] = loc.para().get();
             true
         }
         Err(_) => {
             // The extent is lost until `_vheapterm`; contents of live blocks
             // are not affected.
-            stats.failures += 1;
-            stats.leaked_paras += class_paras(class).get();
+            io.stats.failures += 1;
+            io.stats.leaked_paras += class_paras(class).get();
             false
         }
     }
@@ -284,16 +286,13 @@ fn push<A: Arena, S: Store<A>>(
 /// Returns an extent of class `class` to its store's free list.
 pub fn free_in<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
-    st: &mut S,
-    stats: &mut StoreStats,
-    arena: &mut A,
-    scratch: ArenaAddr,
+    io: &mut StoreIo<A, S>,
     loc: SwapLoc,
     class: usize,
 ) {
     sp.used -= class_paras(class);
     sp.full = false;
-    push(sp, st, stats, arena, scratch, loc, class);
+    push(sp, io, loc, class);
 }
 
 #[cfg(test)]
