@@ -261,6 +261,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// Shrinks the resident block in region `p` in place.
+    #[inline(always)]
     fn shrink_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<(), VmError> {
         self.commit_size(rs)?;
         let a = &mut self.arena;
@@ -276,6 +277,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// Grows the resident block in region `p` by copying it to a new region
     /// inside the cache (the old one pinned meanwhile). `Ok(false)`: no room
     /// for both copies, nothing changed.
+    #[inline(always)]
     fn grow_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<bool, VmError> {
         self.arena.set_locks(p, 1);
         let got = self.alloc_region(rs.newp + HDR_PARAS);

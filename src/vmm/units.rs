@@ -10,10 +10,11 @@
 //!
 //! Constructors follow one pattern: `new` takes a value that cannot be out
 //! of range (or checks it with `debug_assert!` where the core computed it
-//! itself); `try_new` checks and returns `None`. The representations are
-//! `u32` today; the arena-side types (`Paras` of a region, `ArenaPara`) hold
-//! values that fit 16 bits, so they can shrink to `u16` here without
-//! touching their users.
+//! itself); `try_new` checks and returns `None`. `ArenaPara` is 16 bits (an
+//! arena has at most 0xFFFF paragraphs; this also gives `Option<ArenaPara>`
+//! a register-sized layout); `Paras` is 32 bits because store sizes need
+//! them, but region and block sizes fit 16 bits, so a 16-bit region-size
+//! type could split off here without touching the users.
 
 use core::ops::{Add, AddAssign, Sub, SubAssign};
 
@@ -130,23 +131,21 @@ additive!(Paras);
 /// [`ArenaPara::NIL`] serves as "none" in every link stored in the arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(transparent)]
-pub struct ArenaPara(u32);
+pub struct ArenaPara(u16);
 
 impl ArenaPara {
     /// "No region": the scratch paragraph.
     pub const NIL: Self = Self(0);
-    /// The largest paragraph number an arena has.
-    const MAX: u32 = 0xFFFF;
 
     /// Paragraph `n` (a 16-bit value is always in range).
     pub const fn new(n: u16) -> Self {
-        Self(n as u32)
+        Self(n)
     }
 
     /// Paragraph `n`, or `None` past the largest arena.
     pub const fn try_new(n: u32) -> Option<Self> {
-        if n <= Self::MAX {
-            Some(Self(n))
+        if n <= u16::MAX as u32 {
+            Some(Self(n as u16))
         } else {
             None
         }
@@ -159,27 +158,30 @@ impl ArenaPara {
 
     /// The value stored in a 16-bit link field.
     pub const fn to_u16(self) -> u16 {
-        self.0 as u16
+        self.0
     }
 
     /// The byte position of this paragraph's first byte.
     pub const fn addr(self) -> ArenaAddr {
-        ArenaAddr(self.0 << PARA_SHIFT)
+        ArenaAddr((self.0 as u32) << PARA_SHIFT)
     }
 }
 
 impl Add<Paras> for ArenaPara {
     type Output = ArenaPara;
+    /// The paragraph `n` further; the core only adds sizes of regions that
+    /// end inside the arena, so the sum fits.
     fn add(self, n: Paras) -> ArenaPara {
-        debug_assert!(self.0 + n.0 <= Self::MAX + 1);
-        ArenaPara(self.0 + n.0)
+        let sum = self.0 as u32 + n.0;
+        debug_assert!(sum <= u16::MAX as u32);
+        ArenaPara(sum as u16)
     }
 }
 
 impl Sub<Paras> for ArenaPara {
     type Output = ArenaPara;
     fn sub(self, n: Paras) -> ArenaPara {
-        ArenaPara(self.0 - n.0)
+        ArenaPara((self.0 as u32 - n.0) as u16)
     }
 }
 
@@ -187,7 +189,7 @@ impl Sub for ArenaPara {
     /// The distance between two paragraphs.
     type Output = Paras;
     fn sub(self, o: ArenaPara) -> Paras {
-        Paras(self.0 - o.0)
+        Paras(self.0 as u32 - o.0 as u32)
     }
 }
 
