@@ -8,7 +8,7 @@
 //! Belongs here: the traits, the store kinds and the `swaparea` flags that
 //! name them. Does not belong here: anything that decides what to move.
 
-use super::units::{ArenaAddr, Bytes, StoreAddr};
+use super::units::{ArenaAddr, ArenaPara, Bytes, StoreAddr};
 use core::ops::BitOr;
 
 /// Why a backend operation failed. The core never interprets the value beyond
@@ -132,6 +132,24 @@ pub trait Arena {
     fn write_u32(&mut self, at: ArenaAddr, value: u32) {
         self.write_u16(at, value as u16);
         self.write_u16(at + Bytes::new(2), (value >> 16) as u16);
+    }
+    /// Reads the `u16` at byte `field` of paragraph `p` (`field` below 64:
+    /// a header field). Implementations may address it from `p`'s segment
+    /// without normalising a linear position.
+    fn read_field_u16(&self, p: ArenaPara, field: Bytes) -> u16 {
+        self.read_u16(p.addr() + field)
+    }
+    /// Writes the `u16` at byte `field` of paragraph `p`.
+    fn write_field_u16(&mut self, p: ArenaPara, field: Bytes, value: u16) {
+        self.write_u16(p.addr() + field, value)
+    }
+    /// Reads the `u32` at byte `field` of paragraph `p`.
+    fn read_field_u32(&self, p: ArenaPara, field: Bytes) -> u32 {
+        self.read_u32(p.addr() + field)
+    }
+    /// Writes the `u32` at byte `field` of paragraph `p`.
+    fn write_field_u32(&mut self, p: ArenaPara, field: Bytes, value: u32) {
+        self.write_u32(p.addr() + field, value)
     }
     /// Sets `len` bytes from `at` to `byte`.
     fn fill(&mut self, at: ArenaAddr, len: Bytes, byte: u8);

@@ -59,31 +59,31 @@ impl Flags {
 pub trait Regions: Arena {
     /// Region size, header included.
     fn size(&self, p: ArenaPara) -> Paras {
-        Paras::from(self.read_u16(p.addr() + H_SIZE))
+        Paras::from(self.read_field_u16(p, H_SIZE))
     }
     /// Sets the region size.
     fn set_size(&mut self, p: ArenaPara, n: Paras) {
-        self.write_u16(p.addr() + H_SIZE, n.to_u16())
+        self.write_field_u16(p, H_SIZE, n.to_u16())
     }
     /// Size of the region just below (zero for the first region).
     fn prev_size(&self, p: ArenaPara) -> Paras {
-        Paras::from(self.read_u16(p.addr() + H_PREV))
+        Paras::from(self.read_field_u16(p, H_PREV))
     }
     /// Sets the size of the region just below.
     fn set_prev_size(&mut self, p: ArenaPara, n: Paras) {
-        self.write_u16(p.addr() + H_PREV, n.to_u16())
+        self.write_field_u16(p, H_PREV, n.to_u16())
     }
     /// The flags.
     fn flags(&self, p: ArenaPara) -> Flags {
-        Flags(self.read_u16(p.addr() + H_FLAGS) as u8)
+        Flags(self.read_field_u16(p, H_FLAGS) as u8)
     }
     /// The lock count.
     fn locks(&self, p: ArenaPara) -> u8 {
-        (self.read_u16(p.addr() + H_FLAGS) >> 8) as u8
+        (self.read_field_u16(p, H_FLAGS) >> 8) as u8
     }
     /// Sets flags and lock count together.
     fn set_state(&mut self, p: ArenaPara, f: Flags, locks: u8) {
-        self.write_u16(p.addr() + H_FLAGS, u16::from(f.0) | (u16::from(locks) << 8))
+        self.write_field_u16(p, H_FLAGS, u16::from(f.0) | (u16::from(locks) << 8))
     }
     /// Sets the flags, keeping the lock count.
     fn set_flags(&mut self, p: ArenaPara, f: Flags) {
@@ -105,51 +105,51 @@ pub trait Regions: Arena {
     }
     /// The next region in the same hash bucket.
     fn hash_next(&self, p: ArenaPara) -> ArenaPara {
-        ArenaPara::new(self.read_u16(p.addr() + H_HNEXT))
+        ArenaPara::new(self.read_field_u16(p, H_HNEXT))
     }
     /// Sets the next region in the same hash bucket.
     fn set_hash_next(&mut self, p: ArenaPara, q: ArenaPara) {
-        self.write_u16(p.addr() + H_HNEXT, q.to_u16())
+        self.write_field_u16(p, H_HNEXT, q.to_u16())
     }
     /// The block's handle.
     fn handle(&self, p: ArenaPara) -> Handle {
-        Handle::from_raw(self.read_u32(p.addr() + H_HANDLE))
+        Handle::from_raw(self.read_field_u32(p, H_HANDLE))
     }
     /// Sets the block's handle.
     fn set_handle(&mut self, p: ArenaPara, h: Handle) {
-        self.write_u32(p.addr() + H_HANDLE, h.raw())
+        self.write_field_u32(p, H_HANDLE, h.raw())
     }
     /// The block's swap location (meaningful with `Flags::SWAP`).
     fn swap_loc(&self, p: ArenaPara) -> SwapLoc {
-        SwapLoc::from_raw(self.read_u32(p.addr() + H_SWAP))
+        SwapLoc::from_raw(self.read_field_u32(p, H_SWAP))
     }
     /// Sets the block's swap location.
     fn set_swap_loc(&mut self, p: ArenaPara, loc: SwapLoc) {
-        self.write_u32(p.addr() + H_SWAP, loc.raw())
+        self.write_field_u32(p, H_SWAP, loc.raw())
     }
     /// The previous region in the list the region is on.
     fn list_prev(&self, p: ArenaPara) -> ArenaPara {
-        ArenaPara::new(self.read_u16(p.addr() + H_LPREV))
+        ArenaPara::new(self.read_field_u16(p, H_LPREV))
     }
     /// The next region in the list the region is on.
     fn list_next(&self, p: ArenaPara) -> ArenaPara {
-        ArenaPara::new(self.read_u16(p.addr() + H_LNEXT))
+        ArenaPara::new(self.read_field_u16(p, H_LNEXT))
     }
     /// Sets the previous-region link.
     fn set_list_prev(&mut self, p: ArenaPara, q: ArenaPara) {
-        self.write_u16(p.addr() + H_LPREV, q.to_u16())
+        self.write_field_u16(p, H_LPREV, q.to_u16())
     }
     /// Sets the next-region link.
     fn set_list_next(&mut self, p: ArenaPara, q: ArenaPara) {
-        self.write_u16(p.addr() + H_LNEXT, q.to_u16())
+        self.write_field_u16(p, H_LNEXT, q.to_u16())
     }
     /// The block's size (data only).
     fn block_paras(&self, p: ArenaPara) -> Paras {
-        Paras::from(self.read_u16(p.addr() + H_BPARAS))
+        Paras::from(self.read_field_u16(p, H_BPARAS))
     }
     /// Sets the block's size.
     fn set_block_paras(&mut self, p: ArenaPara, n: Paras) {
-        self.write_u16(p.addr() + H_BPARAS, n.to_u16())
+        self.write_field_u16(p, H_BPARAS, n.to_u16())
     }
 }
 

@@ -121,7 +121,7 @@ pub mod units;
 
 pub use backend::{Arena, BackendError, Backends, Store, StoreKind, SwapAreas};
 pub use stats::{CacheStats, Status, StoreStats};
-pub use units::{ArenaAddr, Bytes, Paras, StoreAddr};
+pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, StoreAddr};
 
 use handle::{Gen, Handle};
 use heap::Heap;
