@@ -3,6 +3,29 @@
 //! cfg. It moves bytes only through the traits in [`backend`]; the DOS layer
 //! implements them over real memory, the host tests over `Vec<u8>`.
 //!
+//! # Rooms
+//!
+//! | module | what belongs there |
+//! |---|---|
+//! | [`units`] | `Bytes`, `Paras`, `ArenaPara`, `ArenaAddr`, `StoreAddr`: the only unit conversions |
+//! | `handle` | the handle bit layout: `Handle`, `HandleIdx`, `Gen` |
+//! | [`backend`] | the `Arena` and `Store` traits, `StoreKind`, the `SwapAreas` flags |
+//! | `layout` | how an arena of a given size is divided |
+//! | `header` | the 32-byte region header and one accessor per field |
+//! | `list` | the one intrusive list (window, main list, free list) |
+//! | `table` | the paged handle table, its directory and free-slot list |
+//! | `index` | the resident index (handle slot -> region) |
+//! | `sketch` | the access-frequency sketch |
+//! | `policy` | W-TinyLFU: window, main list, victims |
+//! | `place` | regions of the data heap: first fit, split, coalesce, compaction |
+//! | `evict` | making room: the loop over placement, policy and swap space |
+//! | [`swap`] | size classes and the per-store extent allocator |
+//! | `stores` | the open stores: choosing one, transfers, counters |
+//! | `calls` | the ten calls in core types, step by step |
+//! | `heap` | the state of one heap: building it, status, the invariant check |
+//! | [`stats`] | counters and the status values |
+//! | this module | `Vmm` (init/term and the calls over the state) and the MSC return values |
+//!
 //! # Where everything lives
 //!
 //! Near memory (the 64 KiB code/data/stack segment on DOS) holds only the
