@@ -270,7 +270,8 @@ fn run_core(ev: &[Ev], dos_paras: u16) -> (Result, CacheStats) {
                     .expect("load");
                 if dirty {
                     let a = v.arena_mut().unwrap();
-                    a.slice_mut(at.0, 4).copy_from_slice(&id.to_le_bytes());
+                    a.slice_mut(at.offset(), 4)
+                        .copy_from_slice(&id.to_le_bytes());
                 }
             }
         }

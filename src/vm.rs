@@ -39,7 +39,7 @@ use core::mem::size_of;
 use crate::dos::far::FarPtr;
 use crate::heap;
 pub use crate::vmm::{CacheStats, StoreKind, StoreStats};
-use crate::vmm::{VmError, VM_DISK, VM_EMS, VM_XMS};
+use crate::vmm::{SwapAreas, VmError};
 
 /// Why a call failed (the core's [`VmError`]).
 pub type Error = VmError;
@@ -170,9 +170,10 @@ impl VHeap {
     /// [`Error::AlreadyInitialized`] if a heap exists (also one made through
     /// the C API), or [`Error::NoDosMemory`] if `dos_min_paras` is not there.
     pub fn init(config: Config) -> Result<Self, Error> {
-        let swap = (if config.xms { VM_XMS } else { 0 })
-            | (if config.ems { VM_EMS } else { 0 })
-            | (if config.disk { VM_DISK } else { 0 });
+        let area = |on: bool, a: SwapAreas| if on { a } else { SwapAreas::NONE };
+        let swap = area(config.xms, SwapAreas::XMS)
+            | area(config.ems, SwapAreas::EMS)
+            | area(config.disk, SwapAreas::DISK);
         heap::with_vmm(|v| v.init(config.dos_min_paras, config.dos_max_paras, swap))?;
         Ok(Self {
             _not_send: PhantomData,

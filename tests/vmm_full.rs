@@ -24,14 +24,17 @@ fn full_store_evicts_clean_blocks_instead_of_failing() {
     for _ in 0..70 {
         let h = v.vmalloc(4000);
         assert_ne!(h, VM_NULL);
-        let at = v.vload(h, VM_DIRTY).expect("load for writing").0;
+        let at = v.vload(h, VM_DIRTY).expect("load for writing").offset();
         let a = v.arena_mut().unwrap();
         for (i, b) in a.slice_mut(at, 4000).iter_mut().enumerate() {
             *b = pattern(h, i);
         }
         hs.push(h);
     }
-    assert!(v.status().stores_full & VM_XMS != 0 || v.status().store_used_bytes[0] > 200 << 10);
+    assert!(
+        v.status().stores_full.contains(SwapAreas::XMS)
+            || v.status().store_used_bytes[0] > 200 << 10
+    );
     // Read every block back, twice: each load must find room by dropping a
     // clean block, never fail.
     for round in 0..2 {
@@ -39,7 +42,7 @@ fn full_store_evicts_clean_blocks_instead_of_failing() {
             let at = v
                 .vload(h, VM_CLEAN)
                 .unwrap_or_else(|| panic!("round {round}: load of {h:#x} failed"))
-                .0;
+                .offset();
             let a = v.arena_mut().unwrap();
             let ok = a
                 .slice(at, 4000)
@@ -79,7 +82,7 @@ fn write_block(v: &mut Vmm<VecBackends>, h: VmHandle, len: usize) {
     let at = v
         .load(h, true)
         .unwrap_or_else(|e| panic!("load of {h:#x} for writing: {e:?} {:?}", v.status()))
-        .0;
+        .offset();
     let a = v.arena_mut().unwrap();
     for (i, b) in a.slice_mut(at, len).iter_mut().enumerate() {
         *b = pattern(h, i);
@@ -92,7 +95,7 @@ fn block_ok(v: &mut Vmm<VecBackends>, h: VmHandle, len: usize) -> bool {
         return false;
     };
     let a = v.arena_mut().unwrap();
-    a.slice(at.0, len)
+    a.slice(at.offset(), len)
         .iter()
         .enumerate()
         .all(|(i, &b)| b == pattern(h, i))
@@ -112,7 +115,10 @@ fn a_store_that_cannot_grow_leaves_a_working_cache() {
     }
     assert!(hs.iter().all(|&h| block_ok(&mut v, h, 1000)));
     let st = v.status();
-    assert!(st.stores_full & VM_DISK != 0 && !st.swapping, "{st:?}");
+    assert!(
+        st.stores_full.contains(SwapAreas::DISK) && !st.swapping,
+        "{st:?}"
+    );
     for &h in &hs {
         assert_eq!(v.free(h), Ok(()));
     }

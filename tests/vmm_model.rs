@@ -155,11 +155,11 @@ impl Harness {
         let (h, n) = (self.live[k].h, self.live[k].data.len());
         match self.v.vload(h, VM_CLEAN) {
             Some(at) => {
-                assert_eq!(at.0 % 16, 0);
+                assert_eq!(at.offset() % 16, 0);
                 if self.live[k].locks > 0 {
-                    assert_eq!(at.0, self.live[k].lock_at, "a locked block moved");
+                    assert_eq!(at.offset(), self.live[k].lock_at, "a locked block moved");
                 }
-                let got = self.arena().slice(at.0, n).to_vec();
+                let got = self.arena().slice(at.offset(), n).to_vec();
                 assert!(
                     got == self.live[k].data,
                     "contents of {h:#x} differ from the model"
@@ -251,11 +251,13 @@ impl Harness {
                 match self.v.vload(h, VM_DIRTY) {
                     Some(at) => {
                         if self.live[k].locks > 0 {
-                            assert_eq!(at.0, self.live[k].lock_at, "a locked block moved");
+                            assert_eq!(at.offset(), self.live[k].lock_at, "a locked block moved");
                         }
                         let off = off as usize % n;
                         let len = (len as usize % 700).min(n - off);
-                        self.arena().slice_mut(at.0 + off as u32, len).fill(byte);
+                        self.arena()
+                            .slice_mut(at.offset() + off as u32, len)
+                            .fill(byte);
                         self.live[k].data[off..off + len].fill(byte);
                     }
                     None => assert!(!self.must_fit(n), "vload({h:#x}, {n}) failed"),
@@ -301,7 +303,7 @@ impl Harness {
                             .v
                             .vload(h, VM_DIRTY)
                             .expect("block just unlocked is resident");
-                        assert_eq!(at.0, self.live[k].lock_at);
+                        assert_eq!(at.offset(), self.live[k].lock_at);
                         self.live[k].pending = false;
                     }
                 }
@@ -380,10 +382,10 @@ impl Harness {
                 assert!(!full, "256th lock succeeded");
                 let e = &mut self.live[k];
                 if e.locks > 0 {
-                    assert_eq!(at.0, e.lock_at, "a locked block moved");
+                    assert_eq!(at.offset(), e.lock_at, "a locked block moved");
                 }
                 e.locks += 1;
-                e.lock_at = at.0;
+                e.lock_at = at.offset();
                 true
             }
             None => {

@@ -10,8 +10,13 @@ use fakes::{Plan, VecArena, VecStore};
 use proptest::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
-use vmemory::vmm::swap::{alloc_in, class_of, class_paras, free_in, StoreSpace, SwapLoc};
-use vmemory::vmm::{StoreKind, StoreStats};
+use vmemory::vmm::swap::{alloc_in, class_of, class_paras, free_in, StoreIo, StoreSpace, SwapLoc};
+use vmemory::vmm::{ArenaAddr, Bytes, Paras, StoreKind, StoreStats};
+
+/// Paragraphs of the size class of a `paras`-paragraph extent.
+fn class_size(paras: u32) -> u32 {
+    class_paras(class_of(Paras::new(paras))).get()
+}
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -41,32 +46,33 @@ proptest! {
             .iter()
             .map(|&kind| VecStore { kind, bytes: vec![], cap: caps[kind.index()], plan: plan.clone() })
             .collect();
-        let mut space: Vec<StoreSpace> = (0..3).map(|_| StoreSpace::open(0)).collect();
+        let mut space: Vec<StoreSpace> = (0..3).map(|_| StoreSpace::open(Bytes::ZERO)).collect();
         let mut stats = [StoreStats::default(); 3];
         let mut live: Vec<(SwapLoc, u32)> = vec![];
         for op in ops {
             match op {
                 Op::Alloc(paras) => {
-                    let class = class_of(paras);
+                    let class = class_of(Paras::new(paras));
                     let mut got = None;
                     'outer: for split in [false, true] {
                         for kind in StoreKind::ALL {
                             let i = kind.index();
-                            if let Some(loc) = alloc_in(&mut space[i], &mut stores[i], &mut stats[i], &mut arena, 0, kind, class, split) {
+                            let mut io = StoreIo { store: &mut stores[i], stats: &mut stats[i], arena: &mut arena, scratch: ArenaAddr::START };
+                            if let Some(loc) = alloc_in(&mut space[i], &mut io, kind, class, split) {
                                 got = Some(loc);
                                 break 'outer;
                             }
                         }
                     }
                     if let Some(loc) = got {
-                        let cp = class_paras(class);
+                        let cp = class_paras(class).get();
                         prop_assert!(cp >= paras);
-                        let (s, a) = (loc.store(), loc.byte_offset());
+                        let (s, a) = (loc.store(), loc.addr().offset());
                         prop_assert!(a + cp * 16 <= stores[s].bytes.len() as u32, "extent past the store end");
                         for &(l, p) in &live {
                             if l.store() == s {
-                                let b = l.byte_offset();
-                                prop_assert!(a + cp * 16 <= b || b + class_paras(class_of(p)) * 16 <= a, "overlap");
+                                let b = l.addr().offset();
+                                prop_assert!(a + cp * 16 <= b || b + class_size(p) * 16 <= a, "overlap");
                             }
                         }
                         live.push((loc, paras));
@@ -76,7 +82,8 @@ proptest! {
                     if !live.is_empty() {
                         let (loc, paras) = live.swap_remove(i % live.len());
                         let s = loc.store();
-                        free_in(&mut space[s], &mut stores[s], &mut stats[s], &mut arena, 0, loc, class_of(paras));
+                        let mut io = StoreIo { store: &mut stores[s], stats: &mut stats[s], arena: &mut arena, scratch: ArenaAddr::START };
+                        free_in(&mut space[s], &mut io, loc, class_of(Paras::new(paras)));
                     }
                 }
                 Op::Fail(n) => {
@@ -85,8 +92,8 @@ proptest! {
                 }
             }
             for s in 0..3 {
-                let want: u32 = live.iter().filter(|(l, _)| l.store() == s).map(|&(_, p)| class_paras(class_of(p))).sum();
-                prop_assert_eq!(space[s].used_paras, want);
+                let want: u32 = live.iter().filter(|(l, _)| l.store() == s).map(|&(_, p)| class_size(p)).sum();
+                prop_assert_eq!(space[s].used.get(), want);
                 prop_assert!(stores[s].bytes.len() as u32 <= caps[s]);
             }
         }

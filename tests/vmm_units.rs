@@ -20,13 +20,13 @@ fn arena(v: &mut Vmm<VecBackends>) -> &mut VecArena {
 
 fn write(v: &mut Vmm<VecBackends>, h: VmHandle, byte: u8) {
     let n = v.vmsize(h) as usize;
-    let at = v.vload(h, VM_DIRTY).expect("load").0;
+    let at = v.vload(h, VM_DIRTY).expect("load").offset();
     arena(v).slice_mut(at, n).fill(byte);
 }
 
 fn read(v: &mut Vmm<VecBackends>, h: VmHandle) -> Vec<u8> {
     let n = v.vmsize(h) as usize;
-    let at = v.vload(h, VM_CLEAN).expect("load").0;
+    let at = v.vload(h, VM_CLEAN).expect("load").offset();
     arena(v).slice(at, n).to_vec()
 }
 
@@ -92,7 +92,7 @@ fn init_needs_dosmin() {
         "no swap store is not an error"
     );
     assert_eq!(v.status().dos_paras, 1000);
-    assert_eq!(v.status().stores_open, 0);
+    assert_eq!(v.status().stores_open, SwapAreas::NONE);
     v.vheapterm();
     assert_ne!(v.vheapinit(0, 600, VM_ALLSWAP), 0);
     assert_eq!(v.status().dos_paras, 600);
@@ -216,7 +216,7 @@ fn dirty_unlock_persists_and_locked_blocks_stay() {
     let h = v.vmalloc(300);
     let at = v.vlock(h).unwrap();
     v.vlock(h).unwrap();
-    arena(&mut v).slice_mut(at.0, 300).fill(9);
+    arena(&mut v).slice_mut(at.offset(), 300).fill(9);
     v.vunlock(h, VM_DIRTY);
     // churn the cache while h is still locked once
     let others: Vec<_> = (0..100).map(|_| v.vmalloc(500)).collect();
@@ -335,7 +335,7 @@ fn swap_preference_and_spill_over() {
     let st = v.status();
     assert!(st.store_used_bytes[0] > 0 && st.store_used_bytes[1] > 0 && st.store_used_bytes[2] > 0);
     assert!(st.store_used_bytes[0] <= 64 << 10);
-    assert_eq!(st.stores_full & (VM_XMS | VM_EMS), VM_XMS | VM_EMS);
+    assert!(st.stores_full.contains(SwapAreas::XMS | SwapAreas::EMS));
     assert!(
         v.store_stats(StoreKind::Disk).grows < 10,
         "few backend grows"
@@ -378,7 +378,9 @@ fn backend_failures_leave_blocks_intact() {
     let mut failures = 0;
     for (i, &h) in hs.iter().enumerate() {
         match v.vload(h, VM_DIRTY) {
-            Some(at) => arena(&mut v).slice_mut(at.0, 1008).fill(i as u8 + 100),
+            Some(at) => arena(&mut v)
+                .slice_mut(at.offset(), 1008)
+                .fill(i as u8 + 100),
             None => failures += 1,
         }
     }
@@ -398,13 +400,13 @@ fn many_small_handles_page_the_table() {
     let hs: Vec<_> = (0..4000).map(|_| v.vmalloc(16)).collect();
     assert!(hs.iter().all(|&h| h != VM_NULL));
     for (i, &h) in hs.iter().enumerate() {
-        let at = v.vload(h, VM_DIRTY).unwrap().0;
+        let at = v.vload(h, VM_DIRTY).unwrap().offset();
         arena(&mut v)
             .slice_mut(at, 4)
             .copy_from_slice(&(i as u32).to_le_bytes());
     }
     for (i, &h) in hs.iter().enumerate().rev() {
-        let at = v.vload(h, VM_CLEAN).unwrap().0;
+        let at = v.vload(h, VM_CLEAN).unwrap().offset();
         assert_eq!(arena(&mut v).slice(at, 4), &(i as u32).to_le_bytes());
     }
     assert!(v.store_stats(StoreKind::Xms).table_outs > 0);
@@ -445,7 +447,7 @@ fn scale_256_byte_blocks_fill_60_mb() {
             Some(at) => {
                 let n = hs.len() as u32;
                 arena(&mut v)
-                    .slice_mut(at.0, 4)
+                    .slice_mut(at.offset(), 4)
                     .copy_from_slice(&n.to_le_bytes());
                 hs.push(h);
             }
@@ -477,7 +479,7 @@ fn scale_256_byte_blocks_fill_60_mb() {
     // Spot-check contents (every 97th block, plus the last few).
     for (i, &h) in hs.iter().enumerate().skip(1000) {
         if i % 97 == 0 || i + 5 > hs.len() {
-            let at = v.vload(h, VM_CLEAN).expect("load").0;
+            let at = v.vload(h, VM_CLEAN).expect("load").offset();
             assert_eq!(arena(&mut v).slice(at, 4), &(i as u32).to_le_bytes());
         }
     }

@@ -681,7 +681,7 @@ fn stream(
     let n = (s.stream_bytes / STREAM_BLOCK) as usize;
     debug_assert!(n <= hs.n);
     hs.clear();
-    if heap::vheapinit(4096, 4096, kind.swaparea_bit()) == 0 {
+    if heap::vheapinit(4096, 4096, kind.swap_area().bits()) == 0 {
         c.check(name, false, "_vheapinit with a 64 KB cache failed", 0);
         return StreamResult::Failed;
     }

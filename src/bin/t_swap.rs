@@ -96,7 +96,7 @@ fn run(log: &mut TestLog, swaparea: u16, bytes: u32) -> Option<Run> {
             s.page_outs
         })
     });
-    let full = heap::with_vmm(|v| v.status().stores_full);
+    let full = heap::with_vmm(|v| v.status().stores_full.bits());
     for &h in &hs[..written] {
         heap::vfree(h);
     }

@@ -3,7 +3,7 @@
 
 use crate::dos::far::{FarPtr, Segment};
 use crate::dos::mem::{self, Paragraphs};
-use crate::vmm::{Arena, BackendError};
+use crate::vmm::{Arena, ArenaAddr, ArenaPara, BackendError, Bytes};
 
 /// The cache: a DOS memory block owned by the VMM between `_vheapinit` and
 /// `_vheapterm`. Offset `o` is the far pointer `(base + o / 16):(o % 16)`.
@@ -55,6 +55,15 @@ impl DosArena {
         self.base
     }
 
+    /// The far pointer to byte `field` of paragraph `p`: `(base + p):field`.
+    /// No normalising: a header field is a few bytes into its paragraph, and
+    /// the arena lies in conventional memory, so `base + p` does not wrap.
+    fn field(&self, p: ArenaPara, field: Bytes) -> FarPtr {
+        debug_assert!(p.to_u16() < self.paras && field.get() < 64);
+        let seg = Segment::new(self.base.value().wrapping_add(p.to_u16()));
+        FarPtr::new(seg, field.get() as u16)
+    }
+
     /// The normalised far pointer to arena offset `at`.
     pub fn far(&self, at: u32) -> FarPtr {
         debug_assert!(at <= u32::from(self.paras) << 4);
@@ -67,27 +76,49 @@ impl Arena for DosArena {
         self.paras
     }
 
-    fn read_u16(&self, at: u32) -> u16 {
+    fn read_u16(&self, at: ArenaAddr) -> u16 {
         // SAFETY: `at` is inside the arena (the core's contract), a block we own.
-        unsafe { self.far(at).read_u16() }
+        unsafe { self.far(at.offset()).read_u16() }
     }
 
-    fn write_u16(&mut self, at: u32, value: u16) {
+    fn write_u16(&mut self, at: ArenaAddr, value: u16) {
         // SAFETY: as in `read_u16`; no Rust reference covers the arena.
-        unsafe { self.far(at).write_u16(value) }
+        unsafe { self.far(at.offset()).write_u16(value) }
     }
 
-    fn read_u32(&self, at: u32) -> u32 {
+    fn read_u32(&self, at: ArenaAddr) -> u32 {
         // SAFETY: as in `read_u16`.
-        unsafe { self.far(at).read_u32() }
+        unsafe { self.far(at.offset()).read_u32() }
     }
 
-    fn write_u32(&mut self, at: u32, value: u32) {
+    fn write_u32(&mut self, at: ArenaAddr, value: u32) {
         // SAFETY: as in `write_u16`.
-        unsafe { self.far(at).write_u32(value) }
+        unsafe { self.far(at.offset()).write_u32(value) }
     }
 
-    fn fill(&mut self, at: u32, len: u32, byte: u8) {
+    fn read_field_u16(&self, p: ArenaPara, field: Bytes) -> u16 {
+        // SAFETY: `p` is a paragraph of the arena and `field` a header field
+        // inside its region (the core's contract).
+        unsafe { self.field(p, field).read_u16() }
+    }
+
+    fn write_field_u16(&mut self, p: ArenaPara, field: Bytes, value: u16) {
+        // SAFETY: as in `read_field_u16`; no Rust reference covers the arena.
+        unsafe { self.field(p, field).write_u16(value) }
+    }
+
+    fn read_field_u32(&self, p: ArenaPara, field: Bytes) -> u32 {
+        // SAFETY: as in `read_field_u16`.
+        unsafe { self.field(p, field).read_u32() }
+    }
+
+    fn write_field_u32(&mut self, p: ArenaPara, field: Bytes, value: u32) {
+        // SAFETY: as in `write_field_u16`.
+        unsafe { self.field(p, field).write_u32(value) }
+    }
+
+    fn fill(&mut self, at: ArenaAddr, len: Bytes, byte: u8) {
+        let (at, len) = (at.offset(), len.get());
         let mut done = 0;
         while done < len {
             let n = (len - done).min(PIECE);
@@ -97,7 +128,8 @@ impl Arena for DosArena {
         }
     }
 
-    fn copy(&mut self, from: u32, to: u32, len: u32) {
+    fn copy(&mut self, from: ArenaAddr, to: ArenaAddr, len: Bytes) {
+        let (from, to, len) = (from.offset(), to.offset(), len.get());
         if from == to || len == 0 {
             return;
         }

@@ -103,7 +103,7 @@ pub fn with_vmm<R>(f: impl FnOnce(&mut Vmm<DosBackends>) -> R) -> R {
 pub fn arena_far(vmm: &Vmm<DosBackends>, addr: Option<ArenaAddr>) -> FarPtr {
     match (vmm.arena(), addr) {
         // Blocks are 16-byte aligned, so this is `segment:0000`.
-        (Some(arena), Some(a)) => arena.far(a.0),
+        (Some(arena), Some(a)) => arena.far(a.offset()),
         _ => FarPtr::NULL,
     }
 }
@@ -206,7 +206,7 @@ pub fn status() -> Status {
     // reused, and blocks go to the next store in the order. It is back on
     // when space is freed in it.
     let off = |kind: StoreKind| {
-        u16::from(!b.open[kind.index()] || s.stores_full & kind.swaparea_bit() != 0)
+        u16::from(!b.open[kind.index()] || s.stores_full.contains(kind.swap_area()))
     };
     Status {
         c_page_dos: s.dos_pages,

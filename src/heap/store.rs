@@ -7,7 +7,7 @@ use crate::dos::ems::{self, EmsBlock, LogicalPage};
 use crate::dos::exitguard;
 use crate::dos::far::FarPtr;
 use crate::dos::xms::{self, XmsBlock};
-use crate::vmm::{BackendError, Store, StoreKind};
+use crate::vmm::{ArenaAddr, BackendError, Bytes, Store, StoreAddr, StoreKind};
 
 /// One open swap store.
 #[derive(Debug)]
@@ -52,29 +52,33 @@ impl DosStore {
 }
 
 impl Store<DosArena> for DosStore {
-    fn size(&self) -> u32 {
-        match self {
+    fn size(&self) -> Bytes {
+        Bytes::new(match self {
             Self::Xms(c) => c.size(),
             Self::Ems(c) => c.size(),
             Self::Disk(d) => d.size(),
-        }
+        })
     }
 
-    fn grow(&mut self, min_size: u32) -> Result<u32, BackendError> {
+    fn grow(&mut self, min_size: Bytes) -> Result<Bytes, BackendError> {
+        let min_size = min_size.get();
         match self {
             Self::Xms(c) => c.grow(min_size),
             Self::Ems(c) => c.grow(min_size),
             Self::Disk(d) => d.grow(min_size),
         }
+        .map(Bytes::new)
     }
 
     fn read(
         &mut self,
+        at: StoreAddr,
         arena: &mut DosArena,
-        from: u32,
-        to: u32,
-        len: u32,
+        to: ArenaAddr,
+        len: Bytes,
     ) -> Result<(), BackendError> {
+        // The stores below take (store offset, arena offset, length).
+        let (from, to, len) = (at.offset(), to.offset(), len.get());
         match self {
             Self::Xms(c) => c.read(arena, from, to, len),
             Self::Ems(c) => c.read(arena, from, to, len),
@@ -84,11 +88,13 @@ impl Store<DosArena> for DosStore {
 
     fn write(
         &mut self,
+        at: StoreAddr,
         arena: &DosArena,
-        from: u32,
-        to: u32,
-        len: u32,
+        from: ArenaAddr,
+        len: Bytes,
     ) -> Result<(), BackendError> {
+        // The stores below take (arena offset, store offset, length).
+        let (from, to, len) = (from.offset(), at.offset(), len.get());
         match self {
             Self::Xms(c) => c.write(arena, from, to, len),
             Self::Ems(c) => c.write(arena, from, to, len),

@@ -4,6 +4,12 @@
 //! The core never touches memory itself. The DOS layer implements these traits
 //! over real far memory and driver calls; the host tests implement them over
 //! `Vec<u8>` with injectable failures (see `tests/support/fakes.rs`).
+//!
+//! Belongs here: the traits, the store kinds and the `swaparea` flags that
+//! name them. Does not belong here: anything that decides what to move.
+
+use super::units::{ArenaAddr, ArenaPara, Bytes, StoreAddr};
+use core::ops::BitOr;
 
 /// Why a backend operation failed. The core never interprets the value beyond
 /// counting it; every failure is handled the same way (the operation that
@@ -36,13 +42,12 @@ impl StoreKind {
     /// All stores in order of preference: XMS, then EMS, then disk.
     pub const ALL: [StoreKind; 3] = [StoreKind::Xms, StoreKind::Ems, StoreKind::Disk];
 
-    /// The `_vheapinit` `swaparea` bit that enables this store
-    /// (`_VM_EMS` = 1, `_VM_XMS` = 2, `_VM_DISK` = 4 in `<vmemory.h>`).
-    pub const fn swaparea_bit(self) -> u16 {
+    /// The `_vheapinit` `swaparea` flag that enables this store.
+    pub const fn swap_area(self) -> SwapAreas {
         match self {
-            StoreKind::Ems => 1,
-            StoreKind::Xms => 2,
-            StoreKind::Disk => 4,
+            StoreKind::Ems => SwapAreas::EMS,
+            StoreKind::Xms => SwapAreas::XMS,
+            StoreKind::Disk => SwapAreas::DISK,
         }
     }
 
@@ -52,55 +57,140 @@ impl StoreKind {
     }
 }
 
+/// A set of swap areas: the `swaparea` argument of `_vheapinit` and the
+/// store sets of [`Status`](super::Status). The bit values are
+/// `<vmemory.h>`'s (`_VM_EMS` 1, `_VM_XMS` 2, `_VM_DISK` 4); other bits are
+/// dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct SwapAreas(u16);
+
+impl SwapAreas {
+    /// No swap area.
+    pub const NONE: Self = Self(0);
+    /// EMS (`_VM_EMS`).
+    pub const EMS: Self = Self(1);
+    /// XMS (`_VM_XMS`).
+    pub const XMS: Self = Self(2);
+    /// A swap file (`_VM_DISK`).
+    pub const DISK: Self = Self(4);
+    /// All three (`_VM_ALLSWAP`).
+    pub const ALL: Self = Self(7);
+
+    /// The areas named by a C `swaparea` value; unknown bits are ignored.
+    pub const fn from_bits_truncate(bits: u16) -> Self {
+        Self(bits & Self::ALL.0)
+    }
+
+    /// The `<vmemory.h>` bit value.
+    pub const fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// Whether every area of `other` is in this set.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether the set is empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// This set with the areas of `other` added.
+    pub const fn with(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+}
+
+impl BitOr for SwapAreas {
+    type Output = Self;
+    fn bitor(self, other: Self) -> Self {
+        self.with(other)
+    }
+}
+
 /// The conventional-memory cache: one contiguous range of DOS memory of
-/// `paras()` paragraphs, addressed by a linear byte offset from its start
-/// (offset 0 is paragraph aligned). The DOS layer turns an offset `o` into
-/// the far pointer `(base_seg + o / 16):(o % 16)`.
+/// `paras()` paragraphs, addressed by [`ArenaAddr`], a byte position from
+/// its start (position 0 is paragraph aligned). The DOS layer turns a
+/// position `o` into the far pointer `(base_seg + o / 16):(o % 16)`.
 ///
 /// Accesses never fail: the arena is ordinary memory. The core only uses
 /// offsets inside the arena; implementations may `debug_assert!` that.
 pub trait Arena {
     /// Size of the arena in paragraphs (16 bytes). At most 0xFFFF.
     fn paras(&self) -> u16;
-    /// Reads a little-endian `u16` at byte offset `at`.
-    fn read_u16(&self, at: u32) -> u16;
-    /// Writes a little-endian `u16` at byte offset `at`.
-    fn write_u16(&mut self, at: u32, value: u16);
-    /// Reads a little-endian `u32` at byte offset `at`.
-    fn read_u32(&self, at: u32) -> u32 {
-        u32::from(self.read_u16(at)) | (u32::from(self.read_u16(at + 2)) << 16)
+    /// Reads a little-endian `u16` at `at`.
+    fn read_u16(&self, at: ArenaAddr) -> u16;
+    /// Writes a little-endian `u16` at `at`.
+    fn write_u16(&mut self, at: ArenaAddr, value: u16);
+    /// Reads a little-endian `u32` at `at`.
+    fn read_u32(&self, at: ArenaAddr) -> u32 {
+        u32::from(self.read_u16(at)) | (u32::from(self.read_u16(at + Bytes::new(2))) << 16)
     }
-    /// Writes a little-endian `u32` at byte offset `at`.
-    fn write_u32(&mut self, at: u32, value: u32) {
+    /// Writes a little-endian `u32` at `at`.
+    fn write_u32(&mut self, at: ArenaAddr, value: u32) {
         self.write_u16(at, value as u16);
-        self.write_u16(at + 2, (value >> 16) as u16);
+        self.write_u16(at + Bytes::new(2), (value >> 16) as u16);
+    }
+    /// Reads the `u16` at byte `field` of paragraph `p` (`field` below 64:
+    /// a header field). Implementations may address it from `p`'s segment
+    /// without normalising a linear position.
+    fn read_field_u16(&self, p: ArenaPara, field: Bytes) -> u16 {
+        self.read_u16(p.addr() + field)
+    }
+    /// Writes the `u16` at byte `field` of paragraph `p`.
+    fn write_field_u16(&mut self, p: ArenaPara, field: Bytes, value: u16) {
+        self.write_u16(p.addr() + field, value)
+    }
+    /// Reads the `u32` at byte `field` of paragraph `p`.
+    fn read_field_u32(&self, p: ArenaPara, field: Bytes) -> u32 {
+        self.read_u32(p.addr() + field)
+    }
+    /// Writes the `u32` at byte `field` of paragraph `p`.
+    fn write_field_u32(&mut self, p: ArenaPara, field: Bytes, value: u32) {
+        self.write_u32(p.addr() + field, value)
     }
     /// Sets `len` bytes from `at` to `byte`.
-    fn fill(&mut self, at: u32, len: u32, byte: u8);
+    fn fill(&mut self, at: ArenaAddr, len: Bytes, byte: u8);
     /// Copies `len` bytes from `from` to `to`; the ranges may overlap
     /// (memmove semantics). Used to compact the cache.
-    fn copy(&mut self, from: u32, to: u32, len: u32);
+    fn copy(&mut self, from: ArenaAddr, to: ArenaAddr, len: Bytes);
 }
 
 /// A swap store: a linear space of `size()` bytes that can grow, holding
 /// the bytes of blocks that left the cache.
 ///
-/// All offsets and lengths the core passes are multiples of 16 (so XMS move
-/// lengths are always even), and every store range lies below `size()`.
-/// Transfers go directly between the store and the arena `A`, without a
-/// bounce buffer in near memory.
+/// All positions and lengths the core passes are multiples of 16 (so XMS
+/// move lengths are always even), and every store range lies below
+/// `size()`. Transfers go directly between the store and the arena `A`,
+/// without a bounce buffer in near memory. Both transfers take their
+/// arguments in the same order: store position, arena, arena position,
+/// length.
 pub trait Store<A: Arena> {
-    /// Current size in bytes.
-    fn size(&self) -> u32;
-    /// Grows the store to at least `min_size` bytes (a multiple of 16) and
+    /// Current size.
+    fn size(&self) -> Bytes;
+    /// Grows the store to at least `min_size` (a multiple of 16) and
     /// returns the new size. On failure the store keeps its old size and
     /// contents.
-    fn grow(&mut self, min_size: u32) -> Result<u32, BackendError>;
-    /// Copies `len` bytes from store offset `from` to arena offset `to`.
-    fn read(&mut self, arena: &mut A, from: u32, to: u32, len: u32) -> Result<(), BackendError>;
-    /// Copies `len` bytes from arena offset `from` to store offset `to`.
+    fn grow(&mut self, min_size: Bytes) -> Result<Bytes, BackendError>;
+    /// Copies `len` bytes from the store at `at` into the arena at `to`.
+    fn read(
+        &mut self,
+        at: StoreAddr,
+        arena: &mut A,
+        to: ArenaAddr,
+        len: Bytes,
+    ) -> Result<(), BackendError>;
+    /// Copies `len` bytes from the arena at `from` into the store at `at`.
     /// On failure the store range may hold anything; the arena is unchanged.
-    fn write(&mut self, arena: &A, from: u32, to: u32, len: u32) -> Result<(), BackendError>;
+    fn write(
+        &mut self,
+        at: StoreAddr,
+        arena: &A,
+        from: ArenaAddr,
+        len: Bytes,
+    ) -> Result<(), BackendError>;
 }
 
 /// The factory of arenas and stores: what `_vheapinit` opens and

@@ -3,6 +3,29 @@
 //! cfg. It moves bytes only through the traits in [`backend`]; the DOS layer
 //! implements them over real memory, the host tests over `Vec<u8>`.
 //!
+//! # Rooms
+//!
+//! | module | what belongs there |
+//! |---|---|
+//! | [`units`] | `Bytes`, `Paras`, `ArenaPara`, `ArenaAddr`, `StoreAddr`: the only unit conversions |
+//! | `handle` | the handle bit layout: `Handle`, `HandleIdx`, `Gen` |
+//! | [`backend`] | the `Arena` and `Store` traits, `StoreKind`, the `SwapAreas` flags |
+//! | `layout` | how an arena of a given size is divided |
+//! | `header` | the 32-byte region header and one accessor per field |
+//! | `list` | the one intrusive list (window, main list, free list) |
+//! | `table` | the paged handle table, its directory and free-slot list |
+//! | `index` | the resident index (handle slot -> region) |
+//! | `sketch` | the access-frequency sketch |
+//! | `policy` | W-TinyLFU: window, main list, victims |
+//! | `place` | regions of the data heap: first fit, split, coalesce, compaction |
+//! | `evict` | making room: the loop over placement, policy and swap space |
+//! | [`swap`] | size classes and the per-store extent allocator |
+//! | `stores` | the open stores: choosing one, transfers, counters |
+//! | `calls` | the ten calls in core types, step by step |
+//! | `heap` | the state of one heap: building it, status, the invariant check |
+//! | [`stats`] | counters and the status values |
+//! | this module | `Vmm` (init/term and the calls over the state) and the MSC return values |
+//!
 //! # Where everything lives
 //!
 //! Near memory (the 64 KiB code/data/stack segment on DOS) holds only the
@@ -102,13 +125,28 @@
 //!   something is freed.
 
 pub mod backend;
+mod calls;
+mod evict;
+mod handle;
+mod header;
 mod heap;
+mod index;
+mod layout;
+mod list;
+mod place;
+mod policy;
+mod sketch;
 pub mod stats;
+mod stores;
 pub mod swap;
+mod table;
+pub mod units;
 
-pub use backend::{Arena, BackendError, Backends, Store, StoreKind};
+pub use backend::{Arena, BackendError, Backends, Store, StoreKind, SwapAreas};
 pub use stats::{CacheStats, Status, StoreStats};
+pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, StoreAddr};
 
+use handle::{Gen, Handle};
 use heap::Heap;
 
 /// A virtual memory handle (`_vmhnd_t`, an `unsigned long`).
@@ -119,13 +157,13 @@ pub const VM_NULL: VmHandle = 0;
 /// `dosmax` meaning "all available DOS memory" (`_VM_ALLDOS`).
 pub const VM_ALLDOS: u16 = 0;
 /// `swaparea` bit: EMS (`_VM_EMS`).
-pub const VM_EMS: u16 = 1;
+pub const VM_EMS: u16 = SwapAreas::EMS.bits();
 /// `swaparea` bit: XMS (`_VM_XMS`).
-pub const VM_XMS: u16 = 2;
+pub const VM_XMS: u16 = SwapAreas::XMS.bits();
 /// `swaparea` bit: disk (`_VM_DISK`).
-pub const VM_DISK: u16 = 4;
+pub const VM_DISK: u16 = SwapAreas::DISK.bits();
 /// All swap areas (`_VM_ALLSWAP`).
-pub const VM_ALLSWAP: u16 = VM_EMS | VM_XMS | VM_DISK;
+pub const VM_ALLSWAP: u16 = SwapAreas::ALL.bits();
 /// `_vload`/`_vunlock` flag: the block was not changed (`_VM_CLEAN`).
 pub const VM_CLEAN: i16 = 0;
 /// `_vload`/`_vunlock` flag: the block was changed (`_VM_DIRTY`).
@@ -139,11 +177,6 @@ pub const MAX_LOCKS: u8 = 255;
 /// `dosmax` below it makes `_vheapinit` fail (the core never takes more DOS
 /// memory than `dosmax` allows).
 pub const MIN_ARENA_PARAS: u16 = 256;
-
-/// A position in the cache arena: a byte offset from its start, always a
-/// multiple of 16. The DOS layer makes it a far pointer `(base + off/16):0`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ArenaAddr(pub u32);
 
 /// Why a call failed. Each maps to one MSC failure value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,7 +211,7 @@ pub enum VmError {
 pub struct Vmm<B: Backends> {
     backends: B,
     heap: Option<Heap<B::Arena, B::Store>>,
-    gen_base: u16,
+    gen_base: Gen,
 }
 
 impl<B: Backends> Vmm<B> {
@@ -187,7 +220,7 @@ impl<B: Backends> Vmm<B> {
         Self {
             backends,
             heap: None,
-            gen_base: 0,
+            gen_base: Gen::new_truncate(0),
         }
     }
 
@@ -223,7 +256,7 @@ impl<B: Backends> Vmm<B> {
 
     /// `_vheapinit`: opens the cache (`dosmin..=dosmax` paragraphs, `dosmax`
     /// 0 = all) and the swap stores named in `swaparea` that are present.
-    pub fn init(&mut self, dosmin: u16, dosmax: u16, swaparea: u16) -> Result<(), VmError> {
+    pub fn init(&mut self, dosmin: u16, dosmax: u16, swaparea: SwapAreas) -> Result<(), VmError> {
         if self.heap.is_some() {
             return Err(VmError::AlreadyInitialized);
         }
@@ -246,11 +279,11 @@ impl<B: Backends> Vmm<B> {
         }
         let mut stores: [Option<B::Store>; 3] = [None, None, None];
         for kind in StoreKind::ALL {
-            if swaparea & kind.swaparea_bit() != 0 {
+            if swaparea.contains(kind.swap_area()) {
                 stores[kind.index()] = self.backends.open_store(kind).ok();
             }
         }
-        self.gen_base = (self.gen_base + 0x100) & 0xFFF;
+        self.gen_base = self.gen_base.next_cycle();
         match Heap::init_in(&mut self.heap, arena, stores, self.gen_base) {
             Ok(()) => Ok(()),
             Err((arena, stores)) => {
@@ -280,48 +313,50 @@ impl<B: Backends> Vmm<B> {
 
     /// `_vmalloc`: a new block of `size` bytes (1..=65530), reading as zeros.
     pub fn alloc(&mut self, size: u32) -> Result<VmHandle, VmError> {
-        self.heap()?.alloc(size)
+        self.heap()?.alloc(size).map(Handle::raw)
     }
 
     /// `_vfree`: frees an unlocked block; a locked block is refused
     /// ([`VmError::Locked`]) and stays valid.
     pub fn free(&mut self, h: VmHandle) -> Result<(), VmError> {
-        self.heap()?.free(h)
+        self.heap()?.free(Handle::from_raw(h))
     }
 
     /// `_vrealloc`: `VM_NULL` allocates, size 0 frees (returns `VM_NULL`),
     /// otherwise resizes keeping the contents up to the smaller size. On
     /// failure the old block is intact.
     pub fn realloc(&mut self, h: VmHandle, size: u32) -> Result<VmHandle, VmError> {
-        self.heap()?.realloc(h, size)
+        self.heap()?
+            .realloc(Handle::from_raw(h), size)
+            .map(Handle::raw)
     }
 
     /// `_vmsize`: the usable size in bytes (rounded up to 16, at most 65530).
     pub fn size(&mut self, h: VmHandle) -> Result<u32, VmError> {
-        self.heap()?.size(h)
+        self.heap()?.size(Handle::from_raw(h))
     }
 
     /// `_vload`: makes the block resident and returns where it is; valid
     /// until the next call. `dirty` marks it for write-back.
     pub fn load(&mut self, h: VmHandle, dirty: bool) -> Result<ArenaAddr, VmError> {
-        self.heap()?.load(h, dirty)
+        self.heap()?.load(Handle::from_raw(h), dirty)
     }
 
     /// `_vlock`: loads and locks (at most 255 nested locks; the 256th fails
     /// and changes nothing). A locked block does not move.
     pub fn lock(&mut self, h: VmHandle) -> Result<ArenaAddr, VmError> {
-        self.heap()?.lock(h)
+        self.heap()?.lock(Handle::from_raw(h))
     }
 
     /// `_vunlock`: one lock less; `dirty` marks the block dirty. Unlocking an
     /// unlocked block changes nothing.
     pub fn unlock(&mut self, h: VmHandle, dirty: bool) -> Result<(), VmError> {
-        self.heap()?.unlock(h, dirty)
+        self.heap()?.unlock(Handle::from_raw(h), dirty)
     }
 
     /// `_vlockcnt`: the number of locks.
     pub fn lock_count(&mut self, h: VmHandle) -> Result<u8, VmError> {
-        self.heap()?.lock_count(h)
+        self.heap()?.lock_count(Handle::from_raw(h))
     }
 
     /// The MS VMM status values.
@@ -336,7 +371,7 @@ impl<B: Backends> Vmm<B> {
     pub fn store_stats(&self, kind: StoreKind) -> StoreStats {
         self.heap
             .as_ref()
-            .map(|h| h.sstats[kind.index()])
+            .map(|h| h.stores.stats[kind.index()])
             .unwrap_or_default()
     }
 
@@ -358,7 +393,10 @@ impl<B: Backends> Vmm<B> {
     /// `int _vheapinit(unsigned dosmin, unsigned dosmax, unsigned swaparea)`:
     /// nonzero on success, 0 on failure (also when already initialized).
     pub fn vheapinit(&mut self, dosmin: u16, dosmax: u16, swaparea: u16) -> i16 {
-        i16::from(self.init(dosmin, dosmax, swaparea).is_ok())
+        i16::from(
+            self.init(dosmin, dosmax, SwapAreas::from_bits_truncate(swaparea))
+                .is_ok(),
+        )
     }
 
     /// `void _vheapterm(void)`.

@@ -1,5 +1,7 @@
 //! Counters and status values the DOS layer reports.
 
+use super::backend::SwapAreas;
+
 /// Transfer counters of one swap store.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StoreStats {
@@ -64,10 +66,10 @@ pub struct Status {
     pub live_handles: u32,
     /// Largest number of handles this cache size allows.
     pub max_handles: u32,
-    /// Bit set of stores that are open (`_VM_EMS` 1, `_VM_XMS` 2, `_VM_DISK` 4).
-    pub stores_open: u16,
-    /// Bit set of open stores that refused to grow (disabled until space is freed).
-    pub stores_full: u16,
+    /// The stores that are open.
+    pub stores_open: SwapAreas,
+    /// The open stores that refused to grow (disabled until space is freed).
+    pub stores_full: SwapAreas,
     /// Bytes of swap space in use per store (XMS, EMS, disk).
     pub store_used_bytes: [u32; 3],
     /// Current backend size per store in bytes (XMS, EMS, disk).

@@ -13,53 +13,74 @@
 //! top (growing the store in [`GROW_STEP_PARAS`] steps); freeing pushes (one
 //! 16-byte store write). Both are O(1). Free extents are not coalesced; when
 //! a store cannot grow any more, a request is split off a larger free extent.
+//!
+//! Belongs here: size classes, [`SwapLoc`], the per-store allocator state and
+//! its free lists. Does not belong here: choosing a store or moving block
+//! contents (`stores`), and anything about the cache.
 
-use super::backend::{Arena, BackendError, Store, StoreKind};
+use super::backend::{Arena, Store, StoreKind};
 use super::stats::StoreStats;
+use super::units::{ArenaAddr, Bytes, Paras, StoreAddr};
 
 /// Number of size classes.
 pub const CLASSES: usize = 112;
 /// How much a store grows at least each time it must grow (256 KiB), so that
 /// growing is rare and backend allocations stay few.
-pub const GROW_STEP_PARAS: u32 = 256 * 64;
+pub const GROW_STEP_PARAS: Paras = Paras::new(256 * 64);
 /// Largest store size the location encoding can address (30 bits of paragraphs).
 const MAX_STORE_PARAS: u32 = (1 << 30) - 1;
-/// End of a free list.
+/// End of a free list (a free-list link is the paragraph of the next extent).
 const NIL: u32 = u32::MAX;
+/// The size of a free-list link transfer: one paragraph (4 bytes used).
+const LINK_BYTES: Bytes = Bytes::new(16);
+/// Largest extent: a 65 536-byte block.
+const MAX_EXTENT: Paras = Paras::new(4096);
 
 /// Where a swap extent lives: store kind in bits 30..31, paragraph offset in
-/// bits 0..29. [`SwapLoc::NONE`] means "no swap copy".
+/// bits 0..29. [`SwapLoc::NONE`] means "no swap copy". Stored as this `u32`
+/// in block headers, handle-table entries and the table directory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SwapLoc(pub u32);
+#[repr(transparent)]
+pub struct SwapLoc(u32);
 
 impl SwapLoc {
     /// No swap space.
     pub const NONE: Self = Self(u32::MAX);
 
-    /// A location in `kind` at paragraph `para`.
-    pub fn new(kind: StoreKind, para: u32) -> Self {
-        debug_assert!(para <= MAX_STORE_PARAS);
-        Self(((kind as u32) << 30) | para)
+    /// A location in `kind` at paragraph `para` (below 2^30).
+    pub fn new(kind: StoreKind, para: Paras) -> Self {
+        debug_assert!(para.get() <= MAX_STORE_PARAS);
+        Self(((kind as u32) << 30) | para.get())
+    }
+    /// A location as stored in the arena (any value the core wrote there).
+    pub const fn from_raw(raw: u32) -> Self {
+        Self(raw)
+    }
+    /// The value to store in the arena.
+    pub const fn raw(self) -> u32 {
+        self.0
     }
     /// Whether this is a real location.
     pub fn is_some(self) -> bool {
         self != Self::NONE
     }
-    /// The store index 0..3.
+    /// The store index 0..3 (see [`StoreKind::index`]).
     pub fn store(self) -> usize {
         (self.0 >> 30) as usize
     }
-    /// The byte offset in the store.
-    pub fn byte_offset(self) -> u32 {
-        (self.0 & MAX_STORE_PARAS) << 4
+    /// The byte position in the store.
+    pub fn addr(self) -> StoreAddr {
+        StoreAddr::of_para(self.para())
     }
-    fn para(self) -> u32 {
-        self.0 & MAX_STORE_PARAS
+    /// The paragraph in the store.
+    fn para(self) -> Paras {
+        Paras::new(self.0 & MAX_STORE_PARAS)
     }
 }
 
 /// The size class of an extent of `paras` paragraphs (1..=4096).
-pub fn class_of(paras: u32) -> usize {
+pub fn class_of(paras: Paras) -> usize {
+    let paras = paras.get();
     debug_assert!((1..=4096).contains(&paras));
     if paras <= 64 {
         return (paras - 1) as usize;
@@ -70,15 +91,15 @@ pub fn class_of(paras: u32) -> usize {
     (64 + (msb - 6) * 8 + sub) as usize
 }
 
-/// The size in paragraphs of every extent of class `class`.
-pub fn class_paras(class: usize) -> u32 {
+/// The size of every extent of class `class`.
+pub fn class_paras(class: usize) -> Paras {
     if class < 64 {
-        return class as u32 + 1;
+        return Paras::new(class as u32 + 1);
     }
     let c = (class - 64) as u32;
     let msb = c / 8 + 6;
     let sub = c % 8;
-    (9 + sub) << (msb - 3)
+    Paras::new((9 + sub) << (msb - 3))
 }
 
 /// Allocator state of one store (near data: about 460 bytes).
@@ -87,11 +108,13 @@ pub struct StoreSpace {
     pub present: bool,
     /// Disabled after the store refused to grow; re-enabled when space is freed.
     pub full: bool,
-    size_paras: u32,
-    top_paras: u32,
+    size: Paras,
+    /// Extents are bumped from here (everything above is untouched).
+    top: Paras,
+    /// Per class: the paragraph of the first free extent, or `NIL`.
     heads: [u32; CLASSES],
     /// Paragraphs handed out and not freed.
-    pub used_paras: u32,
+    pub used: Paras,
 }
 
 impl StoreSpace {
@@ -99,38 +122,46 @@ impl StoreSpace {
     pub const CLOSED: Self = Self {
         present: false,
         full: false,
-        size_paras: 0,
-        top_paras: 0,
+        size: Paras::ZERO,
+        top: Paras::ZERO,
         heads: [NIL; CLASSES],
-        used_paras: 0,
+        used: Paras::ZERO,
     };
 
-    /// State of a freshly opened, empty store.
-    pub fn open(size_bytes: u32) -> Self {
+    /// State of a freshly opened, empty store of `size`.
+    pub fn open(size: Bytes) -> Self {
         Self {
             present: true,
-            size_paras: size_bytes >> 4,
+            size: size.paras_floor(),
             ..Self::CLOSED
         }
     }
 
-    /// Current backend size in paragraphs.
-    pub fn size_paras(&self) -> u32 {
-        self.size_paras
+    /// Current backend size.
+    pub fn size(&self) -> Paras {
+        self.size
     }
+}
+
+/// What the allocator needs to reach one store: the store, its counters,
+/// and the arena's scratch paragraph that free-list links pass through.
+pub struct StoreIo<'a, A, S> {
+    /// The store.
+    pub store: &'a mut S,
+    /// Its counters.
+    pub stats: &'a mut StoreStats,
+    /// The cache arena.
+    pub arena: &'a mut A,
+    /// A paragraph of the arena the allocator may overwrite.
+    pub scratch: ArenaAddr,
 }
 
 /// Allocates an extent of class `class` in store `kind`, or returns `None`
 /// (store absent, full, or its backend failed; nothing changed then except
 /// that a failed grow marks the store full).
-// The arguments are disjoint fields of the heap, borrowed separately.
-#[allow(clippy::too_many_arguments)]
 pub fn alloc_in<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
-    st: &mut S,
-    stats: &mut StoreStats,
-    arena: &mut A,
-    scratch: u32,
+    io: &mut StoreIo<A, S>,
     kind: StoreKind,
     class: usize,
     allow_split: bool,
@@ -140,39 +171,40 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
     }
     let need = class_paras(class);
     // 1. Exact free list.
-    if let Some(loc) = pop(sp, st, stats, arena, scratch, kind, class) {
-        sp.used_paras += need;
+    if let Some(loc) = pop(sp, io, kind, class) {
+        sp.used += need;
         return Some(loc);
     }
     // 2. Bump the top, growing the store if needed.
-    if sp.top_paras + need > sp.size_paras && !sp.full {
-        let want = sp.top_paras + need;
-        let step = (sp.size_paras + GROW_STEP_PARAS).min(MAX_STORE_PARAS);
+    if sp.top + need > sp.size && !sp.full {
+        let want = sp.top + need;
+        let max = Paras::new(MAX_STORE_PARAS);
+        let step = (sp.size + GROW_STEP_PARAS).min(max);
         let mut grown = false;
         for target in [step.max(want), want] {
-            if target > MAX_STORE_PARAS {
+            if target > max {
                 continue;
             }
-            stats.grows += 1;
-            match st.grow(target << 4) {
+            io.stats.grows += 1;
+            match io.store.grow(target.bytes()) {
                 Ok(new_size) => {
-                    sp.size_paras = (new_size >> 4).min(MAX_STORE_PARAS);
-                    grown = sp.size_paras >= want;
+                    sp.size = new_size.paras_floor().min(max);
+                    grown = sp.size >= want;
                     if grown {
                         break;
                     }
                 }
-                Err(_) => stats.failures += 1,
+                Err(_) => io.stats.failures += 1,
             }
         }
         if !grown {
             sp.full = true;
         }
     }
-    if sp.top_paras + need <= sp.size_paras {
-        let loc = SwapLoc::new(kind, sp.top_paras);
-        sp.top_paras += need;
-        sp.used_paras += need;
+    if sp.top + need <= sp.size {
+        let loc = SwapLoc::new(kind, sp.top);
+        sp.top += need;
+        sp.used += need;
         return Some(loc);
     }
     // 3. Split a larger free extent.
@@ -181,23 +213,23 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
             if sp.heads[big] == NIL {
                 continue;
             }
-            let Some(loc) = pop(sp, st, stats, arena, scratch, kind, big) else {
+            let Some(loc) = pop(sp, io, kind, big) else {
                 continue;
             };
             let mut rest = class_paras(big) - need;
             let mut at = loc.para() + need;
             // Give the remainder back in the largest classes that fit it.
-            while rest > 0 {
-                let mut c = class_of(rest.min(4096));
+            while rest > Paras::ZERO {
+                let mut c = class_of(rest.min(MAX_EXTENT));
                 if class_paras(c) > rest {
                     c -= 1;
                 }
                 let cp = class_paras(c);
-                push(sp, st, stats, arena, scratch, SwapLoc::new(kind, at), c);
+                push(sp, io, SwapLoc::new(kind, at), c);
                 at += cp;
                 rest -= cp;
             }
-            sp.used_paras += need;
+            sp.used += need;
             return Some(loc);
         }
     }
@@ -206,10 +238,7 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
 
 fn pop<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
-    st: &mut S,
-    stats: &mut StoreStats,
-    arena: &mut A,
-    scratch: u32,
+    io: &mut StoreIo<A, S>,
     kind: StoreKind,
     class: usize,
 ) -> Option<SwapLoc> {
@@ -217,14 +246,15 @@ fn pop<A: Arena, S: Store<A>>(
     if head == NIL {
         return None;
     }
-    match st.read(arena, head << 4, scratch, 16) {
+    let loc = SwapLoc::new(kind, Paras::new(head));
+    match io.store.read(loc.addr(), io.arena, io.scratch, LINK_BYTES) {
         Ok(()) => {
-            stats.meta_ops += 1;
-            sp.heads[class] = arena.read_u32(scratch);
-            Some(SwapLoc::new(kind, head))
+            io.stats.meta_ops += 1;
+            sp.heads[class] = io.arena.read_u32(io.scratch);
+            Some(loc)
         }
         Err(_) => {
-            stats.failures += 1;
+            io.stats.failures += 1;
             None
         }
     }
@@ -232,25 +262,22 @@ fn pop<A: Arena, S: Store<A>>(
 
 fn push<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
-    st: &mut S,
-    stats: &mut StoreStats,
-    arena: &mut A,
-    scratch: u32,
+    io: &mut StoreIo<A, S>,
     loc: SwapLoc,
     class: usize,
 ) -> bool {
-    arena.write_u32(scratch, sp.heads[class]);
-    match st.write(arena, scratch, loc.byte_offset(), 16) {
+    io.arena.write_u32(io.scratch, sp.heads[class]);
+    match io.store.write(loc.addr(), io.arena, io.scratch, LINK_BYTES) {
         Ok(()) => {
-            stats.meta_ops += 1;
-            sp.heads[class] = loc.para();
+            io.stats.meta_ops += 1;
+            sp.heads[class] = loc.para().get();
             true
         }
         Err(_) => {
             // The extent is lost until `_vheapterm`; contents of live blocks
             // are not affected.
-            stats.failures += 1;
-            stats.leaked_paras += class_paras(class);
+            io.stats.failures += 1;
+            io.stats.leaked_paras += class_paras(class).get();
             false
         }
     }
@@ -259,20 +286,14 @@ fn push<A: Arena, S: Store<A>>(
 /// Returns an extent of class `class` to its store's free list.
 pub fn free_in<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
-    st: &mut S,
-    stats: &mut StoreStats,
-    arena: &mut A,
-    scratch: u32,
+    io: &mut StoreIo<A, S>,
     loc: SwapLoc,
     class: usize,
 ) {
-    sp.used_paras -= class_paras(class);
+    sp.used -= class_paras(class);
     sp.full = false;
-    push(sp, st, stats, arena, scratch, loc, class);
+    push(sp, io, loc, class);
 }
-
-/// Result type of store transfers.
-pub type IoResult = Result<(), BackendError>;
 
 #[cfg(test)]
 mod tests {
@@ -282,14 +303,14 @@ mod tests {
     fn classes_round_up_by_at_most_an_eighth() {
         let mut last = 0;
         for p in 1..=4096u32 {
-            let c = class_of(p);
-            let cp = class_paras(c);
+            let c = class_of(Paras::new(p));
+            let cp = class_paras(c).get();
             assert!(cp >= p, "{p} -> {cp}");
             assert!(cp - p <= p / 8, "{p} -> {cp}");
             assert!(c >= last && c < CLASSES);
-            assert_eq!(class_of(cp), c);
+            assert_eq!(class_of(Paras::new(cp)), c);
             last = c;
         }
-        assert_eq!(class_of(4096), CLASSES - 1);
+        assert_eq!(class_of(MAX_EXTENT), CLASSES - 1);
     }
 }

@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use vmemory::vmm::{Arena, BackendError, Backends, Store, StoreKind};
+use vmemory::vmm::{Arena, ArenaAddr, BackendError, Backends, Bytes, Store, StoreAddr, StoreKind};
 
 /// Failure plan shared by the backends and every store they opened.
 #[derive(Debug, Default)]
@@ -84,19 +84,23 @@ impl Arena for VecArena {
     fn paras(&self) -> u16 {
         (self.bytes.len() / 16) as u16
     }
-    fn read_u16(&self, at: u32) -> u16 {
+    fn read_u16(&self, at: ArenaAddr) -> u16 {
+        let at = at.offset();
         self.check(at, 2);
         u16::from_le_bytes([self.bytes[at as usize], self.bytes[at as usize + 1]])
     }
-    fn write_u16(&mut self, at: u32, value: u16) {
+    fn write_u16(&mut self, at: ArenaAddr, value: u16) {
+        let at = at.offset();
         self.check(at, 2);
         self.bytes[at as usize..at as usize + 2].copy_from_slice(&value.to_le_bytes());
     }
-    fn fill(&mut self, at: u32, len: u32, byte: u8) {
+    fn fill(&mut self, at: ArenaAddr, len: Bytes, byte: u8) {
+        let (at, len) = (at.offset(), len.get());
         self.check(at, len);
         self.bytes[at as usize..(at + len) as usize].fill(byte);
     }
-    fn copy(&mut self, from: u32, to: u32, len: u32) {
+    fn copy(&mut self, from: ArenaAddr, to: ArenaAddr, len: Bytes) {
+        let (from, to, len) = (from.offset(), to.offset(), len.get());
         self.check(from, len);
         self.check(to, len);
         self.bytes
@@ -114,10 +118,11 @@ pub struct VecStore {
 }
 
 impl Store<VecArena> for VecStore {
-    fn size(&self) -> u32 {
-        self.bytes.len() as u32
+    fn size(&self) -> Bytes {
+        Bytes::new(self.bytes.len() as u32)
     }
-    fn grow(&mut self, min_size: u32) -> Result<u32, BackendError> {
+    fn grow(&mut self, min_size: Bytes) -> Result<Bytes, BackendError> {
+        let min_size = min_size.get();
         assert!(min_size.is_multiple_of(16));
         if self.plan.borrow_mut().fails(true, false) || min_size > self.cap {
             return Err(BackendError::FULL);
@@ -125,15 +130,16 @@ impl Store<VecArena> for VecStore {
         if min_size as usize > self.bytes.len() {
             self.bytes.resize(min_size as usize, 0xA5);
         }
-        Ok(self.bytes.len() as u32)
+        Ok(Bytes::new(self.bytes.len() as u32))
     }
     fn read(
         &mut self,
+        at: StoreAddr,
         arena: &mut VecArena,
-        from: u32,
-        to: u32,
-        len: u32,
+        to: ArenaAddr,
+        len: Bytes,
     ) -> Result<(), BackendError> {
+        let (from, to, len) = (at.offset(), to.offset(), len.get());
         assert!(
             from.is_multiple_of(16) && to.is_multiple_of(16) && len.is_multiple_of(16) && len > 0
         );
@@ -144,7 +150,7 @@ impl Store<VecArena> for VecStore {
         arena.check(to, len);
         if self.plan.borrow_mut().fails(false, true) {
             // A failed read may have clobbered the destination.
-            arena.fill(to, len.min(16), 0xEE);
+            arena.bytes[to as usize..(to + len.min(16)) as usize].fill(0xEE);
             return Err(BackendError::IO);
         }
         arena.bytes[to as usize..(to + len) as usize]
@@ -153,11 +159,12 @@ impl Store<VecArena> for VecStore {
     }
     fn write(
         &mut self,
+        at: StoreAddr,
         arena: &VecArena,
-        from: u32,
-        to: u32,
-        len: u32,
+        from: ArenaAddr,
+        len: Bytes,
     ) -> Result<(), BackendError> {
+        let (from, to, len) = (from.offset(), at.offset(), len.get());
         assert!(
             from.is_multiple_of(16) && to.is_multiple_of(16) && len.is_multiple_of(16) && len > 0
         );

@@ -74,7 +74,8 @@ fn main() -> u8 {
         let n = (heap_bytes / 16).min(1000) as u32;
         let squares: Vec<u32> = (0..n).map(|i| i * i).collect();
         let sum: u64 = squares.iter().map(|&s| u64::from(s)).sum();
-        let want = u64::from(n) * u64::from(n.saturating_sub(1)) * u64::from(2 * n).saturating_sub(1) / 6;
+        let want =
+            u64::from(n) * u64::from(n.saturating_sub(1)) * u64::from(2 * n).saturating_sub(1) / 6;
         log.check(
             "Vec of squares",
             n >= 100 && sum == want,

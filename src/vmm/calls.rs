@@ -1,0 +1,356 @@
+//! The calls of `<vmemory.h>` on an initialized heap, in core types:
+//! validating the handle, then combining the table, the index, placement,
+//! policy and swap space.
+//!
+//! Belongs here: what each call does and the order of its steps (which
+//! decides what is left intact when a step fails). Does not belong here:
+//! the MSC return values (`Vmm` in the parent module) or any one
+//! structure's bookkeeping.
+
+use super::backend::{Arena, Store};
+use super::handle::Handle;
+use super::header::{data_addr, Flags, Regions, HDR_PARAS};
+use super::heap::Heap;
+use super::swap::SwapLoc;
+use super::table::Entry;
+use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
+use super::{VmError, MAX_BLOCK_SIZE, MAX_LOCKS};
+
+/// Where a valid handle's block is.
+enum Res {
+    /// Resident in this region.
+    Resident(ArenaPara),
+    /// Not resident: its swap copy (if any) and size from the table.
+    Away(SwapLoc, Paras),
+}
+
+/// A `_vrealloc` in progress: the block, its swap copy and size before,
+/// and its new size.
+struct Resize {
+    h: Handle,
+    old_loc: SwapLoc,
+    oldp: Paras,
+    newp: Paras,
+}
+
+/// The size in paragraphs of a valid block size (1..=65 530 bytes).
+fn block_paras(size: u32) -> Result<Paras, VmError> {
+    if size == 0 || size > MAX_BLOCK_SIZE {
+        return Err(VmError::BadSize);
+    }
+    Ok(Bytes::new(size).paras_ceil())
+}
+
+impl<A: Arena, S: Store<A>> Heap<A, S> {
+    /// Validates `h`: resident (found by the index without touching the
+    /// table) or not (entry read from the table).
+    fn resolve(&mut self, h: Handle) -> Result<Res, VmError> {
+        let idx = h.index();
+        if !self.table.in_use_range(idx) {
+            return Err(VmError::InvalidHandle);
+        }
+        if let Some(p) = self.index.find(&self.arena, idx) {
+            return if self.arena.handle(p) == h {
+                Ok(Res::Resident(p))
+            } else {
+                Err(VmError::InvalidHandle)
+            };
+        }
+        let e = self.table.get(&mut self.arena, &mut self.stores, idx)?;
+        let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
+        Ok(Res::Away(loc, paras))
+    }
+
+    /// The table entry of valid handle `h`: its swap copy and size.
+    fn entry(&mut self, h: Handle) -> Result<(SwapLoc, Paras), VmError> {
+        let e = self
+            .table
+            .get(&mut self.arena, &mut self.stores, h.index())?;
+        e.live_for(h).ok_or(VmError::InvalidHandle)
+    }
+
+    /// Sets up the header of fresh region `p` for block `h`.
+    fn init_header(&mut self, p: ArenaPara, h: Handle, loc: SwapLoc, paras: Paras, dirty: bool) {
+        let mut f = Flags::USED;
+        if loc.is_some() {
+            f = f.with(Flags::SWAP);
+        }
+        if dirty {
+            f = f.with(Flags::DIRTY);
+        }
+        let a = &mut self.arena;
+        a.set_state(p, f, 0);
+        a.set_handle(p, h);
+        a.set_swap_loc(p, loc);
+        a.set_block_paras(p, paras);
+    }
+
+    /// Enters fresh region `p`, its header set up, into the index and the
+    /// policy.
+    fn enter(&mut self, p: ArenaPara) {
+        self.index.insert(&mut self.arena, p);
+        self.policy.insert(&mut self.arena, p);
+    }
+
+    /// Reads `keep` bytes of the block at `loc` (zeros without a swap copy)
+    /// into the data of region `p`, zero-filling the rest of `len`; gives
+    /// the region back on failure.
+    fn fill_from(
+        &mut self,
+        p: ArenaPara,
+        loc: SwapLoc,
+        keep: Bytes,
+        len: Bytes,
+    ) -> Result<(), VmError> {
+        let data = data_addr(p);
+        let mut zero_from = data;
+        if loc.is_some() {
+            if let Err(err) = self.stores.read(loc, &mut self.arena, data, keep) {
+                self.place.release(&mut self.arena, p);
+                return Err(err);
+            }
+            self.stores.count_page_in(loc, keep);
+            zero_from = data + keep;
+        }
+        let rest = len - (zero_from - data);
+        if rest > Bytes::ZERO {
+            self.arena.fill(zero_from, rest, 0);
+        }
+        Ok(())
+    }
+
+    fn make_resident(&mut self, h: Handle) -> Result<ArenaPara, VmError> {
+        match self.resolve(h)? {
+            Res::Resident(p) => {
+                self.cstats.hits += 1;
+                self.sketch.count(&mut self.arena, h);
+                self.policy.touch(&mut self.arena, p);
+                Ok(p)
+            }
+            Res::Away(loc, paras) => {
+                self.cstats.misses += 1;
+                let p = self.alloc_region(paras + HDR_PARAS)?;
+                self.init_header(p, h, loc, paras, false);
+                let len = paras.bytes();
+                self.fill_from(p, loc, len, len)?;
+                if !loc.is_some() {
+                    self.cstats.zero_fills += 1;
+                }
+                self.enter(p);
+                self.sketch.count(&mut self.arena, h);
+                Ok(p)
+            }
+        }
+    }
+
+    /// `_vmalloc`.
+    pub fn alloc(&mut self, size: u32) -> Result<Handle, VmError> {
+        let paras = block_paras(size)?;
+        if !self.place.fits(paras) {
+            return Err(VmError::NoRoom);
+        }
+        self.table.alloc(&mut self.arena, &mut self.stores, paras)
+    }
+
+    /// `_vfree`.
+    pub fn free(&mut self, h: Handle) -> Result<(), VmError> {
+        let r = self.resolve(h)?;
+        let (loc, paras) = match r {
+            Res::Resident(p) if self.arena.locks(p) > 0 => return Err(VmError::Locked),
+            Res::Resident(_) => self.entry(h)?,
+            Res::Away(loc, paras) => (loc, paras),
+        };
+        self.table
+            .free(&mut self.arena, &mut self.stores, h.index(), h.gen())?;
+        if loc.is_some() {
+            self.stores.free(&mut self.arena, loc, paras);
+        }
+        if let Res::Resident(p) = r {
+            // Table and swap-space accesses never move regions, so `p` is
+            // still the block's region.
+            self.drop_resident(p);
+        }
+        Ok(())
+    }
+
+    /// `_vrealloc`.
+    pub fn realloc(&mut self, h: Handle, size: u32) -> Result<Handle, VmError> {
+        if h.raw() == 0 {
+            return self.alloc(size);
+        }
+        let r = self.resolve(h)?;
+        if size == 0 {
+            self.free(h)?;
+            return Ok(Handle::from_raw(0));
+        }
+        let newp = block_paras(size)?;
+        if !self.place.fits(newp) {
+            return Err(VmError::NoRoom);
+        }
+        if let Res::Resident(p) = r {
+            if self.arena.locks(p) > 0 {
+                return Err(VmError::Locked);
+            }
+        }
+        let (old_loc, oldp) = match r {
+            Res::Resident(_) => self.entry(h)?,
+            Res::Away(loc, paras) => (loc, paras),
+        };
+        if newp == oldp {
+            return Ok(h);
+        }
+        if let Res::Resident(p) = r {
+            let rs = Resize {
+                h,
+                old_loc,
+                oldp,
+                newp,
+            };
+            if newp < oldp {
+                self.shrink_resident(&rs, p)?;
+                return Ok(h);
+            }
+            if self.grow_resident(&rs, p)? {
+                return Ok(h);
+            }
+            // Not enough room for both copies: go through swap.
+            self.evict(p)?;
+        }
+        // The block is not resident (eviction may have given it swap space):
+        // read what is kept into a new region.
+        let (old_loc, oldp) = self.entry(h)?;
+        let rs = Resize {
+            h,
+            old_loc,
+            oldp,
+            newp,
+        };
+        let q = self.alloc_region(newp + HDR_PARAS)?;
+        self.fill_from(q, old_loc, oldp.min(newp).bytes(), newp.bytes())?;
+        self.move_to(&rs, q)?;
+        self.enter(q);
+        Ok(h)
+    }
+
+    /// Records the new size of `rs.h` in the table, without a swap copy,
+    /// then frees the old swap copy (it no longer fits the size class).
+    fn commit_size(&mut self, rs: &Resize) -> Result<(), VmError> {
+        let e = Entry::Live {
+            gen: rs.h.gen(),
+            loc: SwapLoc::NONE,
+            paras: rs.newp,
+        };
+        self.table
+            .put(&mut self.arena, &mut self.stores, rs.h.index(), e)?;
+        if rs.old_loc.is_some() {
+            self.stores.free(&mut self.arena, rs.old_loc, rs.oldp);
+        }
+        Ok(())
+    }
+
+    /// Makes fresh region `q`, holding the resized contents, the block's
+    /// region (dirty, no swap copy) and commits the size. Gives `q` back if
+    /// the table cannot be written.
+    fn move_to(&mut self, rs: &Resize, q: ArenaPara) -> Result<(), VmError> {
+        self.init_header(q, rs.h, SwapLoc::NONE, rs.newp, true);
+        if let Err(err) = self.commit_size(rs) {
+            self.place.release(&mut self.arena, q);
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// Shrinks the resident block in region `p` in place.
+    #[inline(always)]
+    fn shrink_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<(), VmError> {
+        self.commit_size(rs)?;
+        let a = &mut self.arena;
+        let f = a.flags(p);
+        a.set_flags(p, f.without(Flags::SWAP).with(Flags::DIRTY));
+        a.set_swap_loc(p, SwapLoc::NONE);
+        a.set_block_paras(p, rs.newp);
+        let cut = self.place.shrink(a, p, rs.newp + HDR_PARAS);
+        self.policy.shrunk(&self.arena, p, cut);
+        Ok(())
+    }
+
+    /// Grows the resident block in region `p` by copying it to a new region
+    /// inside the cache (the old one pinned meanwhile). `Ok(false)`: no room
+    /// for both copies, nothing changed.
+    #[inline(always)]
+    fn grow_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<bool, VmError> {
+        self.arena.set_locks(p, 1);
+        let got = self.alloc_region(rs.newp + HDR_PARAS);
+        self.arena.set_locks(p, 0);
+        let Ok(q) = got else {
+            return Ok(false);
+        };
+        let old_len = rs.oldp.bytes();
+        let a = &mut self.arena;
+        a.copy(data_addr(p), data_addr(q), old_len);
+        a.fill(data_addr(q) + old_len, rs.newp.bytes() - old_len, 0);
+        self.move_to(rs, q)?;
+        self.drop_resident(p);
+        self.enter(q);
+        Ok(true)
+    }
+
+    /// `_vmsize`, in bytes.
+    pub fn size(&mut self, h: Handle) -> Result<u32, VmError> {
+        let paras = match self.resolve(h)? {
+            Res::Resident(p) => self.arena.block_paras(p),
+            Res::Away(_, paras) => paras,
+        };
+        Ok(paras.bytes().get().min(MAX_BLOCK_SIZE))
+    }
+
+    /// Marks resident block `p` dirty.
+    fn set_dirty(&mut self, p: ArenaPara) {
+        let f = self.arena.flags(p);
+        self.arena.set_flags(p, f.with(Flags::DIRTY));
+    }
+
+    /// `_vload`.
+    pub fn load(&mut self, h: Handle, dirty: bool) -> Result<ArenaAddr, VmError> {
+        let p = self.make_resident(h)?;
+        if dirty {
+            self.set_dirty(p);
+        }
+        Ok(data_addr(p))
+    }
+
+    /// `_vlock`.
+    pub fn lock(&mut self, h: Handle) -> Result<ArenaAddr, VmError> {
+        if let Res::Resident(p) = self.resolve(h)? {
+            if self.arena.locks(p) == MAX_LOCKS {
+                return Err(VmError::LockOverflow);
+            }
+        }
+        let p = self.make_resident(h)?;
+        let l = self.arena.locks(p);
+        self.arena.set_locks(p, l + 1);
+        Ok(data_addr(p))
+    }
+
+    /// `_vunlock`.
+    pub fn unlock(&mut self, h: Handle, dirty: bool) -> Result<(), VmError> {
+        if let Res::Resident(p) = self.resolve(h)? {
+            let l = self.arena.locks(p);
+            if l > 0 {
+                self.arena.set_locks(p, l - 1);
+                if dirty {
+                    self.set_dirty(p);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `_vlockcnt`.
+    pub fn lock_count(&mut self, h: Handle) -> Result<u8, VmError> {
+        Ok(match self.resolve(h)? {
+            Res::Resident(p) => self.arena.locks(p),
+            Res::Away(..) => 0,
+        })
+    }
+}

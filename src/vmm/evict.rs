@@ -1,0 +1,104 @@
+//! Making room in the cache: a region for a block, found by first fit,
+//! compaction, or evicting the policy's victims (writing dirty ones out,
+//! with lazy commit of swap space).
+//!
+//! Belongs here: the loop that combines placement, policy and swap space to
+//! get a region, and evicting one block. Does not belong here: how regions
+//! are carved (`place`) or victims chosen (`policy`).
+
+use super::backend::{Arena, Store};
+use super::header::{data_addr, Flags, Regions};
+use super::heap::Heap;
+use super::table::Entry;
+use super::units::{ArenaPara, Paras};
+use super::VmError;
+
+impl<A: Arena, S: Store<A>> Heap<A, S> {
+    /// A used region of `need`, evicting and compacting as needed.
+    pub(super) fn alloc_region(&mut self, need: Paras) -> Result<ArenaPara, VmError> {
+        if need > self.place.capacity() {
+            return Err(VmError::NoRoom);
+        }
+        loop {
+            if let Some(p) = self.place.fit(&self.arena, need) {
+                return Ok(self.place.carve(&mut self.arena, p, need));
+            }
+            if self.place.free_paras >= need {
+                let (index, policy) = (&mut self.index, &mut self.policy);
+                let made = self.place.compact_for(
+                    &mut self.arena,
+                    need,
+                    &mut self.cstats,
+                    |a, old, new| {
+                        index.moved(a, old, new);
+                        policy.moved(a, new);
+                    },
+                );
+                if let Some(p) = made {
+                    if self.arena.size(p) >= need {
+                        return Ok(self.place.carve(&mut self.arena, p, need));
+                    }
+                }
+            }
+            let v = self
+                .policy
+                .victim(&mut self.arena, &self.sketch)
+                .ok_or(VmError::NoRoom)?;
+            if let Err(e) = self.evict(v) {
+                // The policy's victim could not be written out (no swap space
+                // left, or a store refused). A clean block, or a dirty one that
+                // already owns swap space, can still leave: try those before
+                // failing, so a full store does not make every load fail.
+                let other = self.policy.fallback_victim(&self.arena, v).ok_or(e)?;
+                self.evict(other)?;
+            }
+        }
+    }
+
+    /// Removes unlocked resident block `p` from the cache, writing it out
+    /// first if it is dirty (committing swap space if it has none).
+    pub(super) fn evict(&mut self, p: ArenaPara) -> Result<(), VmError> {
+        let a = &mut self.arena;
+        debug_assert!(a.locks(p) == 0);
+        let f = a.flags(p);
+        if f.has(Flags::DIRTY) {
+            let bparas = a.block_paras(p);
+            let (data, len) = (data_addr(p), bparas.bytes());
+            let loc = if f.has(Flags::SWAP) {
+                let loc = a.swap_loc(p);
+                self.stores.write(loc, a, data, len)?;
+                loc
+            } else {
+                // Lazy commit: the block gets swap space now.
+                let h = a.handle(p);
+                let idx = h.index();
+                let e = self.table.get(a, &mut self.stores, idx)?;
+                debug_assert!(e.live_for(h).is_some());
+                let loc = self.stores.write_new(a, data, bparas, len)?;
+                let e = Entry::Live {
+                    gen: e.gen(),
+                    loc,
+                    paras: bparas,
+                };
+                if let Err(err) = self.table.put(a, &mut self.stores, idx, e) {
+                    self.stores.free(a, loc, bparas);
+                    return Err(err);
+                }
+                loc
+            };
+            self.stores.count_page_out(loc, len);
+        } else {
+            self.cstats.clean_drops += 1;
+        }
+        self.drop_resident(p);
+        Ok(())
+    }
+
+    /// Forgets resident block `p`: off the policy's lists, out of the
+    /// index, its region freed.
+    pub(super) fn drop_resident(&mut self, p: ArenaPara) {
+        self.policy.remove(&mut self.arena, p);
+        self.index.remove(&mut self.arena, p);
+        self.place.release(&mut self.arena, p);
+    }
+}

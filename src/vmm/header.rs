@@ -1,0 +1,166 @@
+//! The 32-byte header in front of every region of the data heap (a free
+//! region or a resident block), and typed access to its fields.
+//!
+//! Belongs here: the header layout and one getter/setter per field.
+//! Does not belong here: what the lists, the hash or the placement do with
+//! the fields (`list`, `index`, `place`).
+
+use super::backend::Arena;
+use super::handle::Handle;
+use super::swap::SwapLoc;
+use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
+
+/// Header size: 2 paragraphs in front of the block's data.
+pub const HDR_PARAS: Paras = Paras::new(2);
+
+// Field positions inside the header.
+const H_SIZE: Bytes = Bytes::new(0); // u16 region size in paragraphs, header included
+const H_PREV: Bytes = Bytes::new(2); // u16 size of the previous region (0: first region)
+const H_FLAGS: Bytes = Bytes::new(4); // u16: flags in the low byte, lock count in the high byte
+const H_HNEXT: Bytes = Bytes::new(6); // u16 next region in the hash bucket
+const H_HANDLE: Bytes = Bytes::new(8); // u32 handle
+const H_SWAP: Bytes = Bytes::new(12); // u32 swap location (valid with `Flags::SWAP`)
+const H_LPREV: Bytes = Bytes::new(16); // u16 previous in main list / window / free list
+const H_LNEXT: Bytes = Bytes::new(18); // u16 next in main list / window / free list
+const H_BPARAS: Bytes = Bytes::new(24); // u16 block size in paragraphs
+
+/// The flag byte of a region header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flags(u8);
+
+impl Flags {
+    /// A free region.
+    pub const FREE: Self = Self(0);
+    /// The region holds a block.
+    pub const USED: Self = Self(1);
+    /// The block differs from its swap copy (or has none and was written).
+    pub const DIRTY: Self = Self(2);
+    /// The block is in the policy's main list (else in the window).
+    pub const MAIN: Self = Self(4);
+    /// The block owns swap space (the header's swap field is valid).
+    pub const SWAP: Self = Self(8);
+
+    /// Whether every flag of `f` is set.
+    pub const fn has(self, f: Self) -> bool {
+        self.0 & f.0 == f.0
+    }
+    /// These flags with `f` set.
+    pub const fn with(self, f: Self) -> Self {
+        Self(self.0 | f.0)
+    }
+    /// These flags with `f` cleared.
+    pub const fn without(self, f: Self) -> Self {
+        Self(self.0 & !f.0)
+    }
+}
+
+/// Header access for every arena. `p` is always the first paragraph of a
+/// region the core laid out.
+pub trait Regions: Arena {
+    /// Region size, header included.
+    fn size(&self, p: ArenaPara) -> Paras {
+        Paras::from(self.read_field_u16(p, H_SIZE))
+    }
+    /// Sets the region size.
+    fn set_size(&mut self, p: ArenaPara, n: Paras) {
+        self.write_field_u16(p, H_SIZE, n.to_u16())
+    }
+    /// Size of the region just below (zero for the first region).
+    fn prev_size(&self, p: ArenaPara) -> Paras {
+        Paras::from(self.read_field_u16(p, H_PREV))
+    }
+    /// Sets the size of the region just below.
+    fn set_prev_size(&mut self, p: ArenaPara, n: Paras) {
+        self.write_field_u16(p, H_PREV, n.to_u16())
+    }
+    /// The flags.
+    fn flags(&self, p: ArenaPara) -> Flags {
+        Flags(self.read_field_u16(p, H_FLAGS) as u8)
+    }
+    /// The lock count.
+    fn locks(&self, p: ArenaPara) -> u8 {
+        (self.read_field_u16(p, H_FLAGS) >> 8) as u8
+    }
+    /// Sets flags and lock count together.
+    fn set_state(&mut self, p: ArenaPara, f: Flags, locks: u8) {
+        self.write_field_u16(p, H_FLAGS, u16::from(f.0) | (u16::from(locks) << 8))
+    }
+    /// Sets the flags, keeping the lock count.
+    fn set_flags(&mut self, p: ArenaPara, f: Flags) {
+        let l = self.locks(p);
+        self.set_state(p, f, l)
+    }
+    /// Sets the lock count, keeping the flags.
+    fn set_locks(&mut self, p: ArenaPara, locks: u8) {
+        let f = self.flags(p);
+        self.set_state(p, f, locks)
+    }
+    /// Whether the region holds a block.
+    fn is_used(&self, p: ArenaPara) -> bool {
+        self.flags(p).has(Flags::USED)
+    }
+    /// Whether the block is in the main list.
+    fn in_main(&self, p: ArenaPara) -> bool {
+        self.flags(p).has(Flags::MAIN)
+    }
+    /// The next region in the same hash bucket.
+    fn hash_next(&self, p: ArenaPara) -> ArenaPara {
+        ArenaPara::new(self.read_field_u16(p, H_HNEXT))
+    }
+    /// Sets the next region in the same hash bucket.
+    fn set_hash_next(&mut self, p: ArenaPara, q: ArenaPara) {
+        self.write_field_u16(p, H_HNEXT, q.to_u16())
+    }
+    /// The block's handle.
+    fn handle(&self, p: ArenaPara) -> Handle {
+        Handle::from_raw(self.read_field_u32(p, H_HANDLE))
+    }
+    /// Sets the block's handle.
+    fn set_handle(&mut self, p: ArenaPara, h: Handle) {
+        self.write_field_u32(p, H_HANDLE, h.raw())
+    }
+    /// The block's swap location (meaningful with `Flags::SWAP`).
+    fn swap_loc(&self, p: ArenaPara) -> SwapLoc {
+        SwapLoc::from_raw(self.read_field_u32(p, H_SWAP))
+    }
+    /// Sets the block's swap location.
+    fn set_swap_loc(&mut self, p: ArenaPara, loc: SwapLoc) {
+        self.write_field_u32(p, H_SWAP, loc.raw())
+    }
+    /// The previous region in the list the region is on.
+    fn list_prev(&self, p: ArenaPara) -> ArenaPara {
+        ArenaPara::new(self.read_field_u16(p, H_LPREV))
+    }
+    /// The next region in the list the region is on.
+    fn list_next(&self, p: ArenaPara) -> ArenaPara {
+        ArenaPara::new(self.read_field_u16(p, H_LNEXT))
+    }
+    /// Sets the previous-region link.
+    fn set_list_prev(&mut self, p: ArenaPara, q: ArenaPara) {
+        self.write_field_u16(p, H_LPREV, q.to_u16())
+    }
+    /// Sets the next-region link.
+    fn set_list_next(&mut self, p: ArenaPara, q: ArenaPara) {
+        self.write_field_u16(p, H_LNEXT, q.to_u16())
+    }
+    /// The block's size (data only).
+    fn block_paras(&self, p: ArenaPara) -> Paras {
+        Paras::from(self.read_field_u16(p, H_BPARAS))
+    }
+    /// Sets the block's size.
+    fn set_block_paras(&mut self, p: ArenaPara, n: Paras) {
+        self.write_field_u16(p, H_BPARAS, n.to_u16())
+    }
+}
+
+impl<A: Arena> Regions for A {}
+
+/// Where the data of the block in region `p` starts.
+pub fn data_addr(p: ArenaPara) -> ArenaAddr {
+    (p + HDR_PARAS).addr()
+}
+
+/// Where region `p` stores its link to the next region of its hash bucket.
+pub fn hash_next_addr(p: ArenaPara) -> ArenaAddr {
+    p.addr() + H_HNEXT
+}

@@ -1,0 +1,165 @@
+//! Replacement: W-TinyLFU over the resident blocks. A small window (1% of
+//! the data heap) and the main list are LRU lists (most recent at the
+//! window's tail and the main list's head); the oldest window block duels
+//! the least recent main block on the [`Sketch`]'s counts. See the module
+//! docs of [`super`] for why.
+//!
+//! Belongs here: which list a resident block is on, its place in it, and
+//! the choice of a victim. Does not belong here: evicting it (`place`),
+//! counting accesses (`sketch`).
+
+use super::header::{Flags, Regions};
+use super::list::List;
+use super::sketch::Sketch;
+use super::units::{ArenaPara, Paras};
+
+/// The main list may fill all but 1/WINDOW_SHARE of the data heap; the
+/// window uses the rest. 1% as in W-TinyLFU; the simulator measured 1/32
+/// too, which lost on loops and was equal elsewhere.
+const WINDOW_SHARE: u32 = 100;
+
+/// The policy's lists.
+pub struct Policy {
+    /// New blocks, oldest at the head.
+    pub(super) window: List,
+    /// Blocks that won a duel (or came while it had room), least recent at
+    /// the tail.
+    pub(super) main: List,
+    /// Region paragraphs on the main list.
+    pub(super) main_paras: Paras,
+    /// The most the main list may hold.
+    main_target: Paras,
+}
+
+impl Policy {
+    /// Empty lists for a data heap of `heap`.
+    pub fn new(heap: Paras) -> Self {
+        Self {
+            window: List::EMPTY,
+            main: List::EMPTY,
+            main_paras: Paras::ZERO,
+            main_target: heap - Paras::new(heap.get() / WINDOW_SHARE),
+        }
+    }
+
+    fn list_of<A: Regions>(&mut self, a: &A, p: ArenaPara) -> &mut List {
+        if a.in_main(p) {
+            &mut self.main
+        } else {
+            &mut self.window
+        }
+    }
+
+    /// Moves `p` (off every list) to the main list's head, then moves the
+    /// least recent main blocks to the window until the main list fits.
+    fn make_main<A: Regions>(&mut self, a: &mut A, p: ArenaPara) {
+        let f = a.flags(p);
+        a.set_flags(p, f.with(Flags::MAIN));
+        self.main_paras += a.size(p);
+        self.main.push_front(a, p);
+        while self.main_paras > self.main_target && self.main.tail() != p {
+            let q = self.main.tail();
+            self.demote(a, q);
+        }
+    }
+
+    /// Moves main block `q` to the window's tail.
+    fn demote<A: Regions>(&mut self, a: &mut A, q: ArenaPara) {
+        self.main.unlink(a, q);
+        let f = a.flags(q);
+        a.set_flags(q, f.without(Flags::MAIN));
+        self.main_paras -= a.size(q);
+        self.window.push_back(a, q);
+    }
+
+    /// A hit on resident block `p`: to the most recent end of its list.
+    pub fn touch<A: Regions>(&mut self, a: &mut A, p: ArenaPara) {
+        if a.in_main(p) {
+            self.main.unlink(a, p);
+            self.main.push_front(a, p);
+        } else {
+            self.window.unlink(a, p);
+            self.window.push_back(a, p);
+        }
+    }
+
+    /// Enters freshly loaded block `p`: the main list while it has room
+    /// (cold start), else the window.
+    pub fn insert<A: Regions>(&mut self, a: &mut A, p: ArenaPara) {
+        let f = a.flags(p);
+        a.set_flags(p, f.without(Flags::MAIN));
+        if self.main_paras + a.size(p) <= self.main_target {
+            self.make_main(a, p);
+        } else {
+            self.window.push_back(a, p);
+        }
+    }
+
+    /// Takes resident block `p` off its list.
+    pub fn remove<A: Regions>(&mut self, a: &mut A, p: ArenaPara) {
+        let main = a.in_main(p);
+        self.list_of(a, p).unlink(a, p);
+        if main {
+            self.main_paras -= a.size(p);
+        }
+    }
+
+    /// Block `p`, on the main list, shrank by `by`.
+    pub fn shrunk<A: Regions>(&mut self, a: &A, p: ArenaPara, by: Paras) {
+        if a.in_main(p) {
+            self.main_paras -= by;
+        }
+    }
+
+    /// After block `old` was copied to `new`, links its list to `new`.
+    pub fn moved<A: Regions>(&mut self, a: &mut A, new: ArenaPara) {
+        self.list_of(a, new).moved(a, new);
+    }
+
+    /// The next block to evict. The candidate is the oldest unlocked block
+    /// of the window; it duels the least recent unlocked block of the main
+    /// list: if the sketch counts more recent accesses for the candidate,
+    /// the two swap places (the candidate joins the main list, the main
+    /// block goes). Otherwise the candidate goes. Without a window block,
+    /// the least recent main block goes.
+    pub fn victim<A: Regions>(&mut self, a: &mut A, sketch: &Sketch) -> Option<ArenaPara> {
+        let unlocked = |a: &A, p| a.locks(p) == 0;
+        let Some(p) = self.window.find_forward(a, unlocked) else {
+            return self.main.find_backward(a, unlocked);
+        };
+        if let Some(v) = self.main.find_backward(a, unlocked) {
+            if sketch.freq(a, a.handle(p)) > sketch.freq(a, a.handle(v)) {
+                self.demote(a, v);
+                self.window.unlink(a, p);
+                self.make_main(a, p);
+                return Some(v);
+            }
+        }
+        Some(p)
+    }
+
+    /// An unlocked resident block other than `not` that can leave the cache
+    /// without new swap space: clean first, else dirty with committed
+    /// space. Walks the lists in [`victim`](Self::victim)'s order:
+    /// O(resident blocks), and only after an eviction failed.
+    pub fn fallback_victim<A: Regions>(&self, a: &A, not: ArenaPara) -> Option<ArenaPara> {
+        let mut committed = None;
+        let mut clean = |a: &A, p: ArenaPara| -> bool {
+            let f = a.flags(p);
+            if p == not || a.locks(p) != 0 {
+                return false;
+            }
+            if !f.has(Flags::DIRTY) {
+                return true;
+            }
+            if f.has(Flags::SWAP) && committed.is_none() {
+                committed = Some(p);
+            }
+            false
+        };
+        self.window
+            .find_forward(a, &mut clean)
+            .or_else(|| self.main.find_backward(a, &mut clean))
+            .or(committed)
+    }
+}

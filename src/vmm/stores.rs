@@ -1,0 +1,188 @@
+//! The swap space of one heap: the open stores, the allocator state of each
+//! ([`swap`](super::swap)) and their counters, with the transfers between a
+//! store and the arena.
+//!
+//! Belongs here: choosing a store for new swap space (XMS, then EMS, then
+//! disk), freeing it, moving bytes and counting failures. Does not belong
+//! here: size classes and free lists (`swap`), or when a block moves
+//! (`place`, `calls`).
+
+use super::backend::{Arena, BackendError, Store, StoreKind};
+use super::stats::StoreStats;
+use super::swap::{self, class_of, StoreIo, StoreSpace, SwapLoc};
+use super::units::{ArenaAddr, Bytes, Paras, StoreAddr};
+use super::VmError;
+
+/// The scratch paragraph the free-list links go through.
+const SCRATCH: ArenaAddr = ArenaAddr::START;
+
+/// The stores of one heap.
+pub struct Stores<S> {
+    /// The open stores, by [`StoreKind::index`].
+    pub(super) open: [Option<S>; 3],
+    /// Allocator state per store.
+    pub(super) space: [StoreSpace; 3],
+    /// Counters per store.
+    pub(super) stats: [StoreStats; 3],
+}
+
+impl<S> Stores<S> {
+    /// Takes over the opened stores.
+    pub fn new<A: Arena>(open: [Option<S>; 3]) -> Self
+    where
+        S: Store<A>,
+    {
+        let mut space = [StoreSpace::CLOSED, StoreSpace::CLOSED, StoreSpace::CLOSED];
+        for (sp, st) in space.iter_mut().zip(open.iter()) {
+            if let Some(st) = st {
+                *sp = StoreSpace::open(st.size());
+            }
+        }
+        Self {
+            open,
+            space,
+            stats: [StoreStats::default(); 3],
+        }
+    }
+
+    /// Whether any store is open.
+    pub fn any(&self) -> bool {
+        self.open.iter().any(Option::is_some)
+    }
+
+    /// Counts a block brought in from `loc`.
+    pub fn count_page_in(&mut self, loc: SwapLoc, len: Bytes) {
+        let st = &mut self.stats[loc.store()];
+        st.page_ins += 1;
+        st.bytes_in = st.bytes_in.wrapping_add(len.get());
+    }
+
+    /// Counts a block written out to `loc`.
+    pub fn count_page_out(&mut self, loc: SwapLoc, len: Bytes) {
+        let st = &mut self.stats[loc.store()];
+        st.page_outs += 1;
+        st.bytes_out = st.bytes_out.wrapping_add(len.get());
+    }
+
+    /// Runs transfer `io` on the store of `loc` at its position; a failure
+    /// is counted and becomes [`VmError::Backend`].
+    fn transfer(
+        &mut self,
+        loc: SwapLoc,
+        io: impl FnOnce(&mut S, StoreAddr) -> Result<(), BackendError>,
+    ) -> Result<(), VmError> {
+        let i = loc.store();
+        let st = self.open[i].as_mut().ok_or(VmError::NoSwap)?;
+        io(st, loc.addr()).map_err(|e| {
+            self.stats[i].failures += 1;
+            VmError::Backend(e)
+        })
+    }
+
+    /// Reads `len` bytes from `loc` into the arena at `to`.
+    pub fn read<A: Arena>(
+        &mut self,
+        loc: SwapLoc,
+        arena: &mut A,
+        to: ArenaAddr,
+        len: Bytes,
+    ) -> Result<(), VmError>
+    where
+        S: Store<A>,
+    {
+        self.transfer(loc, |st, at| st.read(at, arena, to, len))
+    }
+
+    /// Writes `len` bytes of the arena at `from` to `loc`.
+    pub fn write<A: Arena>(
+        &mut self,
+        loc: SwapLoc,
+        arena: &A,
+        from: ArenaAddr,
+        len: Bytes,
+    ) -> Result<(), VmError>
+    where
+        S: Store<A>,
+    {
+        self.transfer(loc, |st, at| st.write(at, arena, from, len))
+    }
+
+    /// Swap space for `paras`: XMS, then EMS, then disk; splitting larger
+    /// free extents only when no store can serve it otherwise.
+    pub fn alloc<A: Arena>(&mut self, arena: &mut A, paras: Paras) -> Result<SwapLoc, VmError>
+    where
+        S: Store<A>,
+    {
+        let class = class_of(paras);
+        // A store that refused to grow is skipped until space is freed in it;
+        // the last pass retries the grows anyway before giving up (a refusal
+        // may have been transient).
+        for pass in 0..3 {
+            let split = pass > 0;
+            if pass == 2 {
+                let mut any = false;
+                for sp in self.space.iter_mut() {
+                    any |= sp.full;
+                    sp.full = false;
+                }
+                if !any {
+                    break;
+                }
+            }
+            for kind in StoreKind::ALL {
+                let i = kind.index();
+                if let Some(st) = self.open[i].as_mut() {
+                    let mut io = StoreIo {
+                        store: st,
+                        stats: &mut self.stats[i],
+                        arena: &mut *arena,
+                        scratch: SCRATCH,
+                    };
+                    if let Some(loc) =
+                        swap::alloc_in(&mut self.space[i], &mut io, kind, class, split)
+                    {
+                        return Ok(loc);
+                    }
+                }
+            }
+        }
+        Err(VmError::NoSwap)
+    }
+
+    /// Returns the swap space of `paras` at `loc`.
+    pub fn free<A: Arena>(&mut self, arena: &mut A, loc: SwapLoc, paras: Paras)
+    where
+        S: Store<A>,
+    {
+        let i = loc.store();
+        if let Some(st) = self.open[i].as_mut() {
+            let mut io = StoreIo {
+                store: st,
+                stats: &mut self.stats[i],
+                arena,
+                scratch: SCRATCH,
+            };
+            swap::free_in(&mut self.space[i], &mut io, loc, class_of(paras));
+        }
+    }
+
+    /// Writes `len` bytes at `from` to new swap space of `paras`; on failure
+    /// the space is given back.
+    pub fn write_new<A: Arena>(
+        &mut self,
+        arena: &mut A,
+        from: ArenaAddr,
+        paras: Paras,
+        len: Bytes,
+    ) -> Result<SwapLoc, VmError>
+    where
+        S: Store<A>,
+    {
+        let loc = self.alloc(arena, paras)?;
+        if let Err(e) = self.write(loc, arena, from, len) {
+            self.free(arena, loc, paras);
+            return Err(e);
+        }
+        Ok(loc)
+    }
+}

@@ -1,0 +1,374 @@
+//! The handle table: one 8-byte entry per handle slot, in 1 KiB pages that
+//! live in the swap stores like blocks, a few of them cached in the arena's
+//! table slots (LRU), found through the directory (one swap location per
+//! page, pinned in the arena). Free slots form a LIFO list threaded through
+//! the entries.
+//!
+//! Belongs here: entries, paging table pages in and out, handing out and
+//! taking back slots. Does not belong here: the handle bit layout
+//! (`handle`), resident blocks (`index`), or what a call does with an entry
+//! (`calls`).
+
+use super::backend::{Arena, Store};
+use super::handle::{Gen, Handle, HandleIdx};
+use super::stores::Stores;
+use super::swap::SwapLoc;
+use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
+use super::VmError;
+
+/// A table page: 1 KiB, 128 entries of 8 bytes.
+pub const PAGE_PARAS: Paras = Paras::new(64);
+const PAGE_BYTES: Bytes = PAGE_PARAS.bytes();
+const ENTRY_BYTES: u32 = 8;
+/// A directory entry: one swap location.
+const DIR_ENTRY_BYTES: u32 = 4;
+/// The live bit of an entry's generation word.
+const LIVE: u16 = 0x8000;
+/// Most cached table pages.
+pub const MAX_SLOTS: usize = 8;
+const EMPTY_SLOT: u32 = u32::MAX;
+
+/// A handle-table entry.
+#[derive(Clone, Copy, Debug)]
+pub enum Entry {
+    /// A live handle: its block's swap copy (if any) and size.
+    Live {
+        /// The slot's current generation.
+        gen: Gen,
+        /// The block's swap space, [`SwapLoc::NONE`] before the first write-out.
+        loc: SwapLoc,
+        /// The block's size.
+        paras: Paras,
+    },
+    /// A free slot on the free-slot list.
+    Free {
+        /// The generation the next handle of this slot gets.
+        gen: Gen,
+        /// The next free slot, [`HandleIdx::NONE`] at the end.
+        next: HandleIdx,
+    },
+}
+
+impl Entry {
+    /// The slot's generation.
+    pub fn gen(self) -> Gen {
+        match self {
+            Entry::Live { gen, .. } | Entry::Free { gen, .. } => gen,
+        }
+    }
+
+    /// The live entry of handle `h`, or `None` if `h` is stale.
+    pub fn live_for(self, h: Handle) -> Option<(SwapLoc, Paras)> {
+        match self {
+            Entry::Live { gen, loc, paras } if gen == h.gen() => Some((loc, paras)),
+            _ => None,
+        }
+    }
+}
+
+/// One cached table page.
+#[derive(Clone, Copy)]
+struct Slot {
+    page: u32,
+    dirty: bool,
+    /// A page that got no swap space (see [`Table::alloc`]): it stays
+    /// cached while any other slot can be replaced.
+    pinned: bool,
+    stamp: u32,
+}
+
+/// The table's state (near data) and its places in the arena.
+pub struct Table {
+    /// The directory: one [`SwapLoc`] per table page.
+    dir: ArenaAddr,
+    /// The first table slot; slot `i` is `i` pages further.
+    slots_at: ArenaPara,
+    slots: [Slot; MAX_SLOTS],
+    nslots: usize,
+    clock: u32,
+    /// One past the highest slot ever handed out.
+    hwm: HandleIdx,
+    /// The first free slot.
+    free_head: HandleIdx,
+    /// Live handles.
+    pub(super) live: u32,
+    /// Slots the directory can reach (slot 0 included, which is never used).
+    pub(super) max_handles: u32,
+    /// The generation of slots handed out for the first time.
+    gen_base: Gen,
+}
+
+impl Table {
+    /// Directory bytes for `pages` table pages.
+    pub const fn dir_bytes(pages: u32) -> Bytes {
+        Bytes::new(pages * DIR_ENTRY_BYTES)
+    }
+
+    /// A table with a directory of `pages` entries at `dir` (set to
+    /// [`SwapLoc::NONE`] here) and `nslots` slots from `slots_at`.
+    pub fn new<A: Arena>(
+        a: &mut A,
+        dir: ArenaAddr,
+        pages: u32,
+        slots_at: ArenaPara,
+        nslots: usize,
+        gen_base: Gen,
+    ) -> Self {
+        // `SwapLoc::NONE` is all ones.
+        a.fill(dir, Self::dir_bytes(pages), 0xFF);
+        Self {
+            dir,
+            slots_at,
+            slots: [Slot {
+                page: EMPTY_SLOT,
+                dirty: false,
+                pinned: false,
+                stamp: 0,
+            }; MAX_SLOTS],
+            nslots,
+            clock: 0,
+            hwm: HandleIdx::FIRST,
+            free_head: HandleIdx::NONE,
+            live: 0,
+            max_handles: HandleIdx::slots_in(pages),
+            gen_base,
+        }
+    }
+
+    /// Whether `idx` was ever handed out (so it has an entry).
+    pub fn in_use_range(&self, idx: HandleIdx) -> bool {
+        !idx.is_none() && idx < self.hwm
+    }
+
+    fn dir_at(&self, page: u32) -> ArenaAddr {
+        self.dir + Self::dir_bytes(page)
+    }
+
+    fn slot_at(&self, i: usize) -> ArenaAddr {
+        (self.slots_at + Paras::new(i as u32 * PAGE_PARAS.get())).addr()
+    }
+
+    fn dir_get<A: Arena>(&self, a: &A, page: u32) -> SwapLoc {
+        SwapLoc::from_raw(a.read_u32(self.dir_at(page)))
+    }
+
+    fn dir_set<A: Arena>(&self, a: &mut A, page: u32, loc: SwapLoc) {
+        a.write_u32(self.dir_at(page), loc.raw())
+    }
+
+    /// Writes cached page `i` back, giving it swap space if it has none.
+    fn writeback<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        i: usize,
+    ) -> Result<(), VmError> {
+        let page = self.slots[i].page;
+        let base = self.slot_at(i);
+        let mut loc = self.dir_get(a, page);
+        if loc.is_some() {
+            st.write(loc, a, base, PAGE_BYTES)?;
+        } else {
+            loc = st.write_new(a, base, PAGE_PARAS, PAGE_BYTES)?;
+        }
+        st.stats[loc.store()].table_outs += 1;
+        self.dir_set(a, page, loc);
+        self.slots[i].dirty = false;
+        Ok(())
+    }
+
+    /// Where table page `page` is cached, paging it in if needed.
+    fn page_at<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        page: u32,
+        dirty: bool,
+    ) -> Result<ArenaAddr, VmError> {
+        self.clock = self.clock.wrapping_add(1);
+        let mut victim = 0;
+        for i in 0..self.nslots {
+            if self.slots[i].page == page {
+                self.slots[i].stamp = self.clock;
+                self.slots[i].dirty |= dirty;
+                return Ok(self.slot_at(i));
+            }
+            let s = &self.slots[i];
+            let v = &self.slots[victim];
+            // Empty first, then least recently used, a pinned page last.
+            if v.page != EMPTY_SLOT
+                && (s.page == EMPTY_SLOT
+                    || (v.pinned, self.clock.wrapping_sub(s.stamp))
+                        > (s.pinned, self.clock.wrapping_sub(v.stamp)))
+            {
+                victim = i;
+            }
+        }
+        let i = victim;
+        if self.slots[i].page != EMPTY_SLOT && self.slots[i].dirty {
+            self.writeback(a, st, i)?;
+        }
+        self.slots[i].page = EMPTY_SLOT;
+        let base = self.slot_at(i);
+        let loc = self.dir_get(a, page);
+        if loc.is_some() {
+            st.read(loc, a, base, PAGE_BYTES)?;
+            st.stats[loc.store()].table_ins += 1;
+        } else {
+            a.fill(base, PAGE_BYTES, 0);
+        }
+        self.slots[i] = Slot {
+            page,
+            dirty,
+            pinned: false,
+            stamp: self.clock,
+        };
+        Ok(base)
+    }
+
+    fn entry_at<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        idx: HandleIdx,
+        dirty: bool,
+    ) -> Result<ArenaAddr, VmError> {
+        Ok(self.page_at(a, st, idx.page(), dirty)? + Bytes::new(idx.in_page() * ENTRY_BYTES))
+    }
+
+    /// The entry of slot `idx` (handed out before).
+    pub fn get<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        idx: HandleIdx,
+    ) -> Result<Entry, VmError> {
+        let at = self.entry_at(a, st, idx, false)?;
+        let word = a.read_u32(at);
+        let g = a.read_u16(at + Bytes::new(4));
+        let gen = Gen::new_truncate(g);
+        Ok(if g & LIVE != 0 {
+            Entry::Live {
+                gen,
+                loc: SwapLoc::from_raw(word),
+                paras: Paras::from(a.read_u16(at + Bytes::new(6))),
+            }
+        } else {
+            Entry::Free {
+                gen,
+                next: HandleIdx::new(word),
+            }
+        })
+    }
+
+    /// Writes the entry of slot `idx`.
+    pub fn put<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        idx: HandleIdx,
+        e: Entry,
+    ) -> Result<(), VmError> {
+        let at = self.entry_at(a, st, idx, true)?;
+        let (word, g, paras) = match e {
+            Entry::Live { gen, loc, paras } => (loc.raw(), gen.get() | LIVE, paras.to_u16()),
+            Entry::Free { gen, next } => (next.get(), gen.get(), 0),
+        };
+        a.write_u32(at, word);
+        a.write_u16(at + Bytes::new(4), g);
+        a.write_u16(at + Bytes::new(6), paras);
+        Ok(())
+    }
+
+    /// A new handle for a block of `paras` with no swap copy: the most
+    /// recently freed slot, else a slot never used.
+    pub fn alloc<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        paras: Paras,
+    ) -> Result<Handle, VmError> {
+        let (idx, gen, next_free) = if !self.free_head.is_none() {
+            let idx = self.free_head;
+            let e = self.get(a, st, idx)?;
+            debug_assert!(
+                matches!(e, Entry::Free { .. }),
+                "live slot on the free list"
+            );
+            let next = match e {
+                Entry::Free { next, .. } => next,
+                Entry::Live { .. } => HandleIdx::NONE,
+            };
+            (idx, e.gen(), Some(next))
+        } else if self.hwm.get() < self.max_handles {
+            (self.hwm, self.gen_base, None)
+        } else {
+            return Err(VmError::NoHandles);
+        };
+        let page = idx.page();
+        if next_free.is_none() && !self.dir_get(a, page).is_some() && st.any() {
+            // First handle of a table page: give the page its swap space now,
+            // so that writing a table page back never needs an allocation
+            // (otherwise a full swap space could make `_vfree` impossible).
+            // The page is cached dirty and zero-filled, so the store copy is
+            // written before it is ever read.
+            self.page_at(a, st, page, true)?;
+            let slot = (0..self.nslots)
+                .find(|&i| self.slots[i].page == page)
+                .expect("page_at caches the page");
+            match st.alloc(a, PAGE_PARAS) {
+                Ok(loc) => {
+                    self.dir_set(a, page, loc);
+                    // A page pinned earlier has swap space from now on.
+                    self.slots[slot].pinned = false;
+                }
+                // No store can give it space now (the only store cannot
+                // grow): the page stays in the cache, pinned, as long as
+                // another slot is left to page the table pages that have
+                // swap space. So blocks that fit in the cache can still be
+                // allocated, and `_vfree` never needs new swap space.
+                Err(e) if !self.slots[slot].pinned => {
+                    let pinned = self.slots.iter().filter(|s| s.pinned).count();
+                    if pinned + 1 >= self.nslots {
+                        // Nothing is written to the page yet: it may leave clean.
+                        self.slots[slot].dirty = false;
+                        return Err(e);
+                    }
+                    self.slots[slot].pinned = true;
+                }
+                // Pinned by an earlier handle of the page.
+                Err(_) => {}
+            }
+        }
+        let e = Entry::Live {
+            gen,
+            loc: SwapLoc::NONE,
+            paras,
+        };
+        self.put(a, st, idx, e)?;
+        match next_free {
+            Some(next) => self.free_head = next,
+            None => self.hwm = self.hwm.next(),
+        }
+        self.live += 1;
+        Ok(Handle::new(idx, gen))
+    }
+
+    /// Frees the slot of `idx` whose live entry had generation `gen`.
+    pub fn free<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        idx: HandleIdx,
+        gen: Gen,
+    ) -> Result<(), VmError> {
+        let dead = Entry::Free {
+            gen: gen.next(),
+            next: self.free_head,
+        };
+        self.put(a, st, idx, dead)?;
+        self.free_head = idx;
+        self.live -= 1;
+        Ok(())
+    }
+}
