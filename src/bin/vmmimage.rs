@@ -12,8 +12,9 @@
 use vmemory::cabi as _;
 
 // `src/dos/rt.rs` brings the .EXE startup, which `image.ld` discards; its
-// program entry must still resolve. It is never called.
-vmemory::dos_main!(never);
+// program entry must still resolve. It is never called. The panic handler
+// formats nothing, so no `core::fmt` is in the library image.
+vmemory::dos_main!(never, panic: lean);
 
 fn never() -> u8 {
     0

@@ -1,5 +1,6 @@
 //! Program runtime: the `_start` entry of a DOS .EXE, the PSP, the command
-//! line, exit through INT 21h AH=4Ch, and the panic handler.
+//! line, exit through INT 21h AH=4Ch, and the panic reports that the panic
+//! handler of [`dos_main!`](crate::dos_main) calls.
 //!
 //! DOS enters `_start` (see `exe.ld`) with CS = SS = the image segment and
 //! DS = ES = the PSP segment. `_start` makes DS, ES and SS equal CS (the tiny
@@ -58,10 +59,30 @@ extern "C" fn __vmemory_start(psp: u32) -> ! {
 }
 
 /// Defines the program's entry: `dos_main!(main)` with `fn main() -> u8`,
-/// whose result becomes the exit code (ERRORLEVEL).
+/// whose result becomes the exit code (ERRORLEVEL), and the program's panic
+/// handler ([`panic_report`]: message and location on stderr, exit code
+/// [`PANIC_EXIT_CODE`]).
+///
+/// `dos_main!(main, panic: lean)` gives a handler without `core::fmt`
+/// ([`panic_report_lean`]): an image that formats nothing else (the C
+/// library) then carries none of the formatting machinery.
 #[macro_export]
 macro_rules! dos_main {
     ($main:path) => {
+        $crate::dos_main!(@entry $main);
+        #[panic_handler]
+        fn __vmemory_panic(info: &::core::panic::PanicInfo<'_>) -> ! {
+            $crate::dos::rt::panic_report(info)
+        }
+    };
+    ($main:path, panic: lean) => {
+        $crate::dos_main!(@entry $main);
+        #[panic_handler]
+        fn __vmemory_panic(info: &::core::panic::PanicInfo<'_>) -> ! {
+            $crate::dos::rt::panic_report_lean(info)
+        }
+    };
+    (@entry $main:path) => {
         #[no_mangle]
         fn __vmemory_main() -> u8 {
             $main()
@@ -111,9 +132,10 @@ pub fn exit(code: u8) -> ! {
 /// The exit code of a panic.
 pub const PANIC_EXIT_CODE: u8 = 255;
 
-#[cfg(not(test))]
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+/// Writes a panic's message and location to stderr and ends the program
+/// with [`PANIC_EXIT_CODE`]: the panic handler [`dos_main!`](crate::dos_main)
+/// defines.
+pub fn panic_report(info: &core::panic::PanicInfo<'_>) -> ! {
     match info.location() {
         Some(loc) => crate::eprintln!(
             "panic: {} at {}:{}:{}",
@@ -124,6 +146,18 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
         ),
         None => crate::eprintln!("panic: {}", info.message()),
     }
+    exit(PANIC_EXIT_CODE)
+}
+
+/// [`panic_report`] without `core::fmt`: a fixed line, then the exit.
+/// Neither message nor location is read: reading the panic's information at
+/// all keeps every formatting function its message names in the image
+/// (about 3.5 KB of `core::fmt` in the C library, which formats nothing
+/// else). A panic in the library is a bug in it; the line says where to
+/// look.
+pub fn panic_report_lean(_info: &core::panic::PanicInfo<'_>) -> ! {
+    let mut err = super::file::File::from_raw(super::console::STDERR);
+    let _ = err.write_all(b"vmemory: internal error (panic); program ended\r\n");
     exit(PANIC_EXIT_CODE)
 }
 
