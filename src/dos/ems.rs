@@ -16,6 +16,7 @@
 
 use core::arch::asm;
 use core::fmt;
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::far::{near_offset, FarPtr, Segment};
@@ -278,19 +279,21 @@ pub fn handle_pages(handle: EmsHandle) -> Result<u16, EmsError> {
     ems_result(ax).map(|()| bx)
 }
 
-/// Function 4E00h: copies the mapping context into `buf`.
+/// Function 4E00h: copies the mapping context, `len` bytes as
+/// [`page_map_size`] reports, to `buf`.
 ///
 /// # Safety
-/// `buf` must hold at least [`page_map_size`] bytes.
-pub unsafe fn get_page_map_unchecked(buf: &mut [u8]) -> Result<(), EmsError> {
-    debug_assert!(page_map_size().map_or(true, |n| buf.len() >= usize::from(n)));
+/// `buf` must be valid for `len` bytes of writes, and `len` must be what
+/// [`page_map_size`] returns.
+pub unsafe fn get_page_map_unchecked(buf: *mut u8, len: u8) -> Result<(), EmsError> {
+    debug_assert!(page_map_size().map_or(true, |n| n == len));
     present()?;
     let ax: u16;
     // SAFETY: INT 67h AX=4E00h: ES:DI = buffer (ES = DS = our segment in the
-    // tiny model), which holds the context by the caller's promise; returns
-    // AH status.
+    // tiny model), valid for the context's `len` bytes by the caller's
+    // promise; returns AH status.
     unsafe {
-        asm!("int 0x67", inout("ax") 0x4E00u16 => ax, in("edi") near_offset(buf.as_mut_ptr()));
+        asm!("int 0x67", inout("ax") 0x4E00u16 => ax, in("edi") near_offset(buf));
     }
     ems_result(ax)
 }
@@ -389,10 +392,13 @@ pub fn reallocate(handle: EmsHandle, pages: u16) -> Result<u16, EmsError> {
 
 /// A saved mapping context (function 4E00h), to be put back with
 /// [`restore`](Self::restore): the application's own mapping, exactly.
-#[derive(Clone)]
+///
+/// Only the first `len` bytes are ever written (by the EMM) or read: the
+/// rest of the buffer stays uninitialised, so saving a 16-byte context does
+/// not clear 255 bytes first (every EMS transfer of the VMM saves one).
 pub struct PageMap {
     len: u8,
-    bytes: [u8; Self::CAPACITY],
+    bytes: [MaybeUninit<u8>; Self::CAPACITY],
 }
 
 impl PageMap {
@@ -407,29 +413,44 @@ impl PageMap {
     /// Fails with [`EmsError::MAP_TOO_LARGE`] if the EMM reports a size of
     /// 0 (no context to save, so none could be put back).
     pub fn save() -> Result<Self, EmsError> {
+        let mut map = Self::empty();
+        map.save_here()?;
+        Ok(map)
+    }
+
+    /// A map that holds no context yet (for [`save_here`](Self::save_here)).
+    const fn empty() -> Self {
+        Self {
+            len: 0,
+            bytes: [MaybeUninit::uninit(); Self::CAPACITY],
+        }
+    }
+
+    /// [`save`](Self::save) into `self`, where it lies (the copies save one
+    /// per transfer: no 256-byte moves of the result).
+    fn save_here(&mut self) -> Result<(), EmsError> {
         let len = page_map_size()?;
         if len == 0 || usize::from(len) > Self::CAPACITY {
             return Err(EmsError::MAP_TOO_LARGE);
         }
-        let mut map = Self {
-            len,
-            bytes: [0; Self::CAPACITY],
-        };
-        // SAFETY: the buffer holds CAPACITY >= page_map_size() bytes.
-        unsafe { get_page_map_unchecked(&mut map.bytes) }?;
-        Ok(map)
+        // SAFETY: the buffer holds CAPACITY >= page_map_size() bytes; 4E00h
+        // writes exactly that many, which `len` then marks initialised.
+        unsafe { get_page_map_unchecked(self.bytes.as_mut_ptr().cast(), len) }?;
+        self.len = len;
+        Ok(())
     }
 
     /// Puts the saved mapping back.
     pub fn restore(&self) -> Result<(), EmsError> {
-        // SAFETY: the buffer holds a context of page_map_size() bytes that
-        // 4E00h returned.
-        unsafe { set_page_map_unchecked(&self.bytes) }
+        // SAFETY: the first page_map_size() bytes hold a context that 4E00h
+        // returned.
+        unsafe { set_page_map_unchecked(self.as_bytes()) }
     }
 
     /// The context's bytes, as the EMM wrote them.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
+        // SAFETY: the EMM wrote the first `len` bytes (`save_here`).
+        unsafe { core::slice::from_raw_parts(self.bytes.as_ptr().cast(), usize::from(self.len)) }
     }
 }
 
@@ -449,9 +470,9 @@ impl fmt::Debug for PageMap {
 }
 
 /// Restores a saved mapping when dropped (also on an early `?` return).
-struct MapGuard(PageMap);
+struct MapGuard<'a>(&'a PageMap);
 
-impl MapGuard {
+impl MapGuard<'_> {
     fn finish(self) -> Result<(), EmsError> {
         let r = self.0.restore();
         core::mem::forget(self);
@@ -459,7 +480,7 @@ impl MapGuard {
     }
 }
 
-impl Drop for MapGuard {
+impl Drop for MapGuard<'_> {
     fn drop(&mut self) {
         let _ = self.0.restore();
     }
@@ -497,7 +518,9 @@ unsafe fn frame_copy(
         return Err(EmsError::BAD_ADDRESS);
     }
     let mut pos = u32::from(page.0) * PAGE_BYTES + offset;
-    let guard = MapGuard(PageMap::save()?);
+    let mut saved = PageMap::empty();
+    saved.save_here()?;
+    let guard = MapGuard(&saved);
     let mut done = 0;
     while done < len {
         let logical = pos / PAGE_BYTES;
