@@ -14,12 +14,10 @@ use vmemory::dos::testlog::TestLog;
 use vmemory::dos::xms::{self, XmsBlock};
 use vmemory::dos_main;
 use vmemory::heap;
-use vmemory::vmm::StoreKind;
+use vmemory::vmm::{StoreKind, VM_EMS as EMS, VM_XMS as XMS};
 
 dos_main!(main);
 
-const XMS: u16 = 2;
-const EMS: u16 = 1;
 const BLOCK: u32 = 65_520;
 const MAX_BLOCKS: usize = 1200;
 

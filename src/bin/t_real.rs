@@ -31,13 +31,10 @@ use vmemory::dos::testlog::TestLog;
 use vmemory::dos::xms::{self, XmsBlock, XmsError};
 use vmemory::dos_main;
 use vmemory::heap::{self, Status};
-use vmemory::vmm::StoreKind;
+use vmemory::vmm::{StoreKind, VM_DISK as DISK, VM_EMS as EMS, VM_XMS as XMS};
 
 dos_main!(main);
 
-const EMS: u16 = 1;
-const XMS: u16 = 2;
-const DISK: u16 = 4;
 /// The cache: 64 KiB, so the workload's 288,000 bytes must swap.
 const CACHE_PARAS: u16 = 4096;
 const BLOCK: u32 = 6000;

@@ -19,13 +19,10 @@ use vmemory::dos::testlog::TestLog;
 use vmemory::dos::xms::{self, XmsBlock};
 use vmemory::dos_main;
 use vmemory::heap;
-use vmemory::vmm::{StoreKind, StoreStats};
+use vmemory::vmm::{StoreKind, StoreStats, VM_DISK as DISK, VM_EMS as EMS, VM_XMS as XMS};
 
 dos_main!(main);
 
-const EMS: u16 = 1;
-const XMS: u16 = 2;
-const DISK: u16 = 4;
 const CACHE: u16 = 8192; // 128 KiB
 const BLOCK: u32 = 6000;
 const MAX_BLOCKS: usize = 400;
