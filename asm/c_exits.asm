@@ -18,6 +18,8 @@
 ;   v   the same with BREAK ON, noticed inside the library's own DOS call
 ;       (_vload of a block in the swap file): the program ends mid-call,
 ;       on the library's private stack
+;   e   a critical error: reads B:\EXITS.TXT (an empty drive, conf/driveb),
+;       its INT 24h handler answers Abort (AL=2), so DOS ends the program
 ; After _vheapterm (t, 2, c) the PSP's terminate address must be the one DOS
 ; gave the program: nothing left hooked.
 ;
@@ -156,6 +158,8 @@ fixds:  mov ax, PARA(cdata)
         je .vmbreak
         cmp al, 's'
         je .spawn
+        cmp al, 'e'
+        je .criterr
         mov ax, 0x4C02
         int 0x21
 
@@ -213,6 +217,25 @@ fixds:  mov ax, PARA(cdata)
         FAR _VLOAD
         mov ax, 0x4C03                  ; still here: no break inside the call
         int 0x21
+
+.criterr:
+        push ds                         ; INT 24h -> crit_abort (ours until
+        push cs                         ; DOS restores it from the PSP)
+        pop ds
+        mov dx, crit_abort
+        mov ax, 0x2524
+        int 0x21
+        pop ds
+        mov dx, drive_b_file            ; open B:\EXITS.TXT for reading
+        mov ax, 0x3D00
+        int 0x21
+        mov ax, 0x4C03                  ; still here: no critical error raised
+        int 0x21
+
+; crit_abort: the INT 24h handler, answering Abort as a user pressing A.
+crit_abort:
+        mov al, 2
+        iret
 
 ; run_child: runs C_EXITS.EXE with the command tail at DS:DI (INT 21h
 ; AX=4B00h) and ends with code 1 unless it ran and ended with code 0.
@@ -349,6 +372,7 @@ first_h:        dd 0
 handles:        times NBLOCKS dd 0
 exec_block:     times 7 dw 0            ; environment, tail, FCB 1, FCB 2
 child_name:     db "C_EXITS.EXE", 0
+drive_b_file:   db "B:\EXITS.TXT", 0
 child_x:        db 2, " x", 13
 child_t:        db 2, " t", 13
 count:          dw 0

@@ -10,6 +10,8 @@
 #   # memory-mb: 32                      RAM (QEMU -m), default 32
 #   # config.sys: DEVICE=A:\HIMEMX.EXE   a CONFIG.SYS line (any number of them)
 #   # tmp-image: KB                      a fresh FAT disk of KB kilobytes as D:
+#   # qemu-drive-b: empty                a second floppy drive B: with no disk
+#                                        in it (reading B: raises INT 24h)
 # A configuration of the other engines that names machines of this one
 # ("# qemu: emm jemmex") is run as the first machine it names, with its own
 # "# tmp-image:" if it has one (harness/dostest.sh runs it that way only
@@ -55,6 +57,7 @@ if [ -z "$(conf_get "$conf" config.sys)" ] && [ -n "$(conf_get "$conf" qemu)" ];
 fi
 mem_mb=$(conf_get "$machine" memory-mb); mem_mb=${mem_mb:-32}
 tmp_kb=$(conf_get "$conf" tmp-image)
+drive_b=$(conf_get "$conf" qemu-drive-b); drive_b=${drive_b:-$(conf_get "$machine" qemu-drive-b)}
 
 # write_mbr IMG TYPE CYLINDERS: one active partition of TYPE from sector 63
 # to the end of a disk of CYLINDERS x 16 heads x 63 sectors.
@@ -142,6 +145,13 @@ if [ -n "$tmp_kb" ]; then
   make_disk "$work/d.img" "$tmp_kb" $fat || fault "making the $tmp_kb KB TMP disk"
   disks+=(-drive file="$work/d.img",format=raw,if=ide,index=1)
 fi
+case $drive_b in
+'') ;;
+# A drive without media: the BIOS reports two drives, so DOS makes B: a drive
+# of its own (not A:'s phantom), and its reads fail "drive not ready".
+empty) disks+=(-drive if=floppy,index=1) ;;
+*) echo "qemurun: $config: qemu-drive-b \"$drive_b\" (only \"empty\")" >&2; exit 2 ;;
+esac
 
 # ---- Boot. QEMU 7.2's IDE model now and then (1 boot in 10 on a busy
 # host) stays busy after the disk reset FreeDOS does while booting, and
