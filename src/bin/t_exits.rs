@@ -38,48 +38,15 @@
 use core::fmt::Write;
 
 use vmemory::dos::file::{self, Access, File};
-use vmemory::dos::testlog::TestLog;
-use vmemory::dos::{ems, env, exitguard, rt, xms, FarPtr};
+use vmemory::dos::testlog::{ResourceSnapshot as Snapshot, TestLog};
+use vmemory::dos::{exitguard, rt, FarPtr};
 use vmemory::vm::{Config, Dirty, Handle, VHeap};
 use vmemory::{dos_main, println};
 
 dos_main!(main);
 
-/// What a second program compares: free XMS KB, free EMS pages, open EMS
-/// handles, files in `%TMP%`.
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
-struct Snapshot([u32; 4]);
-
-impl core::fmt::Debug for Snapshot {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let s = self.0;
-        write!(f, "[{} {} {} {}]", s[0], s[1], s[2], s[3])
-    }
-}
-
 fn snapshot() -> Snapshot {
-    let xms_free = if xms::detect() {
-        xms::query_free_kb().map(|(_, t)| t).unwrap_or(0)
-    } else {
-        0
-    };
-    let (ems_free, ems_handles) = if ems::detect() {
-        (
-            ems::page_counts().map(|(f, _)| u32::from(f)).unwrap_or(0),
-            ems::handle_count().map(u32::from).unwrap_or(0),
-        )
-    } else {
-        (0, 0)
-    };
-    let mut tmp = [0u8; 70];
-    let files = match env::var(b"TMP", &mut tmp[..60]) {
-        Some(n) => {
-            tmp[n..n + 4].copy_from_slice(b"\\*.*");
-            u32::from(file::count_matches(&tmp[..n + 4]).unwrap_or(0xFFFF))
-        }
-        None => 0,
-    };
-    Snapshot([xms_free, ems_free, ems_handles, files])
+    Snapshot::take()
 }
 
 /// The snapshot file of the first program.

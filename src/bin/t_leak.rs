@@ -8,9 +8,9 @@
 #![no_std]
 #![no_main]
 
-use vmemory::dos::file::{self, Access, File};
-use vmemory::dos::testlog::TestLog;
-use vmemory::dos::{ems, env, rt, xms};
+use vmemory::dos::file::{Access, File};
+use vmemory::dos::rt;
+use vmemory::dos::testlog::{ResourceSnapshot, TestLog};
 use vmemory::heap;
 use vmemory::{dos_main, println};
 
@@ -18,28 +18,7 @@ dos_main!(main);
 
 /// (XMS free KB, EMS free pages, EMS handles, files in TMP) as numbers.
 fn snapshot() -> [u32; 4] {
-    let xms_free = if xms::detect() {
-        xms::query_free_kb().map(|(_, t)| t).unwrap_or(0)
-    } else {
-        0
-    };
-    let (ems_free, ems_handles) = if ems::detect() {
-        (
-            ems::page_counts().map(|(f, _)| u32::from(f)).unwrap_or(0),
-            ems::handle_count().map(u32::from).unwrap_or(0),
-        )
-    } else {
-        (0, 0)
-    };
-    let mut tmp = [0u8; 70];
-    let files = match env::var(b"TMP", &mut tmp[..60]) {
-        Some(n) => {
-            tmp[n..n + 4].copy_from_slice(b"\\*.*");
-            u32::from(file::any_match(&tmp[..n + 4]).unwrap_or(true))
-        }
-        None => 0,
-    };
-    [xms_free, ems_free, ems_handles, files]
+    ResourceSnapshot::take().0
 }
 
 fn work() -> u8 {
