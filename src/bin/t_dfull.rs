@@ -22,10 +22,10 @@
 #![no_std]
 #![no_main]
 
+use vmemory::dos::disk::{self, DiskSpace};
 use vmemory::dos::env;
 use vmemory::dos::far::FarPtr;
 use vmemory::dos::file::{self, File, MAX_PATH};
-use vmemory::dos::rt::{self, DiskSpace};
 use vmemory::dos::testlog::TestLog;
 use vmemory::dos::xms::{self, XmsBlock};
 use vmemory::dos_main;
@@ -86,7 +86,7 @@ impl Tmp {
     }
 
     fn space(&self) -> DiskSpace {
-        rt::disk_space(self.drive).unwrap_or(DiskSpace {
+        disk::disk_space(self.drive).unwrap_or(DiskSpace {
             cluster_bytes: 0,
             free_clusters: 0,
             total_clusters: 0,

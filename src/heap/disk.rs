@@ -3,10 +3,10 @@
 //! through the exit guard, when the program ends without it).
 
 use super::arena::DosArena;
+use crate::dos::disk;
 use crate::dos::env;
 use crate::dos::exitguard;
 use crate::dos::file::{self, File, SeekFrom, MAX_PATH};
-use crate::dos::rt;
 use crate::vmm::BackendError;
 
 /// The swap file.
@@ -71,7 +71,7 @@ impl DiskStore {
         // block that needs it. The free space is asked first: DOSBox 0.74's
         // FAT image driver reports a write to an empty file on a full drive
         // as done.
-        let room = rt::disk_free_bytes(drive).is_none_or(|free| free >= ZERO_CHUNK as u32);
+        let room = disk::disk_free_bytes(drive).is_none_or(|free| free >= ZERO_CHUNK as u32);
         let end = if room {
             store.write_zeros(ZERO_CHUNK as u32).unwrap_or(0)
         } else {
@@ -131,7 +131,7 @@ impl DiskStore {
             .max(min_size);
         // Ask for no more than the drive has (whole paragraphs), so a nearly
         // full drive still gives what it has instead of refusing the step.
-        if let Some(free) = rt::disk_free_bytes(self.drive) {
+        if let Some(free) = disk::disk_free_bytes(self.drive) {
             let room = self.size.saturating_add(free & !15);
             if room < min_size {
                 return Err(BackendError::FULL);
