@@ -1,11 +1,12 @@
 //! Files through INT 21h handles: create, create-unique, open, read, write,
-//! seek, close, delete, redirect. Every call turns DOS's carry + AX convention into a
-//! `Result` through `dos::error::dos_result`.
+//! seek, close, delete, redirect, and [`TempFile`], a file with a unique name
+//! in the `TMP` directory. Every call turns DOS's carry + AX convention into
+//! a `Result` through `dos::error::dos_result`.
 
 use core::arch::asm;
 
 use super::far::{near_offset, FarPtr};
-use super::{dos_result, DosError};
+use super::{dos_result, env, DosError};
 
 /// A DOS file handle that is closed when dropped.
 #[derive(Debug)]
@@ -330,5 +331,116 @@ pub fn count_matches(pattern: &[u8]) -> Result<u16, DosError> {
         Err(DosError::NO_MORE_FILES) | Err(DosError::FILE_NOT_FOUND) => Ok(count),
         Err(e) => Err(e),
         Ok(_) => Ok(count),
+    }
+}
+
+/// The directory named by the `TMP` environment variable, as a path prefix
+/// ending in a separator (a backslash is added unless it ends in `\`, `/`
+/// or `:`), with room left for the 13-byte name INT 21h AH=5Ah appends.
+#[derive(Clone, Copy, Debug)]
+pub struct TmpDir {
+    dir: [u8; MAX_PATH],
+    len: usize,
+}
+
+impl TmpDir {
+    /// `TMP` from the environment, or `None` if it is not set, empty or too
+    /// long.
+    pub fn from_env() -> Option<Self> {
+        let mut tmp = Self {
+            dir: [0u8; MAX_PATH],
+            len: 0,
+        };
+        let mut len = env::var(b"TMP", &mut tmp.dir[..MAX_PATH - 14])?;
+        if len == 0 {
+            return None;
+        }
+        if !matches!(tmp.dir[len - 1], b'\\' | b'/' | b':') {
+            tmp.dir[len] = b'\\';
+            len += 1;
+        }
+        tmp.len = len;
+        Some(tmp)
+    }
+
+    /// The prefix, separator included.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.dir[..self.len]
+    }
+
+    /// The drive the directory is on, as INT 21h AH=36h numbers it:
+    /// 1 = A:, ... from a leading `X:`, else 0 (the current drive).
+    pub fn drive(&self) -> u8 {
+        if self.len >= 2 && self.dir[1] == b':' {
+            self.dir[0].to_ascii_uppercase().wrapping_sub(b'A') + 1
+        } else {
+            0
+        }
+    }
+
+    /// The path of `name` in the directory, and its length; `None` if it
+    /// does not fit [`MAX_PATH`] with its NUL.
+    pub fn path(&self, name: &[u8]) -> Option<([u8; MAX_PATH], usize)> {
+        let start = self.len;
+        let len = start + name.len();
+        if len >= MAX_PATH {
+            return None;
+        }
+        let mut p = self.dir;
+        p[start..len].copy_from_slice(name);
+        Some((p, len))
+    }
+}
+
+/// A file with a unique name that DOS chose in a directory (INT 21h
+/// AH=5Ah), kept open, and deleted by [`close`](Self::close). Dropping it
+/// only closes the handle (as [`File`] does) and leaves the file: its owner
+/// deletes it, or records the [`name`](Self::name) with the exit guard.
+#[derive(Debug)]
+pub struct TempFile {
+    name: [u8; MAX_PATH],
+    file: File,
+    /// A byte, so that the type costs its owner no padding.
+    name_len: u8,
+}
+
+impl TempFile {
+    /// Creates a new empty file in `dir`.
+    pub fn create_in(dir: &TmpDir) -> Result<Self, DosError> {
+        let mut name = [0u8; MAX_PATH];
+        let (file, name_len) = File::create_unique(dir.as_bytes(), &mut name)?;
+        Ok(Self {
+            file,
+            name,
+            // `create_unique` returns a length below MAX_PATH (80).
+            name_len: name_len as u8,
+        })
+    }
+
+    /// The full name DOS chose (without NUL).
+    pub fn name(&self) -> &[u8] {
+        &self.name[..usize::from(self.name_len)]
+    }
+
+    /// The open file.
+    pub fn file(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    /// The DOS handle number.
+    pub fn handle(&self) -> u16 {
+        self.file.handle()
+    }
+
+    /// Closes the file and deletes it; errors have nowhere to go (the
+    /// handle and name are the file's own).
+    pub fn close(self) {
+        let Self {
+            file,
+            name,
+            name_len,
+        } = self;
+        let _ = file.close();
+        let _ = delete(&name[..usize::from(name_len)]);
     }
 }
