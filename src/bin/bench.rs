@@ -34,12 +34,12 @@ use core::hint::black_box;
 
 use vmemory::dos::ems::{self, EmsBlock, LogicalPage, PageMap, PhysicalPage};
 use vmemory::dos::far::FarPtr;
-use vmemory::dos::file::{self, File, SeekFrom, MAX_PATH};
+use vmemory::dos::file::{SeekFrom, TempFile, TmpDir};
 use vmemory::dos::mem::{DosBlock, Paragraphs};
+use vmemory::dos::rt;
 use vmemory::dos::testlog::TestLog;
 use vmemory::dos::timer::{Instant, PitClock};
 use vmemory::dos::xms::XmsBlock;
-use vmemory::dos::{env, rt};
 use vmemory::heap;
 use vmemory::vmm::{StoreKind, StoreStats};
 use vmemory::{dos_main, print, println};
@@ -540,7 +540,7 @@ fn vload_cost(clock: &PitClock, s: &Sizes, hs: &mut Slots, c: &mut Checks) -> Op
 enum Raw {
     Xms(XmsBlock),
     Ems(EmsBlock, vmemory::dos::Segment),
-    Disk(File, [u8; MAX_PATH], usize),
+    Disk(TempFile),
 }
 
 impl Raw {
@@ -554,17 +554,8 @@ impl Raw {
                     .map(|b| Raw::Ems(b, frame))
             }
             StoreKind::Disk => {
-                let mut dir = [0u8; MAX_PATH];
-                let mut len = env::var(b"TMP", &mut dir[..MAX_PATH - 14])?;
-                if len == 0 {
-                    return None;
-                }
-                if !matches!(dir[len - 1], b'\\' | b'/' | b':') {
-                    dir[len] = b'\\';
-                    len += 1;
-                }
-                let mut name = [0u8; MAX_PATH];
-                let (mut f, n) = File::create_unique(&dir[..len], &mut name).ok()?;
+                let mut t = TempFile::create_in(&TmpDir::from_env()?).ok()?;
+                let f = t.file();
                 // Grow to full size first, as the VMM's store is by then:
                 // with real zeros, as the VMM does (a seek past the end and
                 // a 0-byte write do not grow a file on DOSBox's FAT images).
@@ -577,7 +568,7 @@ impl Raw {
                     at += n as u32;
                 }
                 grown &= f.seek(SeekFrom::End, 0) == Ok(bytes);
-                let r = Raw::Disk(f, name, n);
+                let r = Raw::Disk(t);
                 if grown {
                     Some(r)
                 } else {
@@ -621,7 +612,8 @@ impl Raw {
                 }
                 true
             }
-            Raw::Disk(f, _, _) => {
+            Raw::Disk(t) => {
+                let f = t.file();
                 if f.seek(SeekFrom::Start, at as i32).is_err() {
                     return false;
                 }
@@ -639,9 +631,8 @@ impl Raw {
     }
 
     fn close(self) {
-        if let Raw::Disk(f, name, n) = self {
-            let _ = f.close();
-            let _ = file::delete(&name[..n]);
+        if let Raw::Disk(t) = self {
+            t.close();
         }
     }
 }

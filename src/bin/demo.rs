@@ -36,7 +36,7 @@ fn main() -> u8 {
     let n = rt::command_line(&mut tail);
     let test_mode = &tail[..n] == b"test";
     println!("vmemory demo: a virtual heap larger than conventional memory");
-    let (major, minor) = vmemory::dos::rt::dos_version();
+    let (major, minor) = vmemory::dos::system::dos_version();
     println!(
         "DOS {}.{:02}, largest free conventional block {} KB",
         major,

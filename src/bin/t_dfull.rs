@@ -22,10 +22,9 @@
 #![no_std]
 #![no_main]
 
-use vmemory::dos::env;
+use vmemory::dos::disk::{self, DiskSpace};
 use vmemory::dos::far::FarPtr;
-use vmemory::dos::file::{self, File, MAX_PATH};
-use vmemory::dos::rt::{self, DiskSpace};
+use vmemory::dos::file::{self, File, TmpDir, MAX_PATH};
 use vmemory::dos::testlog::TestLog;
 use vmemory::dos::xms::{self, XmsBlock};
 use vmemory::dos_main;
@@ -52,41 +51,26 @@ fn byte(h: u32, i: u32) -> u8 {
         .wrapping_add(i.wrapping_mul(0x3B)) as u8
 }
 
-/// `TMP` with a trailing backslash, and its drive number (0 = current).
+/// `TMP` and its drive number (0 = current).
 struct Tmp {
-    dir: [u8; MAX_PATH],
-    len: usize,
+    dir: TmpDir,
     drive: u8,
 }
 
 impl Tmp {
     fn get() -> Option<Self> {
-        let mut dir = [0u8; MAX_PATH];
-        let mut len = env::var(b"TMP", &mut dir[..MAX_PATH - 14])?;
-        if len == 0 {
-            return None;
-        }
-        if !matches!(dir[len - 1], b'\\' | b'/' | b':') {
-            dir[len] = b'\\';
-            len += 1;
-        }
-        let drive = if len >= 2 && dir[1] == b':' {
-            dir[0].to_ascii_uppercase() - b'A' + 1
-        } else {
-            0
-        };
-        Some(Self { dir, len, drive })
+        let dir = TmpDir::from_env()?;
+        let drive = dir.drive();
+        Some(Self { dir, drive })
     }
 
     /// `TMP` + `name`.
     fn path(&self, name: &[u8]) -> ([u8; MAX_PATH], usize) {
-        let mut p = self.dir;
-        p[self.len..self.len + name.len()].copy_from_slice(name);
-        (p, self.len + name.len())
+        self.dir.path(name).expect("TMP + a short name fits a path")
     }
 
     fn space(&self) -> DiskSpace {
-        rt::disk_space(self.drive).unwrap_or(DiskSpace {
+        disk::disk_space(self.drive).unwrap_or(DiskSpace {
             cluster_bytes: 0,
             free_clusters: 0,
             total_clusters: 0,

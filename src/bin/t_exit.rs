@@ -8,7 +8,7 @@
 #![no_std]
 #![no_main]
 
-use vmemory::dos::file::{Access, File};
+use vmemory::dos::file::{self, Access, File};
 use vmemory::dos::testlog::TestLog;
 use vmemory::dos::{console, rt};
 use vmemory::dos_main;
@@ -22,7 +22,7 @@ fn main() -> u8 {
     match arg {
         b"panic" => {
             let file = File::create(b"PANIC.TXT").expect("create PANIC.TXT");
-            rt::redirect_handle(file.handle(), console::STDERR).expect("force dup");
+            file::redirect_handle(file.handle(), console::STDERR).expect("force dup");
             let v: [u8; 3] = [1, 2, 3];
             let i = 3 + n; // out of bounds at run time, not at compile time
             core::hint::black_box(v[core::hint::black_box(i)]);

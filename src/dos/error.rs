@@ -1,4 +1,5 @@
-//! DOS error codes (INT 21h, carry set, code in AX).
+//! DOS error codes (INT 21h, carry set, code in AX) and the one adapter
+//! from that convention to a `Result`, [`dos_result`].
 
 use core::fmt;
 
@@ -27,6 +28,8 @@ impl DosError {
     pub const INSUFFICIENT_MEMORY: Self = Self(0x08);
     /// 09h: memory block address invalid.
     pub const INVALID_BLOCK: Self = Self(0x09);
+    /// 12h: no more files (a search found nothing more).
+    pub const NO_MORE_FILES: Self = Self(0x12);
     /// 50h: file exists.
     pub const FILE_EXISTS: Self = Self(0x50);
     /// Not a DOS code: a write stored fewer bytes than asked (disk full).
@@ -49,12 +52,25 @@ impl DosError {
             Self::MCB_DESTROYED => "memory control block destroyed",
             Self::INSUFFICIENT_MEMORY => "insufficient memory",
             Self::INVALID_BLOCK => "invalid memory block address",
+            Self::NO_MORE_FILES => "no more files",
             Self::FILE_EXISTS => "file exists",
             Self::SHORT_WRITE => "short write (disk full)",
             Self::SHORT_READ => "short read (end of file)",
             Self::BAD_ARGUMENT => "bad argument",
             _ => "DOS error",
         }
+    }
+}
+
+/// The one adapter from INT 21h's return convention to a `Result`: carry
+/// set means AX holds an error code, carry clear means AX holds the result.
+/// `carry` is the byte `setc` writes right after `int 0x21` (0 = clear).
+#[inline]
+pub(crate) fn dos_result(carry: u8, ax: u16) -> Result<u16, DosError> {
+    if carry != 0 {
+        Err(DosError(ax))
+    } else {
+        Ok(ax)
     }
 }
 

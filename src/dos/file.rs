@@ -1,11 +1,12 @@
 //! Files through INT 21h handles: create, create-unique, open, read, write,
-//! seek, close, delete. Every call turns DOS's carry + AX convention into a
-//! `Result` in `carry_result`.
+//! seek, close, delete, redirect, and [`TempFile`], a file with a unique name
+//! in the `TMP` directory. Every call turns DOS's carry + AX convention into
+//! a `Result` through `dos::error::dos_result`.
 
 use core::arch::asm;
 
 use super::far::{near_offset, FarPtr};
-use super::DosError;
+use super::{dos_result, env, DosError};
 
 /// A DOS file handle that is closed when dropped.
 #[derive(Debug)]
@@ -50,15 +51,6 @@ fn asciiz(path: &[u8], buf: &mut [u8; MAX_PATH]) -> Result<u32, DosError> {
     Ok(near_offset(buf.as_ptr()))
 }
 
-/// The one adapter from INT 21h's convention (carry set: AX = error code).
-fn carry_result(carry: u8, ax: u16) -> Result<u16, DosError> {
-    if carry != 0 {
-        Err(DosError(ax))
-    } else {
-        Ok(ax)
-    }
-}
-
 impl File {
     /// Creates (or truncates) `path` (INT 21h AH=3Ch, attribute 0).
     pub fn create(path: &[u8]) -> Result<Self, DosError> {
@@ -70,7 +62,7 @@ impl File {
             asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
                  inout("ax") 0x3C00u16 => ax, in("cx") 0u16, in("edx") name);
         }
-        carry_result(carry, ax).map(|handle| Self { handle })
+        dos_result(carry, ax).map(|handle| Self { handle })
     }
 
     /// Creates a new file with a unique name in directory `dir` (INT 21h
@@ -96,7 +88,7 @@ impl File {
             asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
                  inout("ax") 0x5A00u16 => ax, in("cx") 0u16, in("edx") name);
         }
-        let handle = carry_result(carry, ax)?;
+        let handle = dos_result(carry, ax)?;
         let len = name_out.iter().position(|&b| b == 0).unwrap_or(MAX_PATH);
         Ok((Self { handle }, len))
     }
@@ -111,7 +103,7 @@ impl File {
             asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
                  inout("ax") 0x3D00u16 | access as u16 => ax, in("edx") name);
         }
-        carry_result(carry, ax).map(|handle| Self { handle })
+        dos_result(carry, ax).map(|handle| Self { handle })
     }
 
     /// Wraps an already open handle (e.g. 1 = stdout) without taking
@@ -147,7 +139,7 @@ impl File {
                  inout("ax") 0x3F00u16 => ax, in("bx") self.handle, in("cx") count,
                  in("edx") dst.off as u32);
         }
-        carry_result(carry, ax).map(usize::from)
+        dos_result(carry, ax).map(usize::from)
     }
 
     /// Writes `buf` (INT 21h AH=40h); returns how many bytes DOS stored,
@@ -171,7 +163,7 @@ impl File {
                  inout("ax") 0x4000u16 => ax, in("bx") self.handle, in("cx") count,
                  in("edx") src.off as u32);
         }
-        carry_result(carry, ax).map(usize::from)
+        dos_result(carry, ax).map(usize::from)
     }
 
     /// Writes all of `buf`, failing with [`DosError::SHORT_WRITE`] if DOS
@@ -202,7 +194,7 @@ impl File {
                  inout("ax") 0x4200u16 | from as u16 => ax, in("bx") self.handle,
                  in("cx") (off >> 16) as u16, inout("dx") off as u16 => dx);
         }
-        carry_result(carry, ax).map(|lo| (u32::from(dx) << 16) | u32::from(lo))
+        dos_result(carry, ax).map(|lo| (u32::from(dx) << 16) | u32::from(lo))
     }
 
     /// Closes the handle (INT 21h AH=3Eh), reporting DOS's answer.
@@ -227,7 +219,19 @@ fn close_handle(handle: u16) -> Result<(), DosError> {
         asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
              inout("ax") 0x3E00u16 => ax, in("bx") handle);
     }
-    carry_result(carry, ax).map(|_| ())
+    dos_result(carry, ax).map(|_| ())
+}
+
+/// Makes handle `target` refer to the same file as `source` (INT 21h
+/// AH=46h, "force duplicate"), e.g. to send stderr to a file.
+pub fn redirect_handle(source: u16, target: u16) -> Result<(), DosError> {
+    let (ax, carry): (u16, u8);
+    // SAFETY: BX = existing handle, CX = handle to redirect; no memory touched.
+    unsafe {
+        asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+             inout("ax") 0x4600u16 => ax, in("bx") source, in("cx") target);
+    }
+    dos_result(carry, ax).map(|_| ())
 }
 
 /// Deletes a file (INT 21h AH=41h).
@@ -240,7 +244,7 @@ pub fn delete(path: &[u8]) -> Result<(), DosError> {
         asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
              inout("ax") 0x4100u16 => ax, in("edx") name);
     }
-    carry_result(carry, ax).map(|_| ())
+    dos_result(carry, ax).map(|_| ())
 }
 
 /// The current disk transfer area (INT 21h AH=2Fh, ES:BX).
@@ -288,10 +292,9 @@ pub fn any_match(pattern: &[u8]) -> Result<bool, DosError> {
     }
     // SAFETY: `old` is the DTA DOS had before.
     unsafe { set_dta(old) };
-    match carry_result(carry, ax) {
+    match dos_result(carry, ax) {
         Ok(_) => Ok(true),
-        // 12h: no more files.
-        Err(DosError(0x12)) | Err(DosError::FILE_NOT_FOUND) => Ok(false),
+        Err(DosError::NO_MORE_FILES) | Err(DosError::FILE_NOT_FOUND) => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -324,10 +327,120 @@ pub fn count_matches(pattern: &[u8]) -> Result<u16, DosError> {
     }
     // SAFETY: `old` is the DTA DOS had before.
     unsafe { set_dta(old) };
-    match carry_result(carry, ax) {
-        // 12h: no more files.
-        Err(DosError(0x12)) | Err(DosError::FILE_NOT_FOUND) => Ok(count),
+    match dos_result(carry, ax) {
+        Err(DosError::NO_MORE_FILES) | Err(DosError::FILE_NOT_FOUND) => Ok(count),
         Err(e) => Err(e),
         Ok(_) => Ok(count),
+    }
+}
+
+/// The directory named by the `TMP` environment variable, as a path prefix
+/// ending in a separator (a backslash is added unless it ends in `\`, `/`
+/// or `:`), with room left for the 13-byte name INT 21h AH=5Ah appends.
+#[derive(Clone, Copy, Debug)]
+pub struct TmpDir {
+    dir: [u8; MAX_PATH],
+    len: usize,
+}
+
+impl TmpDir {
+    /// `TMP` from the environment, or `None` if it is not set, empty or too
+    /// long.
+    pub fn from_env() -> Option<Self> {
+        let mut tmp = Self {
+            dir: [0u8; MAX_PATH],
+            len: 0,
+        };
+        let mut len = env::var(b"TMP", &mut tmp.dir[..MAX_PATH - 14])?;
+        if len == 0 {
+            return None;
+        }
+        if !matches!(tmp.dir[len - 1], b'\\' | b'/' | b':') {
+            tmp.dir[len] = b'\\';
+            len += 1;
+        }
+        tmp.len = len;
+        Some(tmp)
+    }
+
+    /// The prefix, separator included.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.dir[..self.len]
+    }
+
+    /// The drive the directory is on, as INT 21h AH=36h numbers it:
+    /// 1 = A:, ... from a leading `X:`, else 0 (the current drive).
+    pub fn drive(&self) -> u8 {
+        if self.len >= 2 && self.dir[1] == b':' {
+            self.dir[0].to_ascii_uppercase().wrapping_sub(b'A') + 1
+        } else {
+            0
+        }
+    }
+
+    /// The path of `name` in the directory, and its length; `None` if it
+    /// does not fit [`MAX_PATH`] with its NUL.
+    pub fn path(&self, name: &[u8]) -> Option<([u8; MAX_PATH], usize)> {
+        let start = self.len;
+        let len = start + name.len();
+        if len >= MAX_PATH {
+            return None;
+        }
+        let mut p = self.dir;
+        p[start..len].copy_from_slice(name);
+        Some((p, len))
+    }
+}
+
+/// A file with a unique name that DOS chose in a directory (INT 21h
+/// AH=5Ah), kept open, and deleted by [`close`](Self::close). Dropping it
+/// only closes the handle (as [`File`] does) and leaves the file: its owner
+/// deletes it, or records the [`name`](Self::name) with the exit guard.
+#[derive(Debug)]
+pub struct TempFile {
+    name: [u8; MAX_PATH],
+    file: File,
+    /// A byte, so that the type costs its owner no padding.
+    name_len: u8,
+}
+
+impl TempFile {
+    /// Creates a new empty file in `dir`.
+    pub fn create_in(dir: &TmpDir) -> Result<Self, DosError> {
+        let mut name = [0u8; MAX_PATH];
+        let (file, name_len) = File::create_unique(dir.as_bytes(), &mut name)?;
+        Ok(Self {
+            file,
+            name,
+            // `create_unique` returns a length below MAX_PATH (80).
+            name_len: name_len as u8,
+        })
+    }
+
+    /// The full name DOS chose (without NUL).
+    pub fn name(&self) -> &[u8] {
+        &self.name[..usize::from(self.name_len)]
+    }
+
+    /// The open file.
+    pub fn file(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    /// The DOS handle number.
+    pub fn handle(&self) -> u16 {
+        self.file.handle()
+    }
+
+    /// Closes the file and deletes it; errors have nowhere to go (the
+    /// handle and name are the file's own).
+    pub fn close(self) {
+        let Self {
+            file,
+            name,
+            name_len,
+        } = self;
+        let _ = file.close();
+        let _ = delete(&name[..usize::from(name_len)]);
     }
 }

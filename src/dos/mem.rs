@@ -3,7 +3,7 @@
 use core::arch::asm;
 
 use super::far::{FarPtr, Segment};
-use super::DosError;
+use super::{dos_result, DosError};
 
 /// A size in paragraphs (16 bytes each), the unit DOS memory calls use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -37,11 +37,9 @@ pub fn allocate(size: Paragraphs) -> Result<Segment, (DosError, Paragraphs)> {
         asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
              inout("ax") 0x4800u16 => ax, inout("bx") size.0 => bx);
     }
-    if carry != 0 {
-        Err((DosError(ax), Paragraphs(bx)))
-    } else {
-        Ok(Segment::new(ax))
-    }
+    dos_result(carry, ax)
+        .map(Segment::new)
+        .map_err(|e| (e, Paragraphs(bx)))
 }
 
 /// The size of the largest free block of conventional memory.
@@ -68,11 +66,7 @@ pub unsafe fn free(seg: Segment) -> Result<(), DosError> {
         asm!("push es", "mov es, {seg:x}", "int 0x21", "pop es", "setc {c}",
              seg = in(reg) seg.value(), c = lateout(reg_byte) carry, inout("ax") 0x4900u16 => ax);
     }
-    if carry != 0 {
-        Err(DosError(ax))
-    } else {
-        Ok(())
-    }
+    dos_result(carry, ax).map(|_| ())
 }
 
 /// Resizes a block in place (INT 21h AH=4Ah). On failure DOS says the most
@@ -89,11 +83,9 @@ pub unsafe fn resize(seg: Segment, size: Paragraphs) -> Result<(), (DosError, Pa
              seg = in(reg) seg.value(), c = lateout(reg_byte) carry,
              inout("ax") 0x4A00u16 => ax, inout("bx") size.0 => bx);
     }
-    if carry != 0 {
-        Err((DosError(ax), Paragraphs(bx)))
-    } else {
-        Ok(())
-    }
+    dos_result(carry, ax)
+        .map(|_| ())
+        .map_err(|e| (e, Paragraphs(bx)))
 }
 
 /// An owned DOS memory block, freed when dropped. Its bytes are reached
@@ -201,11 +193,7 @@ impl Strategy {
             asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
                  inout("ax") 0x5801u16 => ax, in("bx") self.0);
         }
-        if carry != 0 {
-            Err(DosError(ax))
-        } else {
-            Ok(())
-        }
+        dos_result(carry, ax).map(|_| ())
     }
 }
 

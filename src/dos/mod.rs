@@ -3,7 +3,7 @@
 //! All `asm!` of the project lives below this module, one block per
 //! interrupt or driver function, each naming every register it reads or
 //! writes. Each API's return convention is turned into a `Result` in exactly
-//! one place in each submodule (`carry_result` for INT 21h, `xms_result`,
+//! one place each (`error::dos_result` for INT 21h, `xms_result`,
 //! `ems_result`).
 //!
 //! The whole layer assumes the tiny model the DOS programs run in: CS = DS =
@@ -12,6 +12,7 @@
 
 pub mod console;
 pub mod cpu;
+pub mod disk;
 pub mod ems;
 pub mod env;
 pub mod exitguard;
@@ -19,11 +20,13 @@ pub mod far;
 pub mod file;
 pub mod mem;
 pub mod rt;
+pub mod system;
 pub mod testlog;
 pub mod timer;
 pub mod xms;
 
 mod error;
 
+pub(crate) use error::dos_result;
 pub use error::DosError;
 pub use far::{FarPtr, Segment};

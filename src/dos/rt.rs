@@ -161,76 +161,6 @@ pub fn panic_report_lean(_info: &core::panic::PanicInfo<'_>) -> ! {
     exit(PANIC_EXIT_CODE)
 }
 
-/// The DOS version (major, minor), INT 21h AH=30h.
-pub fn dos_version() -> (u8, u8) {
-    let ax: u16;
-    // SAFETY: AH=30h returns AL = major, AH = minor; BX and CX carry the OEM
-    // and serial numbers, which are declared clobbered.
-    unsafe { asm!("int 0x21", inout("ax") 0x3000u16 => ax, out("bx") _, out("cx") _) };
-    (ax as u8, (ax >> 8) as u8)
-}
-
-/// Makes handle `target` refer to the same file as `source` (INT 21h
-/// AH=46h, "force duplicate"), e.g. to send stderr to a file.
-pub fn redirect_handle(source: u16, target: u16) -> Result<(), super::DosError> {
-    let (ax, carry): (u16, u8);
-    // SAFETY: BX = existing handle, CX = handle to redirect; no memory touched.
-    unsafe {
-        asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
-             inout("ax") 0x4600u16 => ax, in("bx") source, in("cx") target);
-    }
-    if carry != 0 {
-        Err(super::DosError(ax))
-    } else {
-        Ok(())
-    }
-}
-
-/// Space on a drive as DOS counts it (INT 21h AH=36h).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DiskSpace {
-    /// Bytes per cluster, the unit in which files take space.
-    pub cluster_bytes: u32,
-    /// Free clusters.
-    pub free_clusters: u16,
-    /// Clusters on the drive.
-    pub total_clusters: u16,
-}
-
-impl DiskSpace {
-    /// Free bytes (saturating at 4 GB).
-    pub fn free_bytes(&self) -> u32 {
-        self.cluster_bytes
-            .saturating_mul(u32::from(self.free_clusters))
-    }
-}
-
-/// Space on `drive` (0 = current, 1 = A:, ...), INT 21h AH=36h, or `None`
-/// if DOS does not know the drive.
-pub fn disk_space(drive: u8) -> Option<DiskSpace> {
-    let (ax, bx, cx, dx): (u16, u16, u16, u16);
-    // SAFETY: AH=36h returns AX = sectors per cluster (FFFFh: bad drive),
-    // BX = free clusters, CX = bytes per sector, DX = total clusters.
-    unsafe {
-        asm!("int 0x21", inout("ax") 0x3600u16 => ax, out("bx") bx, out("cx") cx,
-             inout("dx") u16::from(drive) => dx);
-    }
-    if ax == 0xFFFF {
-        return None;
-    }
-    Some(DiskSpace {
-        cluster_bytes: u32::from(ax).saturating_mul(u32::from(cx)),
-        free_clusters: bx,
-        total_clusters: dx,
-    })
-}
-
-/// Free bytes on `drive` (0 = current, 1 = A:, ...), or `None` if DOS does
-/// not know the drive.
-pub fn disk_free_bytes(drive: u8) -> Option<u32> {
-    disk_space(drive).map(|s| s.free_bytes())
-}
-
 /// Offset in the PSP where [`exit_int21_00`] writes its two instructions:
 /// the first default FCB (PSP:5Ch), which this runtime never uses.
 const PSP_SCRATCH_CODE: u16 = 0x5C;
@@ -354,9 +284,11 @@ pub fn spawn(path: &[u8], tail: &[u8]) -> Result<(u8, u8), super::DosError> {
             in("bx") super::far::near_offset(block.as_ptr()) as u16,
         );
     }
-    if EXEC_CARRY.load(Ordering::Relaxed) & 0xFF != 0 {
-        return Err(super::DosError(EXEC_AX.load(Ordering::Relaxed)));
-    }
+    // `setc` stored the carry in the low byte.
+    super::dos_result(
+        EXEC_CARRY.load(Ordering::Relaxed) as u8,
+        EXEC_AX.load(Ordering::Relaxed),
+    )?;
     let ax: u16;
     // SAFETY: AH=4Dh returns AL = exit code, AH = how the child ended.
     unsafe { asm!("int 0x21", inout("ax") 0x4D00u16 => ax) };

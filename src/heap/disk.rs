@@ -3,18 +3,15 @@
 //! through the exit guard, when the program ends without it).
 
 use super::arena::DosArena;
-use crate::dos::env;
+use crate::dos::disk;
 use crate::dos::exitguard;
-use crate::dos::file::{self, File, SeekFrom, MAX_PATH};
-use crate::dos::rt;
+use crate::dos::file::{SeekFrom, TempFile, TmpDir};
 use crate::vmm::BackendError;
 
 /// The swap file.
 #[derive(Debug)]
 pub struct DiskStore {
-    file: File,
-    name: [u8; MAX_PATH],
-    name_len: usize,
+    file: TempFile,
     size: u32,
     drive: u8,
 }
@@ -36,42 +33,27 @@ impl DiskStore {
     /// Creates the swap file in `%TMP%` and writes its first sector; fails
     /// with `ABSENT` (leaving no file behind) if `TMP` is not set, the
     /// directory is not usable or the file cannot hold that sector.
+    // Not inlined: inside `_vheapinit`'s large frame the same code takes
+    // about 260 bytes more (measured with `make cabi`).
+    #[inline(never)]
     pub fn open() -> Result<Self, BackendError> {
-        let mut dir = [0u8; MAX_PATH];
-        let n = env::var(b"TMP", &mut dir[..MAX_PATH - 14]).ok_or(BackendError::ABSENT)?;
-        if n == 0 {
-            return Err(BackendError::ABSENT);
-        }
-        let mut len = n;
-        if dir[len - 1] != b'\\' && dir[len - 1] != b'/' && dir[len - 1] != b':' {
-            dir[len] = b'\\';
-            len += 1;
-        }
-        let mut name = [0u8; MAX_PATH];
-        let (file, name_len) =
-            File::create_unique(&dir[..len], &mut name).map_err(|_| BackendError::ABSENT)?;
-        // Deleted by name if the program ends before `_vheapterm`.
-        exitguard::track_file(&name[..name_len]);
-        // The drive whose free space limits the file: "X:..." or the current one.
-        let drive = if len >= 2 && dir[1] == b':' {
-            dir[0].to_ascii_uppercase().wrapping_sub(b'A') + 1
-        } else {
-            0
-        };
+        let dir = TmpDir::from_env().ok_or(BackendError::ABSENT)?;
+        // The drive whose free space limits the file.
+        let drive = dir.drive();
         let mut store = Self {
-            file,
-            name,
-            name_len,
+            file: TempFile::create_in(&dir).map_err(|_| BackendError::ABSENT)?,
             size: 0,
             drive,
         };
+        // Deleted by name if the program ends before `_vheapterm`.
+        exitguard::track_file(store.file.name());
         // A file that cannot hold one sector (full drive, or one that does
         // not store what is written) is no swap store: say so now, as the
         // status flags (`fVmDisableDisk`, `fhVm`), rather than at the first
         // block that needs it. The free space is asked first: DOSBox 0.74's
         // FAT image driver reports a write to an empty file on a full drive
         // as done.
-        let room = rt::disk_free_bytes(drive).is_none_or(|free| free >= ZERO_CHUNK as u32);
+        let room = disk::disk_free_bytes(drive).is_none_or(|free| free >= ZERO_CHUNK as u32);
         let end = if room {
             store.write_zeros(ZERO_CHUNK as u32).unwrap_or(0)
         } else {
@@ -87,14 +69,7 @@ impl DiskStore {
 
     /// Closes and deletes the swap file.
     pub fn close(self) {
-        let Self {
-            file,
-            name,
-            name_len,
-            ..
-        } = self;
-        let _ = file.close();
-        let _ = file::delete(&name[..name_len]);
+        self.file.close();
         exitguard::untrack_file();
     }
 
@@ -131,7 +106,7 @@ impl DiskStore {
             .max(min_size);
         // Ask for no more than the drive has (whole paragraphs), so a nearly
         // full drive still gives what it has instead of refusing the step.
-        if let Some(free) = rt::disk_free_bytes(self.drive) {
+        if let Some(free) = disk::disk_free_bytes(self.drive) {
             let room = self.size.saturating_add(free & !15);
             if room < min_size {
                 return Err(BackendError::FULL);
@@ -156,11 +131,12 @@ impl DiskStore {
         let zeros = [0u8; ZERO_CHUNK];
         let mut at = self
             .file
+            .file()
             .seek(SeekFrom::Start, self.size as i32)
             .map_err(|_| BackendError::IO)?;
         while at < target {
             let n = (target - at).min(ZERO_CHUNK as u32) as usize;
-            match self.file.write(&zeros[..n]) {
+            match self.file.file().write(&zeros[..n]) {
                 Ok(w) => {
                     at += w as u32;
                     if w < n {
@@ -171,6 +147,7 @@ impl DiskStore {
             }
         }
         self.file
+            .file()
             .seek(SeekFrom::End, 0)
             .map_err(|_| BackendError::IO)
     }
@@ -184,6 +161,7 @@ impl DiskStore {
         len: u32,
     ) -> Result<(), BackendError> {
         self.file
+            .file()
             .seek(SeekFrom::Start, from as i32)
             .map_err(|_| BackendError::IO)?;
         let mut done = 0;
@@ -191,7 +169,7 @@ impl DiskStore {
             let n = (len - done).min(PIECE);
             // SAFETY: the arena range is inside the cache (core contract),
             // which no Rust reference covers.
-            let got = unsafe { self.file.read_far(arena.far(to + done), n as u16) };
+            let got = unsafe { self.file.file().read_far(arena.far(to + done), n as u16) };
             if got != Ok(n as usize) {
                 return Err(BackendError::IO);
             }
@@ -209,13 +187,14 @@ impl DiskStore {
         len: u32,
     ) -> Result<(), BackendError> {
         self.file
+            .file()
             .seek(SeekFrom::Start, to as i32)
             .map_err(|_| BackendError::IO)?;
         let mut done = 0;
         while done < len {
             let n = (len - done).min(PIECE);
             // SAFETY: the arena range is inside the cache (core contract).
-            let put = unsafe { self.file.write_far(arena.far(from + done), n as u16) };
+            let put = unsafe { self.file.file().write_far(arena.far(from + done), n as u16) };
             match put {
                 Ok(w) if w == n as usize => {}
                 Ok(_) => return Err(BackendError::FULL),
