@@ -34,66 +34,16 @@
         bits 16
         cpu 386
 
-HDR_BYTES       equ 32
-STACK_BYTES     equ 2048
 NBLOCKS         equ 64                  ; 64 x 32 KB = 2 MB through a 64 KB cache
 BLOCK_BYTES     equ 32768
 
-        section mzhdr start=0
-        section ctext follows=mzhdr align=16 vstart=0
-ctext_start:
-        section vmtext follows=ctext align=16 vstart=0
-        section cdata follows=vmtext align=16 vstart=0
-cdata_start:
-        section relocs follows=cdata align=16 vstart=0
-
-%define PARA(s) PARA_ %+ s
-%define PARAS(n) (((n) + 15) >> 4)
-PARA_ctext      equ 0
-PARA_vmtext     equ PARA_ctext + PARAS(ctext_end - ctext_start)
-PARA_cdata      equ PARA_vmtext + PARAS(vmtext_end - vm_text_start)
-PARA_relocs     equ PARA_cdata + PARAS(cdata_end - cdata_start)
-
-%assign NREL 0
-%macro RELOC 2                          ; segment paragraph, offset of the word
-  %assign NREL NREL + 1
-  %xdefine RELSEG_%[NREL] %1
-  %xdefine RELOFF_%[NREL] %2
-%endmacro
-
-; The library: the shim source with the image.
-%define VM_BIN
-%define VM_CODE section vmtext
-%define VM_DATA section cdata
-%define VM_BIN_DGROUP PARA(cdata)
-        section vmtext
-vm_text_start:
-%include "vmemory.asm"
-        RELOC PARA(vmtext), vm_fix_dgroup + 1
+%include "mzclient.inc"
 
 ; FAR name: a direct far call into the library (9A, segment relocated).
 %macro FAR 1
 %%site: call PARA(vmtext):%1
         RELOC PARA(ctext), %%site + 3
 %endmacro
-
-; ---------------------------------------------------------------------------
-        section mzhdr
-        dw 0x5A4D
-        dw FILE_BYTES % 512
-        dw (FILE_BYTES + 511) / 512
-        dw NRELOC
-        dw HDR_BYTES / 16
-        dw STACK_PARAS                  ; minalloc: the stack
-        dw STACK_PARAS                  ; maxalloc: no more (the cache wants the rest)
-        dw LOAD_PARAS                   ; SS (relative)
-        dw STACK_BYTES                  ; SP
-        dw 0
-        dw start
-        dw PARA(ctext)
-        dw HDR_BYTES + PARA(relocs) * 16
-        dw 0
-        times HDR_BYTES - ($ - $$) db 0
 
 ; ---------------------------------------------------------------------------
         section ctext
@@ -378,23 +328,4 @@ child_t:        db 2, " t", 13
 count:          dw 0
 mode:           db 0
 
-        section ctext
-ctext_end:
-        section vmtext
-vmtext_end:
-        section cdata
-cdata_end:
-
-        section relocs
-reloc_table:
-%assign i 1
-%rep NREL
-        dw RELOFF_%[i], RELSEG_%[i]
-  %assign i i + 1
-%endrep
-NRELOC  equ NREL
-        align 16, db 0
-file_end:
-FILE_BYTES  equ HDR_BYTES + PARA(relocs) * 16 + (file_end - reloc_table)
-LOAD_PARAS  equ (FILE_BYTES - HDR_BYTES) >> 4
-STACK_PARAS equ STACK_BYTES >> 4
+        MZ_CLIENT_END

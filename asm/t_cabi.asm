@@ -26,50 +26,13 @@
         bits 16
         cpu 386
 
-HDR_BYTES       equ 32
-STACK_BYTES     equ 2048
-
-        section mzhdr start=0
-        section ctext follows=mzhdr align=16 vstart=0
-ctext_start:
-        section vmtext follows=ctext align=16 vstart=0
-        section cdata follows=vmtext align=16 vstart=0
-cdata_start:
-        section relocs follows=cdata align=16 vstart=0
-
-; Paragraph of a section relative to the load module (what the MZ header and
-; relocation entries count in): each section follows the previous one at a
-; paragraph boundary; sizes are differences of labels within one section.
-%define PARA(s) PARA_ %+ s
-%define PARAS(n) (((n) + 15) >> 4)
-PARA_ctext      equ 0
-PARA_vmtext     equ PARA_ctext + PARAS(ctext_end - ctext_start)
-PARA_cdata      equ PARA_vmtext + PARAS(vmtext_end - vm_text_start)
-PARA_relocs     equ PARA_cdata + PARAS(cdata_end - cdata_start)
-
-; ---- MZ relocation entries, collected and written at the end -------------
-%assign NREL 0
-%macro RELOC 2                          ; segment paragraph, offset of the word
-  %assign NREL NREL + 1
-  %xdefine RELSEG_%[NREL] %1
-  %xdefine RELOFF_%[NREL] %2
-%endmacro
+%include "mzclient.inc"
 
 ; mov reg, <relocated paragraph of section>
 %macro LOADSEG 2
 %%fix:  mov %1, PARA(%2)
         RELOC PARA(ctext), %%fix + 1
 %endmacro
-
-; ---- the library: the shim source with the image -------------------------
-%define VM_BIN
-%define VM_CODE section vmtext
-%define VM_DATA section cdata
-%define VM_BIN_DGROUP PARA(cdata)
-        section vmtext
-vm_text_start:
-%include "vmemory.asm"
-        RELOC PARA(vmtext), vm_fix_dgroup + 1
 
 ; ---- sentinels -------------------------------------------------------------
 S_EAX   equ 0xA1A2A3A4
@@ -171,24 +134,6 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
         mov si, %%s
         call out_str
 %endmacro
-
-; ---------------------------------------------------------------------------
-        section mzhdr
-        dw 0x5A4D                       ; "MZ"
-        dw FILE_BYTES % 512             ; bytes in the last page
-        dw (FILE_BYTES + 511) / 512     ; pages
-        dw NRELOC                       ; relocation entries
-        dw HDR_BYTES / 16               ; header paragraphs
-        dw STACK_PARAS                  ; minalloc: the stack
-        dw STACK_PARAS                  ; maxalloc: no more (the VMM wants the rest)
-        dw LOAD_PARAS                   ; SS (relative)
-        dw STACK_BYTES                  ; SP
-        dw 0                            ; checksum
-        dw start                        ; IP
-        dw PARA(ctext)                  ; CS (relative)
-        dw HDR_BYTES + PARA(relocs) * 16 ; relocation table (at the end of the file)
-        dw 0                            ; overlay
-        times HDR_BYTES - ($ - $$) db 0
 
 ; ---------------------------------------------------------------------------
         section ctext
@@ -897,26 +842,4 @@ dpos:           dw 0
 detail:         times 256 db 0
 numbuf:         times 12 db 0
 
-; ---------------------------------------------------------------------------
-; Section ends (for PARA).
-        section ctext
-ctext_end:
-        section vmtext
-vmtext_end:
-        section cdata
-cdata_end:
-
-; ---------------------------------------------------------------------------
-        section relocs
-reloc_table:
-%assign i 1
-%rep NREL
-        dw RELOFF_%[i], RELSEG_%[i]
-  %assign i i + 1
-%endrep
-NRELOC  equ NREL
-        align 16, db 0
-file_end:
-FILE_BYTES  equ HDR_BYTES + PARA(relocs) * 16 + (file_end - reloc_table)
-LOAD_PARAS  equ (FILE_BYTES - HDR_BYTES) >> 4
-STACK_PARAS equ STACK_BYTES >> 4
+        MZ_CLIENT_END
