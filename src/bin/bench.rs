@@ -41,16 +41,10 @@ use vmemory::dos::testlog::TestLog;
 use vmemory::dos::timer::{Instant, PitClock};
 use vmemory::dos::xms::XmsBlock;
 use vmemory::heap;
-use vmemory::vmm::{StoreKind, StoreStats};
+use vmemory::vmm::{StoreKind, StoreStats, VM_ALLDOS, VM_DISK, VM_EMS, VM_XMS};
 use vmemory::{dos_main, print, println};
 
 dos_main!(main);
-
-// `<vmemory.h>` swap areas.
-const VM_EMS: u16 = 1;
-const VM_XMS: u16 = 2;
-const VM_DISK: u16 = 4;
-const VM_ALLDOS: u16 = 0;
 
 // Published figures, real 386/20 (not measured here): seconds.
 /// MS VMM (MSC 7.0), churn with all DOS memory as the cache.
