@@ -21,8 +21,8 @@ pub mod file;
 pub mod mem;
 pub mod rt;
 pub mod system;
+#[cfg(feature = "testlog")]
 pub mod testlog;
-pub mod timer;
 pub mod xms;
 
 mod error;

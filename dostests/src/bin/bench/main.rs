@@ -32,13 +32,13 @@
 use core::fmt;
 use core::hint::black_box;
 
+use dostests::timer::{Instant, PitClock};
 use vmemory::dos::ems::{self, EmsBlock, LogicalPage, PageMap, PhysicalPage};
 use vmemory::dos::far::FarPtr;
 use vmemory::dos::file::{SeekFrom, TempFile, TmpDir};
 use vmemory::dos::mem::{DosBlock, Paragraphs};
 use vmemory::dos::rt;
 use vmemory::dos::testlog::TestLog;
-use vmemory::dos::timer::{Instant, PitClock};
 use vmemory::dos::xms::XmsBlock;
 use vmemory::heap;
 use vmemory::vmm::{StoreKind, StoreStats, VM_ALLDOS, VM_DISK, VM_EMS, VM_XMS};
