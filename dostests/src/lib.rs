@@ -8,7 +8,7 @@
 //!   Makefile builds `build/T_*.EXE` from whatever is in `src/bin`.
 //! - `src/bin/bench/`: the benchmark (`BENCH.EXE`), one module per workload.
 //! - This library: the helpers those programs share ([`pieces`],
-//!   [`resources`], [`timer`]).
+//!   [`resources`], [`timer`], [`require`]).
 //!
 //! What does not: anything the library's users or its C image need (that is
 //! `vmemory`), the demo and the Rust examples (they are vmemory's own
@@ -21,3 +21,19 @@
 pub mod pieces;
 pub mod resources;
 pub mod timer;
+
+use core::fmt;
+
+use vmemory::dos::testlog::TestLog;
+
+/// The value of `r`, or `None` after recording check `name` as failed with
+/// the error (a step a test cannot go on without; success records nothing).
+pub fn require<T, E: fmt::Debug>(log: &mut TestLog, name: &str, r: Result<T, E>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            log.check(name, false, format_args!("{:?}", e));
+            None
+        }
+    }
+}

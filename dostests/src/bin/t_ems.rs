@@ -14,6 +14,7 @@
 #![no_main]
 
 use dostests::pieces::{far_round_trip, Pieces};
+use dostests::require;
 use vmemory::dos::ems::{
     self, EmsBlock, EmsError, EmsHandle, LogicalPage, PageMap, PhysicalPage, PAGE_BYTES,
 };
@@ -161,16 +162,12 @@ fn main() -> u8 {
     );
 
     // The application's own mapping, with markers in its pages.
-    let app = match EmsBlock::new(2) {
-        Ok(b) => b,
-        Err(e) => {
-            log.check(
-                "allocate the application's pages",
-                false,
-                format_args!("{:?}", e),
-            );
-            return log.finish();
-        }
+    let Some(app) = require(
+        &mut log,
+        "allocate the application's pages",
+        EmsBlock::new(2),
+    ) else {
+        return log.finish();
     };
     let r = app
         .map(PhysicalPage(0), LogicalPage(0))
