@@ -1,10 +1,18 @@
-//! Result log for the DOS test programs, read back by the harness.
+//! Result log for the DOS programs the test suite runs, read back by the
+//! harness.
 //!
-//! A test program records every check in `RESULT.TXT` (`ok NAME` or
+//! A program records every check in `RESULT.TXT` (`ok NAME` or
 //! `FAIL NAME: why`) and, only when it reaches its end, a closing line
 //! `COMPLETE <passed> <failed>`. The harness passes a test only if that
 //! closing line is there with no failures, so a crash, hang or early exit
 //! can never look like success.
+//!
+//! Behind the feature `testlog` (which `dos`, the feature that builds
+//! vmemory's own programs, turns on): not part of the shipping library. What
+//! belongs here: the log, which the demo, the Rust examples, `rust-app` and
+//! the test programs all write. What does not: anything only the test
+//! programs share (patterns, leak counts, the PIT timer): that is the
+//! `dostests` package.
 
 use core::fmt::{self, Write};
 
