@@ -3,6 +3,7 @@
 //! through the exit guard, when the program ends without it).
 
 use super::arena::DosArena;
+use super::store::Dir;
 use crate::dos::disk;
 use crate::dos::exitguard;
 use crate::dos::far::{FarPtr, Segment};
@@ -160,53 +161,35 @@ impl DiskStore {
             .map_err(|_| BackendError::IO)
     }
 
-    /// Copies `len` bytes from file offset `from` to arena offset `to`.
-    pub fn read(
+    /// Copies `len` bytes between file offset `file_at` and arena offset
+    /// `arena_at`, in direction `dir`. A short write means the disk is full.
+    pub fn copy(
         &mut self,
-        arena: &mut DosArena,
-        from: u32,
-        to: u32,
+        dir: Dir,
+        arena: &DosArena,
+        file_at: u32,
+        arena_at: u32,
         len: u32,
     ) -> Result<(), BackendError> {
-        self.file
-            .file()
-            .seek(SeekFrom::Start, from as i32)
+        let file = self.file.file();
+        file.seek(SeekFrom::Start, file_at as i32)
             .map_err(|_| BackendError::IO)?;
         let mut done = 0;
         while done < len {
             let n = (len - done).min(PIECE);
+            let far = arena.far(arena_at + done);
             // SAFETY: the arena range is inside the cache (core contract),
             // which no Rust reference covers.
-            let got = unsafe { self.file.file().read_far(arena.far(to + done), n as u16) };
-            if got != Ok(n as usize) {
-                return Err(BackendError::IO);
-            }
-            done += n;
-        }
-        Ok(())
-    }
-
-    /// Copies `len` bytes from arena offset `from` to file offset `to`.
-    pub fn write(
-        &mut self,
-        arena: &DosArena,
-        from: u32,
-        to: u32,
-        len: u32,
-    ) -> Result<(), BackendError> {
-        self.file
-            .file()
-            .seek(SeekFrom::Start, to as i32)
-            .map_err(|_| BackendError::IO)?;
-        let mut done = 0;
-        while done < len {
-            let n = (len - done).min(PIECE);
-            // SAFETY: the arena range is inside the cache (core contract).
-            let put = unsafe { self.file.file().write_far(arena.far(from + done), n as u16) };
-            match put {
-                Ok(w) if w == n as usize => {}
-                Ok(_) => return Err(BackendError::FULL),
-                Err(_) => return Err(BackendError::IO),
+            let moved = unsafe {
+                match dir {
+                    Dir::ToArena => file.read_far(far, n as u16),
+                    Dir::FromArena => file.write_far(far, n as u16),
+                }
+            };
+            match moved {
+                Ok(m) if m == n as usize => {}
+                Ok(_) if dir == Dir::FromArena => return Err(BackendError::FULL),
+                _ => return Err(BackendError::IO),
             }
             done += n;
         }
