@@ -458,9 +458,13 @@ start:
         call out_dec
         mov si, s_bytes
         call out_str
-        cmp word [stack_free], 512
+        ; At least a quarter of it never touched: room for the interrupt
+        ; handlers (BIOS, TSRs) that run on it during a call.
+        mov ax, [stack_size]
+        shr ax, 2
+        cmp [stack_free], ax
         setae al
-        CHECK "library stack keeps at least 512 bytes free"
+        CHECK "library stack keeps at least 25% free"
 
         ; COMPLETE <passed> <failed>
         mov si, s_complete

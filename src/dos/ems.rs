@@ -147,6 +147,9 @@ pub fn detect() -> bool {
 /// context can be saved (function 4Eh, into a [`PageMap`]). The error says
 /// which step failed; a swap store must not be opened on an EMM that fails
 /// here, since every transfer through it would fail.
+// Not inlined: its 256-byte `PageMap` would stay in the caller's frame
+// (`_vheapinit`'s) for the whole call, on top of the disk store's opening.
+#[inline(never)]
 pub fn copy_ready() -> Result<(), EmsError> {
     if !detect() {
         return Err(EmsError::NO_DRIVER);

@@ -8,6 +8,7 @@
 //! [`MAX_CHUNKS`] of them.
 
 use super::arena::DosArena;
+use super::store::Dir;
 use crate::dos::far::FarPtr;
 use crate::vmm::BackendError;
 
@@ -29,17 +30,19 @@ pub trait Chunk: Sized {
     fn resize(&mut self, units: u32) -> Result<(), BackendError>;
     /// Current size in units.
     fn units(&self) -> u32;
-    /// Copies `len` bytes from conventional memory at `src` to `offset`.
+    /// Copies `len` bytes between `offset` and conventional memory at
+    /// `far`, in direction `dir`.
     ///
     /// # Safety
-    /// `src` must point to `len` readable bytes.
-    unsafe fn write_from(&mut self, offset: u32, src: FarPtr, len: u32)
-        -> Result<(), BackendError>;
-    /// Copies `len` bytes at `offset` to conventional memory at `dst`.
-    ///
-    /// # Safety
-    /// `dst` must point to `len` writable bytes no Rust reference covers.
-    unsafe fn read_into(&self, offset: u32, dst: FarPtr, len: u32) -> Result<(), BackendError>;
+    /// `far` must point to `len` readable bytes, and for
+    /// [`Dir::ToArena`] writable ones no Rust reference covers.
+    unsafe fn copy(
+        &mut self,
+        dir: Dir,
+        offset: u32,
+        far: FarPtr,
+        len: u32,
+    ) -> Result<(), BackendError>;
 }
 
 /// The store: chunks in offset order.
@@ -135,32 +138,22 @@ impl<C: Chunk> Chunked<C> {
         Ok(())
     }
 
-    /// Copies `len` bytes from store offset `from` to arena offset `to`.
-    pub fn read(
+    /// Copies `len` bytes between store offset `store_at` and arena offset
+    /// `arena_at`, in direction `dir`. One function for both directions:
+    /// the code is the same but for the driver call, and bytes of code are
+    /// conventional memory.
+    pub fn copy(
         &mut self,
-        arena: &mut DosArena,
-        from: u32,
-        to: u32,
+        dir: Dir,
+        arena: &DosArena,
+        store_at: u32,
+        arena_at: u32,
         len: u32,
     ) -> Result<(), BackendError> {
-        self.pieces(from, to, len, |c, off, a, n| {
+        self.pieces(store_at, arena_at, len, |c, off, a, n| {
             // SAFETY: the arena range is inside the cache (core contract),
             // which no Rust reference covers.
-            unsafe { c.read_into(off, arena.far(a), n) }
-        })
-    }
-
-    /// Copies `len` bytes from arena offset `from` to store offset `to`.
-    pub fn write(
-        &mut self,
-        arena: &DosArena,
-        from: u32,
-        to: u32,
-        len: u32,
-    ) -> Result<(), BackendError> {
-        self.pieces(to, from, len, |c, off, a, n| {
-            // SAFETY: the arena range is inside the cache (core contract).
-            unsafe { c.write_from(off, arena.far(a), n) }
+            unsafe { c.copy(dir, off, arena.far(a), n) }
         })
     }
 }

@@ -3,8 +3,10 @@
 //! through the exit guard, when the program ends without it).
 
 use super::arena::DosArena;
+use super::store::Dir;
 use crate::dos::disk;
 use crate::dos::exitguard;
+use crate::dos::far::{FarPtr, Segment};
 use crate::dos::file::{SeekFrom, TempFile, TmpDir};
 use crate::vmm::BackendError;
 
@@ -20,10 +22,8 @@ pub struct DiskStore {
 /// steps keeps the number of calls (and of FAT updates) small.
 const GROW_STEP: u32 = 0x1_0000;
 
-/// Zeros written per INT 21h call while the file grows: one 512-byte
-/// sector, a stack buffer that exists only during [`DiskStore::grow`] (no
-/// static near memory). 64 KiB of growth is 128 calls.
-const ZERO_CHUNK: usize = 512;
+/// The first piece written when the file is created: one sector.
+const FIRST_SECTOR: u32 = 512;
 
 /// The largest piece one INT 21h read or write moves (a multiple of 16, so
 /// arena pointers stay paragraph aligned).
@@ -53,13 +53,13 @@ impl DiskStore {
         // block that needs it. The free space is asked first: DOSBox 0.74's
         // FAT image driver reports a write to an empty file on a full drive
         // as done.
-        let room = disk::disk_free_bytes(drive).is_none_or(|free| free >= ZERO_CHUNK as u32);
+        let room = disk::disk_free_bytes(drive).is_none_or(|free| free >= FIRST_SECTOR);
         let end = if room {
-            store.write_zeros(ZERO_CHUNK as u32).unwrap_or(0)
+            store.write_filler(FIRST_SECTOR).unwrap_or(0)
         } else {
             0
         };
-        if end < ZERO_CHUNK as u32 {
+        if end < FIRST_SECTOR {
             store.close();
             return Err(BackendError::ABSENT);
         }
@@ -90,8 +90,9 @@ impl DiskStore {
     /// (kept: [`size`](Self::size) is what the file system reports, and a
     /// later call starts from there), and its old contents are unchanged.
     ///
-    /// The file grows by writing real zeros from its end, in 512-byte
-    /// pieces, and its size is then taken from the file system (seek to the
+    /// The file grows by writing real bytes from its end (see
+    /// `write_filler`), and its size is then taken
+    /// from the file system (seek to the
     /// end, INT 21h 4202h). Not by seeking past the end and writing 0 bytes
     /// there: MS-DOS extends a file that way, but DOSBox 0.74's FAT image
     /// driver answers such a seek with the old end and ignores the write,
@@ -113,7 +114,7 @@ impl DiskStore {
             }
             target = target.min(room);
         }
-        let end = self.write_zeros(target)?;
+        let end = self.write_filler(target)?;
         self.size = end;
         if end >= min_size {
             Ok(end)
@@ -122,24 +123,32 @@ impl DiskStore {
         }
     }
 
-    /// Writes zeros from the end of the file up to `target` bytes, stopping
+    /// Writes bytes from the end of the file up to `target` bytes, stopping
     /// early when DOS stores less than asked (disk full), and returns the
     /// size the file system then reports.
-    fn write_zeros(&mut self, target: u32) -> Result<u32, BackendError> {
-        // On the stack only while the file grows (the deepest call path that
-        // grows a store stays far below the C library's private stack size).
-        let zeros = [0u8; ZERO_CHUNK];
+    ///
+    /// What is written does not matter: the core writes every piece of swap
+    /// space before it reads it (a block never written out is zero-filled
+    /// in the cache without I/O). So the bytes come from the program's own
+    /// segment, in pieces of up to 32 KiB: no buffer on the stack (the C
+    /// library's stack is conventional memory: a 512-byte buffer of zeros
+    /// here was the deepest frame of `_vheapinit`) and 2 calls per 64 KiB
+    /// step instead of 128.
+    fn write_filler(&mut self, target: u32) -> Result<u32, BackendError> {
+        let filler = FarPtr::new(Segment::data(), 0);
         let mut at = self
             .file
             .file()
             .seek(SeekFrom::Start, self.size as i32)
             .map_err(|_| BackendError::IO)?;
         while at < target {
-            let n = (target - at).min(ZERO_CHUNK as u32) as usize;
-            match self.file.file().write(&zeros[..n]) {
+            let n = (target - at).min(PIECE) as u16;
+            // SAFETY: any 32 KiB from offset 0 of the program's own segment
+            // are readable memory, and DOS only reads them.
+            match unsafe { self.file.file().write_far(filler, n) } {
                 Ok(w) => {
                     at += w as u32;
-                    if w < n {
+                    if w < usize::from(n) {
                         break;
                     }
                 }
@@ -152,53 +161,35 @@ impl DiskStore {
             .map_err(|_| BackendError::IO)
     }
 
-    /// Copies `len` bytes from file offset `from` to arena offset `to`.
-    pub fn read(
+    /// Copies `len` bytes between file offset `file_at` and arena offset
+    /// `arena_at`, in direction `dir`. A short write means the disk is full.
+    pub fn copy(
         &mut self,
-        arena: &mut DosArena,
-        from: u32,
-        to: u32,
+        dir: Dir,
+        arena: &DosArena,
+        file_at: u32,
+        arena_at: u32,
         len: u32,
     ) -> Result<(), BackendError> {
-        self.file
-            .file()
-            .seek(SeekFrom::Start, from as i32)
+        let file = self.file.file();
+        file.seek(SeekFrom::Start, file_at as i32)
             .map_err(|_| BackendError::IO)?;
         let mut done = 0;
         while done < len {
             let n = (len - done).min(PIECE);
+            let far = arena.far(arena_at + done);
             // SAFETY: the arena range is inside the cache (core contract),
             // which no Rust reference covers.
-            let got = unsafe { self.file.file().read_far(arena.far(to + done), n as u16) };
-            if got != Ok(n as usize) {
-                return Err(BackendError::IO);
-            }
-            done += n;
-        }
-        Ok(())
-    }
-
-    /// Copies `len` bytes from arena offset `from` to file offset `to`.
-    pub fn write(
-        &mut self,
-        arena: &DosArena,
-        from: u32,
-        to: u32,
-        len: u32,
-    ) -> Result<(), BackendError> {
-        self.file
-            .file()
-            .seek(SeekFrom::Start, to as i32)
-            .map_err(|_| BackendError::IO)?;
-        let mut done = 0;
-        while done < len {
-            let n = (len - done).min(PIECE);
-            // SAFETY: the arena range is inside the cache (core contract).
-            let put = unsafe { self.file.file().write_far(arena.far(from + done), n as u16) };
-            match put {
-                Ok(w) if w == n as usize => {}
-                Ok(_) => return Err(BackendError::FULL),
-                Err(_) => return Err(BackendError::IO),
+            let moved = unsafe {
+                match dir {
+                    Dir::ToArena => file.read_far(far, n as u16),
+                    Dir::FromArena => file.write_far(far, n as u16),
+                }
+            };
+            match moved {
+                Ok(m) if m == n as usize => {}
+                Ok(_) if dir == Dir::FromArena => return Err(BackendError::FULL),
+                _ => return Err(BackendError::IO),
             }
             done += n;
         }

@@ -77,13 +77,7 @@ impl Store<DosArena> for DosStore {
         to: ArenaAddr,
         len: Bytes,
     ) -> Result<(), BackendError> {
-        // The stores below take (store offset, arena offset, length).
-        let (from, to, len) = (at.offset(), to.offset(), len.get());
-        match self {
-            Self::Xms(c) => c.read(arena, from, to, len),
-            Self::Ems(c) => c.read(arena, from, to, len),
-            Self::Disk(d) => d.read(arena, from, to, len),
-        }
+        self.copy(Dir::ToArena, at, arena, to, len)
     }
 
     fn write(
@@ -93,12 +87,36 @@ impl Store<DosArena> for DosStore {
         from: ArenaAddr,
         len: Bytes,
     ) -> Result<(), BackendError> {
-        // The stores below take (arena offset, store offset, length).
-        let (from, to, len) = (from.offset(), at.offset(), len.get());
+        self.copy(Dir::FromArena, at, arena, from, len)
+    }
+}
+
+/// Which way a transfer goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    /// From the store into the arena (a page-in).
+    ToArena,
+    /// From the arena into the store (a page-out).
+    FromArena,
+}
+
+impl DosStore {
+    /// Both directions of [`Store::read`] and [`Store::write`] in one copy
+    /// of the code (conventional memory).
+    #[inline(never)]
+    fn copy(
+        &mut self,
+        dir: Dir,
+        at: StoreAddr,
+        arena: &DosArena,
+        arena_at: ArenaAddr,
+        len: Bytes,
+    ) -> Result<(), BackendError> {
+        let (at, arena_at, len) = (at.offset(), arena_at.offset(), len.get());
         match self {
-            Self::Xms(c) => c.write(arena, from, to, len),
-            Self::Ems(c) => c.write(arena, from, to, len),
-            Self::Disk(d) => d.write(arena, from, to, len),
+            Self::Xms(c) => c.copy(dir, arena, at, arena_at, len),
+            Self::Ems(c) => c.copy(dir, arena, at, arena_at, len),
+            Self::Disk(d) => d.copy(dir, arena, at, arena_at, len),
         }
     }
 }
@@ -148,20 +166,22 @@ impl Chunk for SwapEmb {
         self.0.size_kb()
     }
 
-    unsafe fn write_from(
+    unsafe fn copy(
         &mut self,
+        dir: Dir,
         offset: u32,
-        src: FarPtr,
+        far: FarPtr,
         len: u32,
     ) -> Result<(), BackendError> {
         // SAFETY: forwarded to the caller; `len` is a multiple of 16, so even
         // as XMS function 0Bh requires.
-        unsafe { self.0.write_from(offset, src, len) }.map_err(|_| BackendError::IO)
-    }
-
-    unsafe fn read_into(&self, offset: u32, dst: FarPtr, len: u32) -> Result<(), BackendError> {
-        // SAFETY: forwarded to the caller.
-        unsafe { self.0.read_into(offset, dst, len) }.map_err(|_| BackendError::IO)
+        unsafe {
+            match dir {
+                Dir::FromArena => self.0.write_from(offset, far, len),
+                Dir::ToArena => self.0.read_into(offset, far, len),
+            }
+        }
+        .map_err(|_| BackendError::IO)
     }
 }
 
@@ -205,21 +225,22 @@ impl Chunk for SwapEms {
         u32::from(self.0.pages())
     }
 
-    unsafe fn write_from(
+    unsafe fn copy(
         &mut self,
+        dir: Dir,
         offset: u32,
-        src: FarPtr,
+        far: FarPtr,
         len: u32,
     ) -> Result<(), BackendError> {
+        let handle = self.0.handle();
         // SAFETY: forwarded to the caller; the copy restores the page
         // mapping the application had, also when it fails.
-        unsafe { ems::copy_to_ems(src, self.0.handle(), LogicalPage(0), offset, len) }
-            .map_err(|_| BackendError::IO)
-    }
-
-    unsafe fn read_into(&self, offset: u32, dst: FarPtr, len: u32) -> Result<(), BackendError> {
-        // SAFETY: as in `write_from`.
-        unsafe { ems::copy_from_ems(self.0.handle(), LogicalPage(0), offset, dst, len) }
-            .map_err(|_| BackendError::IO)
+        unsafe {
+            match dir {
+                Dir::FromArena => ems::copy_to_ems(far, handle, LogicalPage(0), offset, len),
+                Dir::ToArena => ems::copy_from_ems(handle, LogicalPage(0), offset, far, len),
+            }
+        }
+        .map_err(|_| BackendError::IO)
     }
 }

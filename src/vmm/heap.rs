@@ -6,6 +6,9 @@
 //! the invariant check that spans the concerns. Does not belong here: the
 //! calls (`calls`), making room (`evict`), or any one concern's logic.
 
+use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
+
 use super::backend::{Arena, Store, StoreKind};
 use super::handle::Gen;
 use super::header::{Flags, Regions, HDR_PARAS};
@@ -35,25 +38,103 @@ pub struct Heap<A, S> {
     pub(super) policy: Policy,
 }
 
+/// The place of the heap between `_vheapinit` and `_vheapterm`: an
+/// `Option<Heap>` that [`Heap::init_in`] builds in place, field by field.
+///
+/// Why not `Option<Heap>`: the heap is about 1.9 KB (most of it the swap
+/// allocator's free-list heads), and LLVM builds a struct literal (and the
+/// arrays inside it) in stack temporaries before copying it into an
+/// `Option`: `_vheapinit` took 4 KB of stack that way, and in the C library
+/// the stack is conventional memory set aside for good.
+pub struct HeapSlot<A, S> {
+    heap: MaybeUninit<Heap<A, S>>,
+    /// Whether `heap` holds a value (every field written).
+    open: bool,
+}
+
+impl<A, S> HeapSlot<A, S> {
+    /// No heap.
+    pub const EMPTY: Self = Self {
+        heap: MaybeUninit::uninit(),
+        open: false,
+    };
+
+    /// Whether a heap is there.
+    pub fn is_some(&self) -> bool {
+        self.open
+    }
+
+    /// The heap, if there is one.
+    pub fn as_ref(&self) -> Option<&Heap<A, S>> {
+        // SAFETY: `open` is set only after `init_in` wrote every field.
+        self.open.then(|| unsafe { self.heap.assume_init_ref() })
+    }
+
+    /// The heap, mutable, if there is one.
+    pub fn as_mut(&mut self) -> Option<&mut Heap<A, S>> {
+        // SAFETY: as in `as_ref`.
+        self.open.then(|| unsafe { self.heap.assume_init_mut() })
+    }
+
+    /// Takes the heap apart: its arena and stores, for closing (the rest of
+    /// it needs no drop).
+    pub fn take_parts(&mut self) -> Option<(A, [Option<S>; 3])> {
+        if !self.open {
+            return None;
+        }
+        self.open = false;
+        let p = self.heap.as_mut_ptr();
+        // SAFETY: the heap was initialized (`open`) and is now marked empty,
+        // so each of the two fields is moved out exactly once; the other
+        // fields have no drop glue (asserted below), so forgetting them is
+        // what dropping them would do.
+        unsafe {
+            Some((
+                addr_of_mut!((*p).arena).read(),
+                addr_of_mut!((*p).stores.open).read(),
+            ))
+        }
+    }
+}
+
+impl<A, S> Drop for HeapSlot<A, S> {
+    fn drop(&mut self) {
+        if self.open {
+            // SAFETY: initialized (`open`), dropped once.
+            unsafe { self.heap.assume_init_drop() }
+        }
+    }
+}
+
+// What `take_parts` leaves behind must need no drop.
+const _: () = {
+    use core::mem::needs_drop;
+    assert!(!needs_drop::<CacheStats>() && !needs_drop::<Table>());
+    assert!(!needs_drop::<ResidentIndex>() && !needs_drop::<Sketch>());
+    assert!(!needs_drop::<Placement>() && !needs_drop::<Policy>());
+    assert!(!needs_drop::<super::swap::StoreSpace>());
+    assert!(!needs_drop::<super::stats::StoreStats>());
+};
+
 impl<A: Arena, S: Store<A>> Heap<A, S> {
-    /// Lays out the arena and puts the new heap into `slot`. Fails (handing
-    /// everything back, `slot` untouched) if the arena is too small for the
-    /// bookkeeping plus a minimal data heap.
-    ///
-    /// The heap is built in `slot` itself rather than returned: it is about
-    /// 1.7 KB, and every by-value move of it costs that much stack, which in
-    /// the C library is a private stack in conventional memory.
-    #[allow(clippy::type_complexity)]
+    /// Lays out the arena and builds the new heap in `slot`, with the
+    /// stores `open_store` opens (by kind, in [`StoreKind::ALL`] order).
+    /// Fails (handing the arena back, `slot` untouched, no store opened) if
+    /// the arena is too small for the bookkeeping plus a minimal data heap,
+    /// or `slot` holds a heap.
     pub fn init_in(
-        slot: &mut Option<Self>,
+        slot: &mut HeapSlot<A, S>,
         mut arena: A,
-        stores: [Option<S>; 3],
         gen_base: Gen,
-    ) -> Result<(), (A, [Option<S>; 3])> {
+        open_store: impl FnMut(StoreKind) -> Option<S>,
+    ) -> Result<(), A> {
         let size = Paras::from(arena.paras());
         let Some(l) = Layout::of(size) else {
-            return Err((arena, stores));
+            return Err(arena);
         };
+        if slot.open {
+            return Err(arena);
+        }
         let end = ArenaPara::new(arena.paras());
         arena.fill(ArenaAddr::START, l.heap.addr() - ArenaAddr::START, 0);
         let table = Table::new(
@@ -65,22 +146,41 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             gen_base,
         );
         let place = Placement::new(&mut arena, l.heap, end);
-        let _ = slot.insert(Self {
-            stores: Stores::new::<A>(stores),
-            cstats: CacheStats::default(),
-            table,
-            index: ResidentIndex::new(l.index.addr(), l.buckets),
-            sketch: Sketch::new(l.sketch.addr(), l.sketch_width),
-            policy: Policy::new(place.capacity()),
-            place,
-            arena,
-        });
+        let policy = Policy::new(place.capacity());
+        let p = slot.heap.as_mut_ptr();
+        // SAFETY: `p` is valid and aligned for a `Heap` (a `MaybeUninit`
+        // of one), holds no value (`!open`), and nothing reads it before
+        // `open` is set; every field is written exactly once here (the
+        // exhaustive pattern in `all_fields` fails to compile when a field
+        // is added, as a reminder to write it here too).
+        unsafe {
+            addr_of_mut!((*p).arena).write(arena);
+            Stores::init_at(addr_of_mut!((*p).stores), open_store);
+            addr_of_mut!((*p).cstats).write(CacheStats::default());
+            addr_of_mut!((*p).table).write(table);
+            addr_of_mut!((*p).index).write(ResidentIndex::new(l.index.addr(), l.buckets));
+            addr_of_mut!((*p).sketch).write(Sketch::new(l.sketch.addr(), l.sketch_width));
+            addr_of_mut!((*p).place).write(place);
+            addr_of_mut!((*p).policy).write(policy);
+        }
+        slot.open = true;
         Ok(())
     }
 
-    /// Hands back the arena and stores for closing.
-    pub fn into_parts(self) -> (A, [Option<S>; 3]) {
-        (self.arena, self.stores.open)
+    /// Never called: names every field, so that adding one to `Heap` fails
+    /// to compile until `init_in` writes it too.
+    #[allow(dead_code)]
+    fn all_fields(self) {
+        let Self {
+            arena: _,
+            stores: _,
+            cstats: _,
+            table: _,
+            index: _,
+            sketch: _,
+            place: _,
+            policy: _,
+        } = self;
     }
 
     /// The MS VMM status values.

@@ -147,7 +147,7 @@ pub use stats::{CacheStats, Status, StoreStats};
 pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, StoreAddr};
 
 use handle::{Gen, Handle};
-use heap::Heap;
+use heap::{Heap, HeapSlot};
 
 /// A virtual memory handle (`_vmhnd_t`, an `unsigned long`).
 pub type VmHandle = u32;
@@ -210,7 +210,7 @@ pub enum VmError {
 /// `term`, the state of one virtual heap.
 pub struct Vmm<B: Backends> {
     backends: B,
-    heap: Option<Heap<B::Arena, B::Store>>,
+    heap: HeapSlot<B::Arena, B::Store>,
     gen_base: Gen,
 }
 
@@ -219,7 +219,7 @@ impl<B: Backends> Vmm<B> {
     pub const fn new(backends: B) -> Self {
         Self {
             backends,
-            heap: None,
+            heap: HeapSlot::EMPTY,
             gen_base: Gen::new_truncate(0),
         }
     }
@@ -277,17 +277,21 @@ impl<B: Backends> Vmm<B> {
             self.backends.close_arena(arena);
             return Err(VmError::NoDosMemory);
         }
-        let mut stores: [Option<B::Store>; 3] = [None, None, None];
-        for kind in StoreKind::ALL {
-            if swaparea.contains(kind.swap_area()) {
-                stores[kind.index()] = self.backends.open_store(kind).ok();
-            }
-        }
         self.gen_base = self.gen_base.next_cycle();
-        match Heap::init_in(&mut self.heap, arena, stores, self.gen_base) {
+        let backends = &mut self.backends;
+        // The stores open straight into the new heap (after the arena is
+        // known to be large enough), so nothing of them is copied around.
+        let open_store = |kind: StoreKind| {
+            if swaparea.contains(kind.swap_area()) {
+                backends.open_store(kind).ok()
+            } else {
+                None
+            }
+        };
+        match Heap::init_in(&mut self.heap, arena, self.gen_base, open_store) {
             Ok(()) => Ok(()),
-            Err((arena, stores)) => {
-                self.close(arena, stores);
+            Err(arena) => {
+                self.backends.close_arena(arena);
                 Err(VmError::NoDosMemory)
             }
         }
@@ -305,8 +309,7 @@ impl<B: Backends> Vmm<B> {
     /// `_vheapterm`: releases the cache and every store; all handles become
     /// invalid. Does nothing when not initialized.
     pub fn term(&mut self) {
-        if let Some(h) = self.heap.take() {
-            let (arena, stores) = h.into_parts();
+        if let Some((arena, stores)) = self.heap.take_parts() {
             self.close(arena, stores);
         }
     }
@@ -361,7 +364,7 @@ impl<B: Backends> Vmm<B> {
 
     /// The MS VMM status values.
     pub fn status(&self) -> Status {
-        match &self.heap {
+        match self.heap.as_ref() {
             Some(h) => h.status(),
             None => Status::default(),
         }
@@ -383,7 +386,7 @@ impl<B: Backends> Vmm<B> {
     /// Checks the internal invariants of the cache (lists, hash, regions)
     /// and panics with a message if one is broken. For tests; O(cache size).
     pub fn check_invariants(&self) {
-        if let Some(h) = &self.heap {
+        if let Some(h) = self.heap.as_ref() {
             h.check();
         }
     }

@@ -7,6 +7,8 @@
 //! here: size classes and free lists (`swap`), or when a block moves
 //! (`place`, `calls`).
 
+use core::ptr::addr_of_mut;
+
 use super::backend::{Arena, BackendError, Store, StoreKind};
 use super::stats::StoreStats;
 use super::swap::{self, class_of, StoreIo, StoreSpace, SwapLoc};
@@ -27,21 +29,36 @@ pub struct Stores<S> {
 }
 
 impl<S> Stores<S> {
-    /// Takes over the opened stores.
-    pub fn new<A: Arena>(open: [Option<S>; 3]) -> Self
-    where
+    /// Opens the stores (`open_store` by kind, in [`StoreKind::ALL`] order)
+    /// straight into the new state at `p` (about 1.8 KB: built and returned
+    /// by value it would be copied through the stack, see
+    /// [`HeapSlot`](super::heap::HeapSlot)).
+    ///
+    /// # Safety
+    /// `p` must be valid for writes and aligned; whatever it holds is
+    /// overwritten without being dropped.
+    pub unsafe fn init_at<A: Arena>(
+        p: *mut Self,
+        mut open_store: impl FnMut(StoreKind) -> Option<S>,
+    ) where
         S: Store<A>,
     {
-        let mut space = [StoreSpace::CLOSED, StoreSpace::CLOSED, StoreSpace::CLOSED];
-        for (sp, st) in space.iter_mut().zip(open.iter()) {
-            if let Some(st) = st {
-                *sp = StoreSpace::open(st.size());
+        for kind in StoreKind::ALL {
+            let i = kind.index();
+            // SAFETY: `p` is valid for writes (the caller's promise), so
+            // are its fields and their elements (`i` < 3).
+            unsafe {
+                let open = addr_of_mut!((*p).open).cast::<Option<S>>().add(i);
+                open.write(open_store(kind));
+                StoreSpace::init_at(
+                    addr_of_mut!((*p).space).cast::<StoreSpace>().add(i),
+                    (*open).as_ref().map(Store::size),
+                );
+                addr_of_mut!((*p).stats)
+                    .cast::<StoreStats>()
+                    .add(i)
+                    .write(StoreStats::default());
             }
-        }
-        Self {
-            open,
-            space,
-            stats: [StoreStats::default(); 3],
         }
     }
 

@@ -18,6 +18,8 @@
 //! its free lists. Does not belong here: choosing a store or moving block
 //! contents (`stores`), and anything about the cache.
 
+use core::ptr::addr_of_mut;
+
 use super::backend::{Arena, Store, StoreKind};
 use super::stats::StoreStats;
 use super::units::{ArenaAddr, Bytes, Paras, StoreAddr};
@@ -134,6 +136,28 @@ impl StoreSpace {
             present: true,
             size: size.paras_floor(),
             ..Self::CLOSED
+        }
+    }
+
+    /// Writes at `p` the state of a freshly opened, empty store of `size`,
+    /// or of a closed one for `None`, in place (see `Stores::init_at`).
+    ///
+    /// # Safety
+    /// `p` must be valid for writes and aligned; whatever it holds is
+    /// overwritten without being dropped.
+    pub unsafe fn init_at(p: *mut Self, size: Option<Bytes>) {
+        // SAFETY: `p` and so its fields and the elements of `heads` are
+        // valid for writes (the caller's promise).
+        unsafe {
+            addr_of_mut!((*p).present).write(size.is_some());
+            addr_of_mut!((*p).full).write(false);
+            addr_of_mut!((*p).size).write(size.unwrap_or(Bytes::ZERO).paras_floor());
+            addr_of_mut!((*p).top).write(Paras::ZERO);
+            addr_of_mut!((*p).used).write(Paras::ZERO);
+            let heads = addr_of_mut!((*p).heads).cast::<u32>();
+            for c in 0..CLASSES {
+                heads.add(c).write(NIL);
+            }
         }
     }
 
