@@ -23,13 +23,20 @@ CONFIG ?= xms+ems
 DOS_TARGET := i386-dos
 DOS_OUT := target/$(DOS_TARGET)/release
 
-# Nightly-only flags on Debian's stable rustc: build core for the custom target.
-CARGO_DOS := RUSTC_BOOTSTRAP=1 cargo build --release --target $(DOS_TARGET).json \
-	-Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec \
-	--features dos --bins
+# The DOS target (nightly-only flags on Debian's stable rustc: core is built
+# for the custom target), for every cargo command below that builds for DOS.
+CARGO_DOS_FLAGS := --release --target $(DOS_TARGET).json -Zbuild-std=core \
+	-Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec --features vmemory/dos
+# The workspace's DOS packages: vmemory (the demo, the C library image, the
+# Rust examples) and dostests (the test programs and the benchmark).
+DOS_PACKAGES := -p vmemory -p dostests
 
-# DOS program name (cargo bin) -> 8.3 file name in build/.
-DOS_BINS := demo t_far t_file t_exit t_vmm t_swap t_leak t_big bench t_xms t_ems t_dfull t_real t_exits
+# The test programs are whatever cargo finds in dostests/src/bin (NAME.rs or
+# NAME/main.rs): a new one needs no line here, only its line in
+# harness/tests.list. Cargo bin name -> 8.3 file name in build/.
+TEST_BINS := $(sort $(basename $(notdir $(wildcard dostests/src/bin/*.rs))) \
+	$(notdir $(patsubst %/main.rs,%,$(wildcard dostests/src/bin/*/main.rs))))
+DOS_BINS := demo $(TEST_BINS)
 DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE)
 
 .PHONY: all deps dos run bench test test-host test-dos test-runner lint clean
@@ -39,10 +46,11 @@ all: dos cabi rust-app $(BUILD)/EXITCODE.COM
 deps:
 	@harness/deps.sh
 
-# cargo decides what is stale; the objcopy step is cheap.
+# One cargo invocation for both packages (one build of core); cargo decides
+# what is stale, and the objcopy step is cheap.
 dos:
 	@mkdir -p $(BUILD)
-	$(CARGO_DOS)
+	RUSTC_BOOTSTRAP=1 cargo build $(CARGO_DOS_FLAGS) $(DOS_PACKAGES) --bins
 	@for b in $(DOS_BINS); do \
 		objcopy -O binary $(DOS_OUT)/$$b $(BUILD)/$$(echo $$b | tr a-z A-Z).EXE || exit 1; \
 	done
@@ -69,31 +77,30 @@ $(BUILD)/EXITCODE.COM: harness/exitcode.asm
 	@mkdir -p $(BUILD)
 	nasm -f bin -o $@ $<
 
-run: deps all
-	@rm -rf $(BUILD)/run && mkdir -p $(BUILD)/run/TMP
-	@cp $(BUILD)/DEMO.EXE $(BUILD)/EXITCODE.COM $(BUILD)/run/
-	@tmp='C:\TMP'; grep -q '^# tmp-image:' conf/$(CONFIG).conf && tmp='D:\'; \
-	 printf '@echo off\r\nset TMP=%s\r\nDEMO.EXE > OUT.TXT\r\nEXITCODE.COM > RC.TXT\r\n' "$$tmp" > $(BUILD)/run/RUN.BAT
-	@echo "== DEMO.EXE under $(ENGINE) ($(CONFIG)) =="
-	@harness/dosrun.sh $(ENGINE) $(CONFIG) $(BUILD)/run 300; rc=$$?; \
-	 tr -d '\r' < $(BUILD)/run/OUT.TXT; \
-	 echo "== exit code: $$(tr -dc 0-9 < $(BUILD)/run/RC.TXT) (emulator status $$rc) =="; \
+# $(call dos_run,EXE ARGS,ENGINE,CONFIG,DIR,TIMEOUT): runs one program in a
+# fresh DIR (with EXITCODE.COM; RUN.BAT from harness/runbat.sh) under ENGINE
+# and conf/CONFIG.conf, prints its output, its exit code and the wall time,
+# and fails if the emulator did.
+define dos_run
+	@rm -rf $(4) && mkdir -p $(4)
+	@cp $(BUILD)/$(firstword $(1)) $(BUILD)/EXITCODE.COM $(4)/
+	@harness/runbat.sh $(4) $(3) "$(1) > OUT.TXT" "EXITCODE.COM > RC.TXT"
+	@echo "== $(1) under $(2) (conf/$(3).conf$$(grep -h '^cycles' conf/$(3).conf | sed 's/^/: /')) =="
+	@t0=$$(date +%s); harness/dosrun.sh $(2) $(3) $(4) $(5); rc=$$?; \
+	 tr -d '\r' < $(4)/OUT.TXT; \
+	 echo "== exit code: $$(tr -dc 0-9 < $(4)/RC.TXT) (emulator status $$rc), $$(( $$(date +%s) - t0 )) s wall =="; \
 	 exit $$rc
+endef
 
-# The benchmark (src/bin/bench.rs) at cycles=fixed 3000 (conf/bench.conf):
+run: deps all
+	$(call dos_run,DEMO.EXE,$(ENGINE),$(CONFIG),$(BUILD)/run,300)
+
+# The benchmark (dostests/src/bin/bench) at cycles=fixed 3000 (conf/bench.conf):
 # emulated time then runs at real speed, so this takes minutes and is not
 # part of `make test` (which runs `BENCH.EXE quick` instead).
 BENCH_CONFIG ?= bench
 bench: deps all
-	@rm -rf $(BUILD)/bench && mkdir -p $(BUILD)/bench/TMP
-	@cp $(BUILD)/BENCH.EXE $(BUILD)/EXITCODE.COM $(BUILD)/bench/
-	@tmp='C:\TMP'; grep -q '^# tmp-image:' conf/$(BENCH_CONFIG).conf && tmp='D:\'; \
-	 printf '@echo off\r\nset TMP=%s\r\nBENCH.EXE > OUT.TXT\r\nEXITCODE.COM > RC.TXT\r\n' "$$tmp" > $(BUILD)/bench/RUN.BAT
-	@echo "== BENCH.EXE under $(ENGINE) (conf/$(BENCH_CONFIG).conf: $$(grep -h '^cycles' conf/$(BENCH_CONFIG).conf)) =="
-	@t0=$$(date +%s); harness/dosrun.sh $(ENGINE) $(BENCH_CONFIG) $(BUILD)/bench 900; rc=$$?; \
-	 tr -d '\r' < $(BUILD)/bench/OUT.TXT; \
-	 echo "== exit code: $$(tr -dc 0-9 < $(BUILD)/bench/RC.TXT) (emulator status $$rc), $$(( $$(date +%s) - t0 )) s wall =="; \
-	 [ $$rc -eq 0 ] || exit $$rc
+	$(call dos_run,BENCH.EXE,$(ENGINE),$(BENCH_CONFIG),$(BUILD)/bench,900)
 	$(BENCHCHART) draw $(BUILD)/bench/OUT.TXT $(BUILD)/bench/BENCH.SVG
 
 # The chart of the benchmark's figures (tools/benchchart, a host tool of its
@@ -104,10 +111,7 @@ BENCHCHART := cargo run -q --release --manifest-path tools/benchchart/Cargo.toml
 .PHONY: test-chart
 test-chart:
 	cargo test -q --release --manifest-path tools/benchchart/Cargo.toml --target-dir target/benchchart
-	@rm -rf $(BUILD)/benchq && mkdir -p $(BUILD)/benchq/TMP
-	@cp $(BUILD)/BENCH.EXE $(BUILD)/EXITCODE.COM $(BUILD)/benchq/
-	@printf '@echo off\r\nset TMP=C:\\TMP\r\nBENCH.EXE quick > OUT.TXT\r\nEXITCODE.COM > RC.TXT\r\n' > $(BUILD)/benchq/RUN.BAT
-	@harness/dosrun.sh dosbox xms+ems $(BUILD)/benchq 120
+	$(call dos_run,BENCH.EXE quick,dosbox,xms+ems,$(BUILD)/benchq,120)
 	$(BENCHCHART) draw $(BUILD)/benchq/OUT.TXT $(BUILD)/benchq/BENCH.SVG
 	$(BENCHCHART) check $(BUILD)/benchq/BENCH.SVG
 
@@ -131,13 +135,11 @@ test-runner:
 	tools/dosbox-x/selftest.sh
 
 # Formatting, clippy (DOS target and host, warnings are errors) and rustdoc
-# for the DOS target: the crate denies missing docs and unsafe blocks
+# for the DOS target: the crates deny missing docs and unsafe blocks
 # without a SAFETY note.
-CARGO_DOS_FLAGS := --release --target $(DOS_TARGET).json -Zbuild-std=core \
-	-Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec --features dos
 lint:
-	cargo fmt --check
-	RUSTC_BOOTSTRAP=1 cargo clippy -q $(CARGO_DOS_FLAGS) --lib --bins -- -D warnings
+	cargo fmt --all --check
+	RUSTC_BOOTSTRAP=1 cargo clippy -q $(CARGO_DOS_FLAGS) $(DOS_PACKAGES) --lib --bins -- -D warnings
 	cargo clippy -q --release --tests --examples -- -D warnings
 	RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps $(CARGO_DOS_FLAGS) --features alloc --lib
 	RUSTC_BOOTSTRAP=1 cargo clippy -q $(CARGO_DOS_FLAGS) --features alloc --lib -- -D warnings

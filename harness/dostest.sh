@@ -60,7 +60,7 @@ run_one() {
   local must_fail=""
   case "$want_rc" in '!'*) must_fail=${want_rc#!} want_rc=0 ;; esac
   [ "$must_fail" = timeout ] && limit=$short_limit
-  mkdir -p "$dir/TMP"
+  mkdir -p "$dir"
   prog=${cmd%% *}
   if [ ! -f "$build/$prog" ]; then
     echo "FAIL $engine $config $name: $build/$prog not built"
@@ -68,21 +68,16 @@ run_one() {
   fi
   cp "$build/$prog" "$build/EXITCODE.COM" "$dir/"
   # "# tmp-image: KB" in the configuration: TMP is drive D:, a fresh FAT
-  # image that dosrun.sh makes ($dir.img) and mounts.
-  local tmp='C:\TMP' img=""
-  grep -q '^# tmp-image:' "$here/conf/$config.conf" && tmp='D:\' img="$dir.img"
+  # image that dosrun.sh makes ($dir.img) and mounts (runbat.sh says so).
+  local img=""
+  grep -q '^# tmp-image:' "$here/conf/$config.conf" && img="$dir.img"
   local extra
   [ "$with" = - ] && with=""
   for extra in ${with//,/ }; do
     cp "$build/$extra" "$dir/" || { echo "FAIL $engine $config $name: $build/$extra not built"; return 1; }
   done
-  {
-    printf '@echo off\r\n'
-    printf 'set TMP=%s\r\n' "$tmp"
-    printf '%s > OUT.TXT\r\n' "$cmd"
-    printf 'EXITCODE.COM > RC.TXT\r\n'
-    [ -n "$follow" ] && printf '%s > OUT2.TXT\r\n' "$follow"
-  } > "$dir/RUN.BAT"
+  "$here/harness/runbat.sh" "$dir" "$config" "$cmd > OUT.TXT" "EXITCODE.COM > RC.TXT" \
+    ${follow:+"$follow > OUT2.TXT"}
   t0=$(date +%s.%N)
   "$here/harness/dosrun.sh" "$engine" "$config" "$dir" "$limit" 2> "$dir.err"
   rc=$?

@@ -23,7 +23,7 @@ build=$(cd "${1:-$here/build}" && pwd)
 : "${WATCOM:?set WATCOM to an Open Watcom install}"
 export PATH="$WATCOM/binl64:$WATCOM/binl:$PATH" INCLUDE="$WATCOM/h"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmemory-watcom.XXXXXX")
-mkdir -p "$work/dos" "$work/dos/TMP" "$work/none" "$work/none/TMP"
+mkdir -p "$work/dos" "$work/none"
 # wcl takes a name ending in upper-case .LIB for C source: use lower case.
 cp "$build/VMEMORY.LIB" "$work/vmemory.lib"
 cp "$build/EXITCODE.COM" "$work/dos/"
@@ -31,9 +31,8 @@ cp "$build/EXITCODE.COM" "$work/none/"
 # The child alldos.c spawns: mov ax,4C00h / int 21h.
 printf '\xb8\x00\x4c\xcd\x21' > "$work/dos/CHILD.COM"
 failed=0
-bat_head=$'@echo off\r\nset TMP=C:\\TMP\r\n'
-bat=$bat_head
-bat_none=$bat_head
+# The lines of each RUN.BAT (harness/runbat.sh writes them).
+bat=() bat_none=()
 srcs="examples/vmall.c examples/vmarray.c tests/c/conform.c tests/c/alldos.c tests/c/msdecl.c tests/c/kbdecl.c"
 # The header from C++ too, where the install has wpp (and its libraries).
 if command -v wpp > /dev/null; then
@@ -62,19 +61,19 @@ for src in $srcs; do
     if [ "$prog" = alldos ]; then
       for r in 1 2 3; do    # ALLD_<model><run>.OUT: 8.3 names
         out=ALLD_${name: -1}$r
-        bat+="$exe $r > $out.OUT"$'\r\n'"EXITCODE.COM > $out.RC"$'\r\n'
+        bat+=("$exe $r > $out.OUT" "EXITCODE.COM > $out.RC")
       done
     else
-      bat+="$exe > $name.OUT"$'\r\n'"EXITCODE.COM > $name.RC"$'\r\n'
+      bat+=("$exe > $name.OUT" "EXITCODE.COM > $name.RC")
     fi
     if [ "$prog" = conform ]; then
       cp "$work/$exe" "$work/none/"
-      bat_none+="$exe > $name.OUT"$'\r\n'"EXITCODE.COM > $name.RC"$'\r\n'
+      bat_none+=("$exe > $name.OUT" "EXITCODE.COM > $name.RC")
     fi
   done
 done
-printf '%s' "$bat" > "$work/dos/RUN.BAT"
-printf '%s' "$bat_none" > "$work/none/RUN.BAT"
+"$here/harness/runbat.sh" "$work/dos" xms+ems "${bat[@]}"
+"$here/harness/runbat.sh" "$work/none" none "${bat_none[@]}"
 "$here/harness/dosrun.sh" dosbox xms+ems "$work/dos" 300 || failed=1
 "$here/harness/dosrun.sh" dosbox none "$work/none" 300 || failed=1
 for cfg in dos none; do
@@ -105,9 +104,9 @@ done
 # Exit paths (tests/c/exits.c) in the small and large models: for each way
 # of ending and each swap area, T_EXITS.EXE snap before, T_EXITS.EXE check
 # after (free XMS, free EMS pages, EMS handles, files in TMP as before).
-mkdir -p "$work/exits/TMP"
+mkdir -p "$work/exits"
 cp "$build/T_EXITS.EXE" "$work/exits/"
-xbat=$bat_head xruns=0
+xbat=() xruns=0
 for m in s l; do
   name=EXITS_$(echo $m | tr a-z A-Z)
   if ! (cd "$work" && wcl -q -bt=dos -m$m -I"$here/include" -fe="$name.EXE" \
@@ -120,12 +119,11 @@ for m in s l; do
     k=$((k + 1))
     for area in 1 2 4; do
       out=X$m$k$area xruns=$((xruns + 1))
-      xbat+="T_EXITS.EXE snap > $out.SNP"$'\r\n'"$name.EXE $mode $area > $out.OUT"$'\r\n'
-      xbat+="T_EXITS.EXE check > $out.CHK"$'\r\n'
+      xbat+=("T_EXITS.EXE snap > $out.SNP" "$name.EXE $mode $area > $out.OUT" "T_EXITS.EXE check > $out.CHK")
     done
   done
 done
-printf '%s' "$xbat" > "$work/exits/RUN.BAT"
+"$here/harness/runbat.sh" "$work/exits" xms+ems "${xbat[@]}"
 "$here/harness/dosrun.sh" dosbox xms+ems "$work/exits" 300 || failed=1
 xpass=0
 for f in "$work"/exits/*.OUT; do

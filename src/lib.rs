@@ -11,6 +11,11 @@
 //! - `cabi`: the Rust side of the C ABI (far Pascal shim in `asm/`).
 //! - `near_heap` (feature `alloc`): a global allocator over the program
 //!   segment's free space, for `Vec`, `Box` and `String`.
+//!
+//! Not in the library: the DOS test programs, the benchmark and their
+//! helpers (the `dostests` package of the workspace, which depends on this
+//! one). The RESULT.TXT log the test suite reads (`dos::testlog`) is here
+//! only with the feature `testlog`.
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]

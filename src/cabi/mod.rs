@@ -43,45 +43,8 @@ use core::cell::UnsafeCell;
 use crate::dos::far::FarPtr;
 use crate::heap;
 
-/// One of the ten MSC functions, as numbered in the shim's call word.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(transparent)]
-pub struct Function(pub u8);
-
-impl Function {
-    /// `int _vheapinit(unsigned dosmin, unsigned dosmax, unsigned swaparea)`
-    pub const VHEAPINIT: Self = Self(0);
-    /// `void _vheapterm(void)`
-    pub const VHEAPTERM: Self = Self(1);
-    /// `_vmhnd_t _vmalloc(unsigned long size)`
-    pub const VMALLOC: Self = Self(2);
-    /// `void _vfree(_vmhnd_t h)`
-    pub const VFREE: Self = Self(3);
-    /// `_vmhnd_t _vrealloc(_vmhnd_t h, unsigned long size)`
-    pub const VREALLOC: Self = Self(4);
-    /// `unsigned long _vmsize(_vmhnd_t h)`
-    pub const VMSIZE: Self = Self(5);
-    /// `void __far *_vload(_vmhnd_t h, int dirty)`
-    pub const VLOAD: Self = Self(6);
-    /// `void __far *_vlock(_vmhnd_t h)`
-    pub const VLOCK: Self = Self(7);
-    /// `void _vunlock(_vmhnd_t h, int dirty)`
-    pub const VUNLOCK: Self = Self(8);
-    /// `unsigned _vlockcnt(_vmhnd_t h)`
-    pub const VLOCKCNT: Self = Self(9);
-
-    /// Bytes of Pascal arguments the function takes (what its `retf n` pops).
-    pub const fn arg_bytes(self) -> u16 {
-        match self.0 {
-            0 => 6,
-            1 => 0,
-            2 | 3 | 5 | 7 | 9 => 4,
-            4 => 8,
-            6 | 8 => 6,
-            _ => 0,
-        }
-    }
-}
+mod function;
+pub use function::Function;
 
 /// The status values of KB402074 in the order and C types of the caller's
 /// globals (`_cPageDos` ... `_fVmInitialized`, contiguous in `_DATA`; see

@@ -1,6 +1,6 @@
 //! The `FIG` lines of BENCH.EXE's report (see `report` in
-//! `src/bin/bench.rs`): `FIG key v1 v2 ...`, integers, `-` for a figure
-//! that failed.
+//! `dostests/src/bin/bench/report.rs`): `FIG key v1 v2 ...`, integers, `-`
+//! for a figure that failed.
 
 /// The workloads: FIG key and label (the table's wording).
 pub const WORKLOADS: [(&str, &str); 3] = [

@@ -3,10 +3,10 @@
 //!     benchchart draw OUT.TXT CHART.SVG    read the FIG lines, write the SVG
 //!     benchchart check CHART.SVG           the chart has every label and bar
 //!
-//! BENCH.EXE (`src/bin/bench.rs`) ends its human-readable report with
-//! machine-readable copies of its figures, one `FIG key values...` line
-//! each (microseconds; `-` for a figure that failed). The chart has three
-//! panels: our time per workload beside the published MS VMM and best-peer
+//! BENCH.EXE (`dostests/src/bin/bench/report.rs`) ends its human-readable
+//! report with machine-readable copies of its figures, one `FIG key
+//! values...` line each (microseconds; `-` for a figure that failed). The
+//! chart has three panels: our time per workload beside the published MS VMM and best-peer
 //! figures (log scale), the per-call cost of `_vload` on a resident block,
 //! and the stream ratios per swap store. `make bench` draws it beside the
 //! text report; `make test` draws one from a quick run and checks it.

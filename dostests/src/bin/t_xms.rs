@@ -11,7 +11,8 @@
 #![no_std]
 #![no_main]
 
-use vmemory::dos::testlog::{far_round_trip, fill_pieces, first_bad_pieces, TestLog};
+use dostests::pieces::{far_round_trip, Pieces};
+use vmemory::dos::testlog::TestLog;
 use vmemory::dos::xms::{self, MoveBlock, XmsAddr, XmsBlock, XmsError, XmsHandle};
 use vmemory::dos_main;
 
@@ -22,37 +23,14 @@ fn pattern(seed: u8, i: u32) -> u8 {
     (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 8) as u8 ^ (i >> 16) as u8
 }
 
+/// The near buffer of a transfer.
 const CHUNK: usize = 1024;
+/// Fills and checks blocks in pieces of `CHUNK` bytes.
+type P = Pieces<CHUNK>;
 
 /// Writes `pattern(seed, i - from)` into bytes `from..to` of the block.
 fn fill(blk: &mut XmsBlock, seed: u8, from: u32, to: u32) -> Result<(), XmsError> {
-    fill_pieces::<CHUNK, _>(
-        from,
-        to,
-        |i| pattern(seed, i - from),
-        |pos, b| blk.write(pos, b),
-    )
-}
-
-/// The first byte of `from..to` that differs from `want(i)`, or the error.
-fn first_bad(
-    blk: &XmsBlock,
-    from: u32,
-    to: u32,
-    want: impl Fn(u32) -> u8,
-) -> Result<Option<u32>, XmsError> {
-    first_bad_pieces::<CHUNK, _>(from, to, want, |pos, b| blk.read(pos, b))
-}
-
-fn check_data(
-    log: &mut TestLog,
-    name: &str,
-    blk: &XmsBlock,
-    from: u32,
-    to: u32,
-    want: impl Fn(u32) -> u8,
-) {
-    log.check_bytes(name, first_bad(blk, from, to, want));
+    P::fill(blk, from, to, |i| pattern(seed, i - from))
 }
 
 fn absent(log: &mut TestLog) -> u8 {
@@ -166,10 +144,10 @@ fn main() -> u8 {
     ));
     let r = fill(&mut a, 0x11, 0, 64 * 1024).and(fill(&mut b, 0x77, 0, 100 * 1024));
     log.check("fill A and B", r.is_ok(), format_args!("{:?}", r));
-    check_data(&mut log, "A reads back", &a, 0, 64 * 1024, |i| {
+    P::check(&mut log, "A reads back", &a, 0, 64 * 1024, |i| {
         pattern(0x11, i)
     });
-    check_data(&mut log, "B reads back", &b, 0, 100 * 1024, |i| {
+    P::check(&mut log, "B reads back", &b, 0, 100 * 1024, |i| {
         pattern(0x77, i)
     });
     let after = xms::query_free_kb().map(|(_, t)| t).unwrap_or(0);
@@ -203,7 +181,7 @@ fn main() -> u8 {
         50_000..=58_191 => pattern(0x11, i - 50_000),
         _ => pattern(0x77, i),
     };
-    check_data(
+    P::check(
         &mut log,
         "B holds all three patterns where written",
         &b,
@@ -232,7 +210,7 @@ fn main() -> u8 {
         unsafe { xms::move_block(&m) },
         Err(XmsError::INVALID_LENGTH),
     );
-    check_data(&mut log, "A unchanged by refused moves", &a, 0, 64, |i| {
+    P::check(&mut log, "A unchanged by refused moves", &a, 0, 64, |i| {
         pattern(0x11, i)
     });
     log.check_eq("zero-length move", a.write(0, &[]), Ok(()));
@@ -250,7 +228,7 @@ fn main() -> u8 {
     let r = a.resize(128);
     log.check("grow A to 128 KB", r.is_ok(), format_args!("{:?}", r));
     log.check_eq("A's size after grow", a.info().map(|i| i.size_kb), Ok(128));
-    check_data(&mut log, "A's data kept by grow", &a, 0, 64 * 1024, |i| {
+    P::check(&mut log, "A's data kept by grow", &a, 0, 64 * 1024, |i| {
         pattern(0x11, i)
     });
     let r = fill(&mut a, 0x22, 64 * 1024, 128 * 1024);
@@ -262,7 +240,7 @@ fn main() -> u8 {
             pattern(0x22, i - 64 * 1024)
         }
     };
-    check_data(
+    P::check(
         &mut log,
         "A reads back after grow",
         &a,
@@ -270,7 +248,7 @@ fn main() -> u8 {
         128 * 1024,
         a_want,
     );
-    check_data(
+    P::check(
         &mut log,
         "B untouched by A's grow",
         &b,
@@ -316,7 +294,7 @@ fn main() -> u8 {
         (a.size_kb(), a.info().map(|i| i.size_kb)),
         (128, Ok(128)),
     );
-    check_data(
+    P::check(
         &mut log,
         "A intact after refused free",
         &a,
@@ -370,7 +348,7 @@ fn main() -> u8 {
             let r =
                 fill(&mut big, 0x99, far_off, far_off + 2048).and(fill(&mut big, 0x55, 0, 2048));
             log.check("write beyond 64 MB", r.is_ok(), format_args!("{:?}", r));
-            check_data(
+            P::check(
                 &mut log,
                 "data beyond 64 MB reads back",
                 &big,
@@ -378,7 +356,7 @@ fn main() -> u8 {
                 far_off + 2048,
                 |i| pattern(0x99, i - far_off),
             );
-            check_data(&mut log, "data at 0 of the big block", &big, 0, 2048, |i| {
+            P::check(&mut log, "data at 0 of the big block", &big, 0, 2048, |i| {
                 pattern(0x55, i)
             });
             log.note(format_args!("89h granted {} KB", BIG));
@@ -402,7 +380,7 @@ fn main() -> u8 {
     match r {
         Ok(()) => {
             log.check_eq("A's size over 64 MB", a.info().map(|i| i.size_kb), Ok(BIG));
-            check_data(
+            P::check(
                 &mut log,
                 "A's data kept by grow over 64 MB",
                 &a,
@@ -431,7 +409,7 @@ fn main() -> u8 {
         (a.size_kb(), a.info().map(|i| i.size_kb)),
         (128, Ok(128)),
     );
-    check_data(
+    P::check(
         &mut log,
         "A's data after the big resize",
         &a,
@@ -490,7 +468,7 @@ fn main() -> u8 {
             );
         }
     }
-    check_data(
+    P::check(
         &mut log,
         "A intact after handle exhaustion",
         &a,
@@ -498,7 +476,7 @@ fn main() -> u8 {
         128 * 1024,
         a_want,
     );
-    check_data(
+    P::check(
         &mut log,
         "B intact after handle exhaustion",
         &b,
@@ -552,7 +530,7 @@ fn main() -> u8 {
         a.resize(256),
         Err(XmsError::OUT_OF_MEMORY),
     );
-    check_data(
+    P::check(
         &mut log,
         "A intact when memory is exhausted",
         &a,
@@ -560,7 +538,7 @@ fn main() -> u8 {
         128 * 1024,
         a_want,
     );
-    check_data(
+    P::check(
         &mut log,
         "B intact when memory is exhausted",
         &b,

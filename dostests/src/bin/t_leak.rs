@@ -8,9 +8,10 @@
 #![no_std]
 #![no_main]
 
+use dostests::resources::ResourceSnapshot;
 use vmemory::dos::file::{Access, File};
 use vmemory::dos::rt;
-use vmemory::dos::testlog::{ResourceSnapshot, TestLog};
+use vmemory::dos::testlog::TestLog;
 use vmemory::heap;
 use vmemory::{dos_main, println};
 

@@ -22,6 +22,7 @@
 #![no_std]
 #![no_main]
 
+use dostests::pieces::{fill_pieces, first_bad_pieces};
 use vmemory::dos::disk::{self, DiskSpace};
 use vmemory::dos::far::FarPtr;
 use vmemory::dos::file::{self, File, TmpDir, MAX_PATH};
@@ -131,20 +132,19 @@ fn write_block(h: u32) -> bool {
     if p.is_null() {
         return false;
     }
-    let mut buf = [0u8; PIECE];
-    let size = heap::vmsize(h);
-    let mut at = 0;
-    while at < size {
-        let n = ((size - at) as usize).min(PIECE);
-        for (j, b) in buf[..n].iter_mut().enumerate() {
-            *b = byte(h, at + j as u32);
-        }
-        // SAFETY: `p` is the _vload pointer of a block of `size` bytes,
-        // valid until the next VMM call.
-        unsafe { FarPtr::new(p.seg, p.off + at as u16).write_bytes(&buf[..n]) };
-        at += n as u32;
-    }
-    true
+    let at = |pos: u32| FarPtr::new(p.seg, p.off + pos as u16);
+    fill_pieces::<PIECE, ()>(
+        0,
+        heap::vmsize(h),
+        |i| byte(h, i),
+        |pos, b| {
+            // SAFETY: `p` is the _vload pointer of a block of `vmsize(h)`
+            // bytes, valid until the next VMM call; the pieces stay inside it.
+            unsafe { at(pos).write_bytes(b) };
+            Ok(())
+        },
+    )
+    .is_ok()
 }
 
 /// Whether block `h` loads (clean) and holds its pattern.
@@ -153,19 +153,18 @@ fn block_ok(h: u32) -> bool {
     if p.is_null() {
         return false;
     }
-    let mut buf = [0u8; PIECE];
-    let size = heap::vmsize(h);
-    let mut at = 0;
-    while at < size {
-        let n = ((size - at) as usize).min(PIECE);
-        // SAFETY: as in `write_block`.
-        unsafe { FarPtr::new(p.seg, p.off + at as u16).read_bytes(&mut buf[..n]) };
-        if (0..n).any(|j| buf[j] != byte(h, at + j as u32)) {
-            return false;
-        }
-        at += n as u32;
-    }
-    true
+    let at = |pos: u32| FarPtr::new(p.seg, p.off + pos as u16);
+    let bad = first_bad_pieces::<PIECE, ()>(
+        0,
+        heap::vmsize(h),
+        |i| byte(h, i),
+        |pos, b| {
+            // SAFETY: as in `write_block`.
+            unsafe { at(pos).read_bytes(b) };
+            Ok(())
+        },
+    );
+    bad == Ok(None)
 }
 
 fn disk_outs() -> u32 {

@@ -20,6 +20,7 @@
 #![no_std]
 #![no_main]
 
+use dostests::require;
 use vmemory::dos::cpu;
 use vmemory::dos::ems::{
     self, EmsBlock, LogicalPage, MappablePage, PageMap, PhysicalPage, MAX_MAPPABLE, PAGE_BYTES,
@@ -242,16 +243,8 @@ fn ems_mapping(log: &mut TestLog) {
             format_args!("block {:04X?}", block.map(|b| b.value())),
         );
     }
-    let app = match EmsBlock::new(5) {
-        Ok(b) => b,
-        Err(e) => {
-            log.check(
-                "allocate the application's pages",
-                false,
-                format_args!("{:?}", e),
-            );
-            return;
-        }
+    let Some(app) = require(log, "allocate the application's pages", EmsBlock::new(5)) else {
+        return;
     };
     // Frame page p shows logical page p + 1; the conventional page shows 0.
     let mut pages = [(Segment::new(0), 0u8); 5];

@@ -13,11 +13,13 @@
 #![no_std]
 #![no_main]
 
+use dostests::pieces::{far_round_trip, Pieces};
+use dostests::require;
 use vmemory::dos::ems::{
     self, EmsBlock, EmsError, EmsHandle, LogicalPage, PageMap, PhysicalPage, PAGE_BYTES,
 };
 use vmemory::dos::far::{FarPtr, Segment};
-use vmemory::dos::testlog::{far_round_trip, fill_pieces, first_bad_pieces, TestLog};
+use vmemory::dos::testlog::TestLog;
 use vmemory::dos_main;
 
 dos_main!(main);
@@ -29,34 +31,12 @@ fn pattern(seed: u8, i: u32) -> u8 {
 
 /// An odd chunk size, so that chunks straddle the 16 KB page boundaries.
 const CHUNK: usize = 1000;
+/// Fills and checks blocks in pieces of `CHUNK` bytes.
+type P = Pieces<CHUNK>;
 
+/// Writes `pattern(seed, i - from)` into bytes `from..to` of the block.
 fn fill(blk: &mut EmsBlock, seed: u8, from: u32, to: u32) -> Result<(), EmsError> {
-    fill_pieces::<CHUNK, _>(
-        from,
-        to,
-        |i| pattern(seed, i - from),
-        |pos, b| blk.write(pos, b),
-    )
-}
-
-fn first_bad(
-    blk: &EmsBlock,
-    from: u32,
-    to: u32,
-    want: impl Fn(u32) -> u8,
-) -> Result<Option<u32>, EmsError> {
-    first_bad_pieces::<CHUNK, _>(from, to, want, |pos, b| blk.read(pos, b))
-}
-
-fn check_data(
-    log: &mut TestLog,
-    name: &str,
-    blk: &EmsBlock,
-    from: u32,
-    to: u32,
-    want: impl Fn(u32) -> u8,
-) {
-    log.check_bytes(name, first_bad(blk, from, to, want));
+    P::fill(blk, from, to, |i| pattern(seed, i - from))
 }
 
 /// Reads `buf.len()` bytes of the page frame at `off`.
@@ -182,16 +162,12 @@ fn main() -> u8 {
     );
 
     // The application's own mapping, with markers in its pages.
-    let app = match EmsBlock::new(2) {
-        Ok(b) => b,
-        Err(e) => {
-            log.check(
-                "allocate the application's pages",
-                false,
-                format_args!("{:?}", e),
-            );
-            return log.finish();
-        }
+    let Some(app) = require(
+        &mut log,
+        "allocate the application's pages",
+        EmsBlock::new(2),
+    ) else {
+        return log.finish();
     };
     let r = app
         .map(PhysicalPage(0), LogicalPage(0))
@@ -245,7 +221,7 @@ fn main() -> u8 {
         r.is_ok(),
         format_args!("{:?}", r),
     );
-    check_data(&mut log, "B reads back", &b, 0, size_b, |i| {
+    P::check(&mut log, "B reads back", &b, 0, size_b, |i| {
         pattern(0x5E, i)
     });
     unchanged(
@@ -298,7 +274,7 @@ fn main() -> u8 {
             pattern(0x5E, i)
         }
     };
-    check_data(
+    P::check(
         &mut log,
         "B holds both patterns where written",
         &b,
@@ -393,7 +369,7 @@ fn main() -> u8 {
         format_args!("{:?} {}", r, b.pages()),
     );
     log.check_eq("EMM says 8 pages", ems::handle_pages(b.handle()), Ok(8));
-    check_data(&mut log, "B's data kept by grow", &b, 0, size_b, b_want);
+    P::check(&mut log, "B's data kept by grow", &b, 0, size_b, b_want);
     let r = fill(&mut b, 0x6D, size_b, 8 * PAGE_BYTES);
     log.check("fill B's new pages", r.is_ok(), format_args!("{:?}", r));
     let b_want8 = |i: u32| {
@@ -403,7 +379,7 @@ fn main() -> u8 {
             b_want(i)
         }
     };
-    check_data(
+    P::check(
         &mut log,
         "B reads back after grow",
         &b,
@@ -417,7 +393,7 @@ fn main() -> u8 {
         (r, ems::handle_pages(b.handle())),
         (Ok(()), Ok(6)),
     );
-    check_data(
+    P::check(
         &mut log,
         "B's data kept by shrink",
         &b,
@@ -462,7 +438,7 @@ fn main() -> u8 {
                 b.resize(7),
                 Err(EmsError::NOT_ENOUGH_PAGES),
             );
-            check_data(
+            P::check(
                 &mut log,
                 "B intact when pages are exhausted",
                 &b,
@@ -526,7 +502,7 @@ fn main() -> u8 {
             );
         }
     }
-    check_data(
+    P::check(
         &mut log,
         "B intact after handle exhaustion",
         &b,

@@ -37,8 +37,9 @@
 
 use core::fmt::Write;
 
+use dostests::resources::ResourceSnapshot as Snapshot;
 use vmemory::dos::file::{self, Access, File};
-use vmemory::dos::testlog::{ResourceSnapshot as Snapshot, TestLog};
+use vmemory::dos::testlog::TestLog;
 use vmemory::dos::{exitguard, rt, FarPtr};
 use vmemory::vm::{Config, Dirty, Handle, VHeap};
 use vmemory::{dos_main, println};

@@ -15,6 +15,11 @@
 //! and read the PIC's interrupt request register (OCW3 0Ah to port 20h). If
 //! the counter has reloaded but IRQ 0 is still pending, the tick count lags
 //! by one; [`PitClock::now`] corrects for that.
+//!
+//! What belongs here: the benchmark's clock. This is the one `asm!` outside
+//! the library's real-mode layer (`vmemory::dos`): programming the PIT and
+//! reading the PIC is test equipment, not something the library does, so it
+//! lives with the programs that time things.
 
 use core::arch::asm;
 
@@ -74,23 +79,7 @@ impl PitClock {
     /// Puts PIT channel 0 in mode 2 (rate generator) with divisor 65536, so
     /// the BIOS tick keeps its rate and the counter counts each clock once.
     pub fn start() -> Self {
-        // SAFETY: programs PIT channel 0 (control word 34h: channel 0,
-        // low then high byte, mode 2, binary; then divisor 0 = 65536) with
-        // interrupts off so IRQ 0 cannot run between the three writes; the
-        // flags (IF) are restored by popf. AL is the only register used.
-        unsafe {
-            asm!(
-                "pushf",
-                "cli",
-                "mov al, 0x34",
-                "out 0x43, al",
-                "xor al, al",
-                "out 0x40, al",
-                "out 0x40, al",
-                "popf",
-                out("al") _,
-            );
-        }
+        set_channel0_mode(0x34);
         Self { _private: () }
     }
 
@@ -111,22 +100,31 @@ impl PitClock {
 }
 
 impl Drop for PitClock {
+    /// Puts channel 0 back in mode 3 (square wave), divisor 65536: what the
+    /// BIOS programs at boot.
     fn drop(&mut self) {
-        // SAFETY: as in `start`, with control word 36h: mode 3 (square wave),
-        // divisor 65536, what the BIOS programs at boot.
-        unsafe {
-            asm!(
-                "pushf",
-                "cli",
-                "mov al, 0x36",
-                "out 0x43, al",
-                "xor al, al",
-                "out 0x40, al",
-                "out 0x40, al",
-                "popf",
-                out("al") _,
-            );
-        }
+        set_channel0_mode(0x36);
+    }
+}
+
+/// Programs PIT channel 0 with `control` (34h: mode 2, 36h: mode 3; both
+/// channel 0, low then high byte, binary) and divisor 65536.
+fn set_channel0_mode(control: u8) {
+    // SAFETY: writes the control word to port 43h and the divisor 0 (65536)
+    // as low then high byte to port 40h, with interrupts off so IRQ 0
+    // cannot run between the three writes; the flags (IF) are restored by
+    // popf. AL is the only register used.
+    unsafe {
+        asm!(
+            "pushf",
+            "cli",
+            "out 0x43, al",
+            "xor al, al",
+            "out 0x40, al",
+            "out 0x40, al",
+            "popf",
+            inout("al") control => _,
+        );
     }
 }
 
