@@ -226,14 +226,10 @@ exec_sp: dw 0
 intact:
         mov word [count], NBLOCKS
         mov si, handles
-.one:   push dword [si]
-        push word 0                     ; _VM_CLEAN
-        FAR _VLOAD
-        mov bx, ax
-        or bx, dx
-        jz fail
-        mov es, dx
-        mov bx, ax
+.one:   mov ax, [si]
+        mov dx, [si + 2]
+        xor cx, cx                      ; _VM_CLEAN
+        call load
         mov al, [count]
         cmp [es:bx], al
         jne fail
@@ -272,6 +268,19 @@ exit0:  mov ax, 0x4C00
 fail:   mov ax, 0x4C01
         int 0x21
 
+; load: _vload(DX:AX, CX) -> ES:BX = the block, or the program ends with
+; code 1 (through fail) when it returns NULL.
+load:   push dx
+        push ax
+        push cx
+        FAR _VLOAD
+        mov bx, ax
+        or bx, dx
+        jz fail
+        mov es, dx
+        mov bx, ax
+        ret
+
 ; work: _vheapinit(4096, 4096, _VM_ALLSWAP), then NBLOCKS blocks of
 ; BLOCK_BYTES, each loaded dirty and marked at both ends, so that 2 MB are
 ; swapped out. Ends the program with code 1 if a call fails.
@@ -297,15 +306,8 @@ work:
         jne .keep_h
         mov [first_h], ax
         mov [first_h + 2], dx
-.keep_h: push dx
-        push ax
-        push word 1                     ; _VM_DIRTY
-        FAR _VLOAD
-        mov bx, ax
-        or bx, dx
-        jz fail
-        mov es, dx
-        mov bx, ax
+.keep_h: mov cx, 1                       ; _VM_DIRTY
+        call load
         mov al, [count]
         mov [es:bx], al
         mov [es:bx + BLOCK_BYTES - 1], al

@@ -198,14 +198,7 @@ fn workloads(area: &Area<'_>, f: &Figures) -> Result<(), Box<dyn std::error::Err
         .label_style(("sans-serif", 17))
         .disable_x_mesh()
         .x_labels(f.workloads.len() * 2 + 1)
-        .x_label_formatter(&|x| {
-            let i = x.floor() as usize;
-            if (x - x.floor() - 0.5).abs() < 0.01 && i < names.len() {
-                names[i].to_string()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| bar_label(&names, *x))
         .y_desc("seconds")
         .draw()?;
     let w = 0.22;
@@ -306,14 +299,7 @@ fn simple_bars(
         .label_style(("sans-serif", 17))
         .disable_x_mesh()
         .x_labels(bars.len() * 2 + 1)
-        .x_label_formatter(&|x| {
-            let i = x.floor() as usize;
-            if (x - x.floor() - 0.5).abs() < 0.01 && i < names.len() {
-                names[i].to_string()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| bar_label(&names, *x))
         .y_desc(y_desc)
         .draw()?;
     for (i, (_, v)) in bars.iter().enumerate() {
@@ -416,5 +402,16 @@ FIG stream_disk 44766 39801
         assert!(check(&few).unwrap_err().contains("bars"));
         assert!(check("<svg></svg>").is_err());
         assert!(check(&svg[..svg.len() / 2]).is_err());
+    }
+}
+
+/// The label under the bar group centred at `x` (group `i` spans `i..i + 1`):
+/// its name at the centre, nothing at the other ticks.
+fn bar_label(names: &[&str], x: f64) -> String {
+    let i = x.floor() as usize;
+    if (x - x.floor() - 0.5).abs() < 0.01 && i < names.len() {
+        names[i].to_string()
+    } else {
+        String::new()
     }
 }

@@ -652,27 +652,23 @@ fn check_fixupp(
         }
         m.fixups += 1;
         let name = |(method, datum): (u8, u16)| -> String {
-            let list = |v: Option<&str>| v.unwrap_or("?").to_string();
+            // OMF indices count from 1.
+            let nth = |names: &mut dyn Iterator<Item = &str>| {
+                let i = usize::from(datum).checked_sub(1);
+                i.and_then(|i| names.nth(i)).unwrap_or("?").to_string()
+            };
             match method {
                 0 => format!(
                     "segment {}",
-                    list(
-                        m.segments
-                            .get(usize::from(datum) - 1)
-                            .map(|s| s.name.as_str())
-                    )
+                    nth(&mut m.segments.iter().map(|s| s.name.as_str()))
                 ),
                 1 => format!(
                     "group {}",
-                    list(
-                        m.groups
-                            .get(usize::from(datum) - 1)
-                            .map(|g| g.name.as_str())
-                    )
+                    nth(&mut m.groups.iter().map(|g| g.name.as_str()))
                 ),
                 2 => format!(
                     "external {}",
-                    list(m.externals.get(usize::from(datum) - 1).map(String::as_str))
+                    nth(&mut m.externals.iter().map(String::as_str))
                 ),
                 3 => format!("frame {datum:#06x}"),
                 4 => "location's frame".into(),
