@@ -29,7 +29,8 @@
 ;   CS, DS, ES, SS, FS, GS:   preserved
 ;   FLAGS:  restored as they were at entry (DF, IF, TF; arithmetic flags too)
 ; Status globals _cPageDos .. _fVmInitialized (DGROUP, _DATA, 18 bytes,
-;   contiguous) are rewritten from the image's status block after every call.
+;   contiguous) hold the image's status block after every call: the shim
+;   copies it whenever a call changed it (a hit on a resident block never does).
 ;
 ; What happens inside (no code is patched at run time):
 ;   1. Each entry pushes its call word (function number, return kind,
@@ -39,13 +40,16 @@
 ;   3. It derives the image's segment from its own CS:IP (CALL/POP: the image
 ;      starts at a paragraph boundary at a fixed distance after that label),
 ;      so it works wherever the linker puts this segment and whatever frame
-;      (segment or group) CS uses.
+;      (segment or group) CS uses. A _vload of the block the library hit
+;      last, with no other call since, is answered here (the repeat path,
+;      below), and the steps 4-5 are skipped.
 ;   4. It switches to SS:ESP = image segment : stack top from the image header
 ;      (upper half of ESP 0, as code16 Rust needs), with CS = DS = ES = SS,
 ;      copies the argument block there and far-calls the image's entry stub
 ;      with EAX = call word, EDX = near pointer to the argument copy, DF clear.
 ;   5. Back with EAX = result, it copies the image's status block over the
-;      status globals (DGROUP found through a segment fixup, not through DS),
+;      status globals if the word after the block says it changed, and
+;      clears that word (DGROUP found through a segment fixup, not through DS),
 ;      restores the caller's SS:ESP, stores AX (and DX) of the result into the
 ;      saved registers, and pops everything.
 ; Not reentrant: one private stack; do not call from interrupt handlers (the
@@ -90,6 +94,15 @@ RET_AX          equ 1
 RET_DXAX        equ 2
 
 VM_STATUS_WORDS equ 9
+
+; After the status block (src/cabi/mod.rs StatusOut): the word that says it
+; changed, then the last block hit as the library published it for the
+; repeat path below.
+VMS_CHANGED     equ VM_STATUS_WORDS * 2 ; nonzero: copy the block, then clear
+VMS_LAST        equ VMS_CHANGED + 2     ; dword: handle of the last hit (0: none)
+VMS_LAST_SEG    equ VMS_LAST + 4        ; its data segment (pointer seg:0000)
+VMS_LAST_DIRTY  equ VMS_LAST_SEG + 2    ; nonzero: the block is dirty already
+VMS_REPEATS     equ VMS_LAST_DIRTY + 2  ; loads answered here since the library ran
 
 ; The caller's frame in vm_common after its pushes (SS = caller's SS).
 F_GS            equ 0
@@ -178,6 +191,33 @@ vm_common:
         mov ds, ax
         mov es, ax
 
+        ; The repeat path: _vload of the block the library's hit path saw
+        ; last, with no other call since (the library publishes it after a
+        ; hit and withdraws it at every other call), clean or already dirty.
+        ; The answer is the same pointer; the load is counted for the
+        ; library's replacement policy, which takes the count the next time
+        ; it runs. Nothing else changes, so the status globals stay current.
+        cmp word [bp + F_CALL], 6 | (RET_DXAX << 4) | (6 << 8)
+        jne .library
+        mov si, [VMH_STATUS]
+        mov ecx, [bp + F_ARGS + 2]      ; the handle
+        test ecx, ecx
+        jz .library
+        cmp ecx, [si + VMS_LAST]
+        jne .library
+        cmp word [bp + F_ARGS], 0       ; dirty?
+        je .clean
+        cmp word [si + VMS_LAST_DIRTY], 0
+        je .library
+.clean: inc word [si + VMS_REPEATS]
+        jz .undo                        ; (65536 unreported: let the library run)
+        mov ax, [si + VMS_LAST_SEG]
+        mov word [bp + F_EAX], 0
+        mov [bp + F_EDX], ax
+        jmp vm_restore
+.undo:  dec word [si + VMS_REPEATS]
+.library:
+
         ; Onto the private stack; the caller's SS:ESP goes there first.
         mov cx, [bp + F_CALL]           ; CX = call word (still the caller's SS)
         mov dx, ss
@@ -210,10 +250,13 @@ vm_common:
         pop ebx                         ; caller's ESP
         pop dx                          ; caller's SS
 
-        ; Status block -> status globals (EAX = result, kept).
+        ; Status block -> status globals, when it changed (EAX = result, kept).
         mov cx, ss
         mov ds, cx                      ; DS = image (whatever Rust left)
         mov si, [VMH_STATUS]
+        cmp word [si + VMS_CHANGED], 0
+        je vm_status_done
+        mov word [si + VMS_CHANGED], 0
 vm_fix_dgroup:
 %ifdef VM_BIN
         mov cx, VM_BIN_DGROUP           ; relative paragraph; MZ relocation at vm_fix_dgroup + 1
@@ -224,6 +267,7 @@ vm_fix_dgroup:
         mov di, _cPageDos
         mov cx, VM_STATUS_WORDS
         rep movsw
+vm_status_done:
 
         ; Back to the caller's stack; result into the saved AX (and DX).
         mov ss, dx
@@ -238,6 +282,7 @@ vm_fix_dgroup:
         shr eax, 16
         mov [bp + F_EDX], ax
 .restore:
+vm_restore:
         pop gs
         pop fs
         pop es

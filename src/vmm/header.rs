@@ -81,6 +81,11 @@ pub trait Regions: Arena {
     fn locks(&self, p: ArenaPara) -> u8 {
         (self.read_field_u16(p, H_FLAGS) >> 8) as u8
     }
+    /// The flags and the lock count, in one read of their word.
+    fn state(&self, p: ArenaPara) -> (Flags, u8) {
+        let w = self.read_field_u16(p, H_FLAGS);
+        (Flags(w as u8), (w >> 8) as u8)
+    }
     /// Sets flags and lock count together.
     fn set_state(&mut self, p: ArenaPara, f: Flags, locks: u8) {
         self.write_field_u16(p, H_FLAGS, u16::from(f.0) | (u16::from(locks) << 8))
