@@ -261,6 +261,30 @@ start:
         cmp word [bad], 0
         sete al
         CHECK "_vload of a resident block again (hit and repeat paths): same pointer"
+        ; Lock and unlock it in turn: the shim's repeat path changes the
+        ; lock count in the block's header itself.
+        mov word [bad], 0
+        VCALL _VLOCK, RET_DXAX, 0, dword [h1]
+        call same_p0
+        VCALL _VUNLOCK, RET_NONE, 0, dword [h1], word 1
+        VCALL _VLOCK, RET_DXAX, M_ALIAS | M_JUNK, dword [h1]
+        call same_p0
+        VCALL _VLOCK, RET_DXAX, 0, dword [h1]
+        call same_p0
+        VCALL _VUNLOCK, RET_NONE, M_ALIAS | M_JUNK, dword [h1], word 0
+        VCALL _VLOCKCNT, RET_AX, 0, dword [h1]
+        cmp word [res_ax], 1
+        jne .lk_bad
+        VCALL _VUNLOCK, RET_NONE, 0, dword [h1], word 0
+        VCALL _VUNLOCK, RET_NONE, 0, dword [h1], word 0
+        VCALL _VLOCKCNT, RET_AX, 0, dword [h1]
+        cmp word [res_ax], 0
+        je .lk_ok
+.lk_bad:
+        inc word [bad]
+.lk_ok: cmp word [bad], 0
+        sete al
+        CHECK "_vlock/_vunlock in turn (hit and repeat paths): same pointer, lock counts 1 then 0"
 
         ; _vlock / _vlockcnt / _vunlock
         VCALL _VLOCK, RET_DXAX, 0, dword [h1]

@@ -40,9 +40,9 @@
 ;   3. It derives the image's segment from its own CS:IP (CALL/POP: the image
 ;      starts at a paragraph boundary at a fixed distance after that label),
 ;      so it works wherever the linker puts this segment and whatever frame
-;      (segment or group) CS uses. A _vload of the block the library hit
-;      last, with no other call since, is answered here (the repeat path,
-;      below), and the steps 4-5 are skipped.
+;      (segment or group) CS uses. A _vload, _vlock or _vunlock of the
+;      block the library hit last, with no other call since, is answered
+;      here (the repeat path, below), and the steps 4-5 are skipped.
 ;   4. It switches to SS:ESP = image segment : stack top from the image header
 ;      (upper half of ESP 0, as code16 Rust needs), with CS = DS = ES = SS,
 ;      copies the argument block there and far-calls the image's entry stub
@@ -101,8 +101,20 @@ VM_STATUS_WORDS equ 9
 VMS_CHANGED     equ VM_STATUS_WORDS * 2 ; nonzero: copy the block, then clear
 VMS_LAST        equ VMS_CHANGED + 2     ; dword: handle of the last hit (0: none)
 VMS_LAST_SEG    equ VMS_LAST + 4        ; its data segment (pointer seg:0000)
-VMS_LAST_DIRTY  equ VMS_LAST_SEG + 2    ; nonzero: the block is dirty already
-VMS_REPEATS     equ VMS_LAST_DIRTY + 2  ; loads answered here since the library ran
+VMS_REPEATS     equ VMS_LAST_SEG + 2    ; loads and locks answered here since the library ran
+
+; A resident block's header (src/vmm/header.rs, STATE_WORD; src/cabi/mod.rs
+; asserts these): HDR_PARAS paragraphs before the data, the flag byte and
+; the lock count after it.
+HDR_PARAS       equ 2
+HDR_FLAGS       equ 4
+HDR_LOCKS       equ HDR_FLAGS + 1
+HDR_DIRTY       equ 2
+
+; The call words of the three calls the repeat path answers (VMFUNC below).
+CALL_VLOAD      equ 6 | (RET_DXAX << 4) | (6 << 8)
+CALL_VLOCK      equ 7 | (RET_DXAX << 4) | (4 << 8)
+CALL_VUNLOCK    equ 8 | (RET_NONE << 4) | (6 << 8)
 
 ; The caller's frame in vm_common after its pushes (SS = caller's SS).
 F_GS            equ 0
@@ -191,29 +203,59 @@ vm_common:
         mov ds, ax
         mov es, ax
 
-        ; The repeat path: _vload of the block the library's hit path saw
-        ; last, with no other call since (the library publishes it after a
-        ; hit and withdraws it at every other call), clean or already dirty.
-        ; The answer is the same pointer; the load is counted for the
-        ; library's replacement policy, which takes the count the next time
-        ; it runs. Nothing else changes, so the status globals stay current.
-        cmp word [bp + F_CALL], 6 | (RET_DXAX << 4) | (6 << 8)
-        jne .library
+        ; The repeat path: _vload, _vlock or _vunlock of the block the
+        ; library's hit path saw last, with no other call since (the library
+        ; publishes it after a _vload or _vlock hit and withdraws it at every
+        ; other call). The answer is the same pointer; the lock count and the
+        ; dirty flag are changed in the block's header as the library would;
+        ; a load or lock is counted for the library's replacement policy,
+        ; which takes the count the next time the library runs. No status
+        ; value changes, so the globals stay current. Anything else (a 256th
+        ; lock, an unlock of an unlocked block) goes to the library.
+        ; (AX = DS = ES = the image stay so for the library's path: this
+        ; uses BX, CX, DI, SI and FS only.)
         mov si, [VMH_STATUS]
-        mov ecx, [bp + F_ARGS + 2]      ; the handle
+        mov ecx, [si + VMS_LAST]        ; ECX = the last block hit (0: none)
         test ecx, ecx
         jz .library
-        cmp ecx, [si + VMS_LAST]
+        mov bx, [si + VMS_LAST_SEG]
+        sub bx, HDR_PARAS
+        mov fs, bx                      ; FS = its header
+        mov di, [bp + F_CALL]
+        cmp di, CALL_VLOAD
+        je .load
+        cmp di, CALL_VLOCK
+        je .lock
+        cmp di, CALL_VUNLOCK
         jne .library
-        cmp word [bp + F_ARGS], 0       ; dirty?
-        je .clean
-        cmp word [si + VMS_LAST_DIRTY], 0
+        cmp ecx, [bp + F_ARGS + 2]      ; _vunlock(h, dirty)
+        jne .library
+        cmp byte [fs:HDR_LOCKS], 0
         je .library
-.clean: inc word [si + VMS_REPEATS]
-        jz .undo                        ; (65536 unreported: let the library run)
-        mov ax, [si + VMS_LAST_SEG]
+        dec byte [fs:HDR_LOCKS]
+        cmp word [bp + F_ARGS], 0
+        je vm_restore
+        or byte [fs:HDR_FLAGS], HDR_DIRTY
+        jmp vm_restore
+.lock:  cmp ecx, [bp + F_ARGS]          ; _vlock(h)
+        jne .library
+        cmp byte [fs:HDR_LOCKS], 255
+        je .library
+        inc word [si + VMS_REPEATS]
+        jz .undo                        ; (65536 uncounted: let the library run)
+        inc byte [fs:HDR_LOCKS]
+        jmp .answer
+.load:  cmp ecx, [bp + F_ARGS + 2]      ; _vload(h, dirty)
+        jne .library
+        inc word [si + VMS_REPEATS]
+        jz .undo
+        cmp word [bp + F_ARGS], 0
+        je .answer
+        or byte [fs:HDR_FLAGS], HDR_DIRTY
+.answer:
+        mov bx, [si + VMS_LAST_SEG]
         mov word [bp + F_EAX], 0
-        mov [bp + F_EDX], ax
+        mov [bp + F_EDX], bx
         jmp vm_restore
 .undo:  dec word [si + VMS_REPEATS]
 .library:

@@ -21,8 +21,10 @@ enum Op {
     Realloc(usize, u32),
     /// `_vload(h, dirty)`, then write a byte at an offset when dirty.
     Load(usize, bool, u16, u8),
-    /// The same `_vload` once more (the shim's repeat path on the fast side).
-    Again(bool),
+    /// A `_vload` (dirty or not), `_vlock` or `_vunlock` (dirty or not)
+    /// of the last block hit, as the shim's repeat path answers it on the
+    /// fast side.
+    Again(u8),
     Lock(usize),
     Unlock(usize, bool),
     LockCount(usize),
@@ -39,7 +41,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<usize>(), size).prop_map(|(i, s)| Op::Realloc(i, s)),
         10 => (any::<usize>(), any::<bool>(), any::<u16>(), any::<u8>())
             .prop_map(|(i, d, o, b)| Op::Load(i, d, o, b)),
-        6 => any::<bool>().prop_map(Op::Again),
+        8 => (0u8..5).prop_map(Op::Again),
         2 => any::<usize>().prop_map(Op::Lock),
         3 => (any::<usize>(), any::<bool>()).prop_map(|(i, d)| Op::Unlock(i, d)),
         1 => any::<usize>().prop_map(Op::LockCount),
@@ -56,8 +58,7 @@ struct Twins {
     dead: Vec<VmHandle>,
     /// The handle of the last load or lock the fast side answered through
     /// `hit`, with no call since (what the shim publishes).
-    last: Option<VmHandle>,
-    last_dirty: bool,
+    last: Option<(VmHandle, ArenaAddr)>,
 }
 
 impl Twins {
@@ -72,7 +73,6 @@ impl Twins {
             live: vec![],
             dead: vec![],
             last: None,
-            last_dirty: false,
         }
     }
 
@@ -90,15 +90,8 @@ impl Twins {
         let fast = match self.fast.hit(h, call) {
             Some(at) => {
                 self.last = match call {
-                    Hit::Load { dirty } => {
-                        self.last_dirty = dirty;
-                        Some(h)
-                    }
-                    Hit::Lock => {
-                        self.last_dirty = false;
-                        Some(h)
-                    }
                     Hit::Unlock { .. } => None,
+                    _ => Some((h, at)),
                 };
                 match call {
                     Hit::Unlock { .. } => None,
@@ -167,13 +160,38 @@ impl Twins {
                     }
                 }
             }
-            Op::Again(dirty) => {
-                let Some(h) = self.last else { return };
-                if dirty && !self.last_dirty {
-                    return; // the shim sends this one to the library
+            Op::Again(k) => {
+                let Some((h, at)) = self.last else { return };
+                // The header's state word, as the shim finds it.
+                let st = STATE_WORD;
+                let flags = at.offset() - u32::from(st.paras) * 16 + u32::from(st.flags);
+                let fast = self.fast.arena_mut().unwrap();
+                let (f, locks) = (fast.slice(flags, 1)[0], fast.slice(flags + 1, 1)[0]);
+                match k {
+                    0 | 1 => {
+                        self.fast.hit_again(1);
+                        if k == 1 {
+                            self.fast.arena_mut().unwrap().slice_mut(flags, 1)[0] = f | st.dirty;
+                        }
+                        assert_eq!(self.slow.vload(h, i16::from(k)), Some(at));
+                    }
+                    2 if locks < 255 => {
+                        self.fast.hit_again(1);
+                        self.fast.arena_mut().unwrap().slice_mut(flags + 1, 1)[0] = locks + 1;
+                        assert_eq!(self.slow.vlock(h), Some(at));
+                    }
+                    3 | 4 if locks > 0 => {
+                        let a = self.fast.arena_mut().unwrap();
+                        a.slice_mut(flags + 1, 1)[0] = locks - 1;
+                        if k == 4 {
+                            a.slice_mut(flags, 1)[0] = f | st.dirty;
+                        }
+                        self.slow.vunlock(h, i16::from(k == 4));
+                    }
+                    _ => return, // the shim sends these to the library
                 }
-                self.fast.hit_again(1);
-                let _ = self.slow.vload(h, i16::from(dirty));
+                // The header bytes are compared at the next call that is not
+                // a hit (compare_arenas), or at the end.
             }
             Op::Lock(i) => {
                 let h = self.pick(i);
@@ -313,8 +331,8 @@ fn long_runs_of_hits() {
             round as u16,
             round as u8,
         ));
-        for _ in 0..(round % 5) {
-            t.run(Op::Again(false));
+        for k in 0..(round % 5) {
+            t.run(Op::Again((round + k) as u8 % 5));
         }
         if round % 11 == 0 {
             t.run(Op::Load(round * 13 % 40, false, 0, 0));

@@ -48,7 +48,7 @@ use core::cell::UnsafeCell;
 
 use crate::dos::far::FarPtr;
 use crate::heap;
-use crate::vmm::{Hit, StatusBlock, STATUS_BYTES};
+use crate::vmm::{Hit, StatusBlock, STATE_WORD, STATUS_BYTES};
 
 /// One of the ten MSC functions, as numbered in the shim's call word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,9 +93,11 @@ impl Function {
 /// What the shim reads (its offset is in the image header): the status
 /// block the shim copies out, a word saying it changed since the shim last
 /// copied it (the shim copies only then, and clears the word), and the
-/// last block hit for the shim's repeat path (`asm/vmemory.asm`: a `_vload`
-/// of that block, with no other call since, answered in the shim and
-/// counted in `repeats`).
+/// last block hit for the shim's repeat path (`asm/vmemory.asm`: a
+/// `_vload`, `_vlock` or `_vunlock` of that block, with no other call
+/// since, answered in the shim, which changes the lock count and dirty flag
+/// in the block's header ([`STATE_WORD`]) and counts loads and locks in
+/// `repeats`).
 #[repr(C)]
 pub struct Status(UnsafeCell<StatusOut>);
 
@@ -111,9 +113,8 @@ pub struct StatusOut {
     pub last: u32,
     /// The segment of its data (the pointer was `last_seg:0000`).
     pub last_seg: u16,
-    /// Nonzero: the block is dirty already (a dirty `_vload` changes nothing).
-    pub last_dirty: u16,
-    /// Loads of `last` the shim answered since the dispatcher last ran.
+    /// Loads and locks of `last` the shim answered since the dispatcher
+    /// last ran.
     pub repeats: u16,
 }
 
@@ -122,9 +123,11 @@ const _: () = assert!(
     core::mem::offset_of!(StatusOut, changed) == STATUS_BYTES
         && core::mem::offset_of!(StatusOut, last) == STATUS_BYTES + 2
         && core::mem::offset_of!(StatusOut, last_seg) == STATUS_BYTES + 6
-        && core::mem::offset_of!(StatusOut, last_dirty) == STATUS_BYTES + 8
-        && core::mem::offset_of!(StatusOut, repeats) == STATUS_BYTES + 10
+        && core::mem::offset_of!(StatusOut, repeats) == STATUS_BYTES + 8
 );
+
+// The header layout `asm/vmemory.asm` names (HDR_*).
+const _: () = assert!(STATE_WORD.paras == 2 && STATE_WORD.flags == 4 && STATE_WORD.dirty == 2);
 
 // SAFETY: DOS programs are single-threaded and the shim never runs two
 // calls at once, so the cell is never accessed concurrently.
@@ -139,7 +142,6 @@ pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
     changed: 0,
     last: 0,
     last_seg: 0,
-    last_dirty: 0,
     repeats: 0,
 }));
 
@@ -258,18 +260,11 @@ unsafe fn hit(f: Function, args: *const u16, out: &mut StatusOut) -> Option<u32>
         let at = v.hit(h, call)?;
         Some(heap::arena_far(v, Some(at)))
     })?;
-    match call {
-        Hit::Unlock { .. } => out.last = 0,
-        Hit::Load { dirty } => {
-            out.last = h;
-            out.last_seg = p.seg.value();
-            out.last_dirty = u16::from(dirty);
-        }
-        Hit::Lock => {
-            out.last = h;
-            out.last_seg = p.seg.value();
-            out.last_dirty = 0;
-        }
+    if let Hit::Unlock { .. } = call {
+        out.last = 0;
+    } else {
+        out.last = h;
+        out.last_seg = p.seg.value();
     }
     Some(far(p))
 }

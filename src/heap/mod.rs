@@ -25,7 +25,7 @@ use core::cell::UnsafeCell;
 
 use crate::dos::exitguard;
 use crate::dos::far::FarPtr;
-use crate::vmm::{ArenaAddr, BackendError, Backends, StoreKind, Vmm};
+use crate::vmm::{ArenaAddr, BackendError, Backends, Hit, StoreKind, Vmm};
 use arena::DosArena;
 use store::DosStore;
 
@@ -122,10 +122,13 @@ pub fn vmsize(h: u32) -> u32 {
     with_vmm(|v| v.vmsize(h))
 }
 
-/// `void __far *_vload(_vmhnd_t, int dirty)`: NULL on failure.
+/// `void __far *_vload(_vmhnd_t, int dirty)`: NULL on failure. A resident
+/// block takes the core's hit path ([`Vmm::hit`]).
 pub fn vload(h: u32, dirty: u16) -> FarPtr {
     with_vmm(|v| {
-        let a = v.vload(h, dirty as i16);
+        let a = v
+            .hit(h, Hit::Load { dirty: dirty != 0 })
+            .or_else(|| v.vload(h, dirty as i16));
         arena_far(v, a)
     })
 }
@@ -133,14 +136,18 @@ pub fn vload(h: u32, dirty: u16) -> FarPtr {
 /// `void __far *_vlock(_vmhnd_t)`: NULL on failure.
 pub fn vlock(h: u32) -> FarPtr {
     with_vmm(|v| {
-        let a = v.vlock(h);
+        let a = v.hit(h, Hit::Lock).or_else(|| v.vlock(h));
         arena_far(v, a)
     })
 }
 
 /// `void _vunlock(_vmhnd_t, int dirty)`.
 pub fn vunlock(h: u32, dirty: u16) {
-    with_vmm(|v| v.vunlock(h, dirty as i16))
+    with_vmm(|v| {
+        if v.hit(h, Hit::Unlock { dirty: dirty != 0 }).is_none() {
+            v.vunlock(h, dirty as i16)
+        }
+    })
 }
 
 /// `unsigned _vlockcnt(_vmhnd_t)`: 0 for an invalid handle.

@@ -400,9 +400,9 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         self.cstats.hits += u32::from(n);
     }
 
-    /// `n` more `_vload`s of the last block [`hit`](Self::hit), answered
-    /// elsewhere (the C ABI's shim) with the pointer the hit returned and
-    /// no other call since: counted and logged as hits.
+    /// `n` more `_vload`s or `_vlock`s of the last block [`hit`](Self::hit),
+    /// answered elsewhere (the C ABI's shim) with no other call since:
+    /// counted and logged as hits.
     pub fn hit_again(&mut self, n: u16) {
         if let Some(p) = self.recent.last_region() {
             self.log_hits(p, n);

@@ -83,6 +83,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// Tells the policy of the hits logged so far.
+    #[inline(never)]
     pub fn settle(&mut self) {
         self.recent
             .replay(&mut self.arena, &mut self.sketch, &mut self.policy);
@@ -92,7 +93,9 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// such call are told to the policy, and the last hit is forgotten.
     #[inline(never)]
     pub fn begin_call(&mut self) {
-        self.settle();
+        if !self.recent.is_empty() {
+            self.settle();
+        }
         self.recent.forget();
     }
 

@@ -145,6 +145,7 @@ mod table;
 pub mod units;
 
 pub use backend::{Arena, BackendError, Backends, Store, StoreKind, SwapAreas};
+pub use header::{StateWord, STATE_WORD};
 pub use stats::{CacheStats, Status, StatusBlock, StoreStats, STATUS_BYTES};
 pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, StoreAddr};
 
@@ -401,11 +402,12 @@ impl<B: Backends> Vmm<B> {
         }
     }
 
-    /// `n` more `_vload`s of the block of the last successful [`hit`](Self::hit),
-    /// with no call of any kind since, answered by the caller with the
-    /// pointer that hit returned (the C ABI's shim does this): they count
-    /// for the policy exactly like hits. The dirty flag is the caller's to
-    /// check (only loads that do not change it may be answered so).
+    /// `n` more `_vload`s or `_vlock`s of the block of the last successful
+    /// `_vload` or `_vlock` [`hit`](Self::hit), with no call of any kind
+    /// since, answered by the caller with the pointer that hit returned
+    /// (the C ABI's shim does this): they count for the policy exactly like
+    /// hits. The caller changes the lock count and dirty flag in the block's
+    /// header itself ([`STATE_WORD`]).
     pub fn hit_again(&mut self, n: u16) {
         if let Some(h) = self.heap.as_mut() {
             h.hit_again(n);

@@ -62,6 +62,11 @@ impl Recent {
         self.last.0 = Handle::from_raw(0);
     }
 
+    /// Whether no hit waits for a replay.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Whether `n` hits on `p` can be logged without a replay first.
     pub fn can_log(&self, p: ArenaPara, n: u16) -> bool {
         let len = self.len as usize;
