@@ -5,9 +5,12 @@
 #   make run      build and run the demo in headless DOSBox (ENGINE=dosbox-x for DOSBox-X,
 #                 ENGINE=qemu CONFIG=emm for FreeDOS + HimemX + Jemm386 in QEMU)
 #   make bench    build and run the DOS benchmark (minutes: real-speed emulation);
-#                 writes build/bench/OUT.TXT and the chart build/bench/BENCH.SVG
+#                 writes build/bench/OUT.TXT and the chart build/bench/BENCH.SVG,
+#                 then the same figures from C through the shim (make bench-c)
 #   make test     host tests (cargo test, OMF checks), then the DOS suite under DOSBox,
 #                 DOSBox-X and QEMU (FreeDOS with real memory managers; skipped without fixtures)
+#   make profile  instructions per call and per function of the C library's
+#                 resident-block calls (QEMU instruction log; tools/profile.sh)
 #   make size     bytes of code and data per module of the C library image
 #                 (make size-check, in make test: the resident bytes against LIB_BUDGET)
 #   make doc      the API documentation for the DOS target (target/i386-dos/doc)
@@ -102,6 +105,22 @@ BENCH_CONFIG ?= bench
 bench: deps all
 	$(call dos_run,BENCH.EXE,$(ENGINE),$(BENCH_CONFIG),$(BUILD)/bench,900)
 	$(BENCHCHART) draw $(BUILD)/bench/OUT.TXT $(BUILD)/bench/BENCH.SVG
+	@$(MAKE) --no-print-directory bench-c
+
+# The same figures as C programs see them (asm/c_bench.asm: far Pascal calls
+# through the shim, the per-call costs of issue 14 and the published shapes),
+# under the same configuration: build/benchc/OUT.TXT.
+.PHONY: bench-c
+bench-c: deps all
+	$(call dos_run,C_BENCH.EXE,$(ENGINE),$(BENCH_CONFIG),$(BUILD)/benchc,900)
+	@[ "$$(tr -dc 0-9 < $(BUILD)/benchc/RC.TXT)" = 0 ]
+
+# An instruction-level profile of the per-call costs from C (tools/profile.sh:
+# C_BENCH.EXE profile under QEMU with every instruction logged, attributed to
+# the image's functions and the shim's labels). Needs the real-DOS fixtures.
+.PHONY: profile
+profile: deps all
+	tools/profile.sh $(BUILD) $(DOS_OUT)/vmmimage
 
 # The chart of the benchmark's figures (tools/benchchart, a host tool of its
 # own): `make bench` draws build/bench/BENCH.SVG from the FIG lines of
@@ -178,12 +197,13 @@ cabi: dos
 	nasm -f obj $(VM_NASM) -o $(BUILD)/VMEMORY.OBJ asm/vmemory.asm
 	nasm -f bin $(VM_NASM) -o $(BUILD)/T_CABI.EXE asm/t_cabi.asm
 	nasm -f bin $(VM_NASM) -o $(BUILD)/C_EXITS.EXE asm/c_exits.asm
+	nasm -f bin $(VM_NASM) -DVM_MAP=$(CURDIR)/$(BUILD)/C_BENCH.MAP -o $(BUILD)/C_BENCH.EXE asm/c_bench.asm
 	$(OMF) lib $(BUILD)/VMEMORY.LIB $(BUILD)/VMEMORY.OBJ
 	@top=$(call img_word,6); file=$(call img_word,8); bss=$(call img_word,12); \
 	 seg=$$($(OMF) check $(BUILD)/VMEMORY.OBJ | awk '/SEGDEF 1 VMEMORY_TEXT/ { print $$NF }'); \
 	 shim=$$(( seg - top )); \
 	 echo "  C library: shim $$shim bytes + image $$file bytes (code+data) + $$((bss - file)) bss + $$((top - bss)) stack = $$((shim + top)) bytes resident, 18 bytes in DGROUP"
-	@ls -l $(BUILD)/VMEMORY.OBJ $(BUILD)/VMEMORY.LIB $(BUILD)/T_CABI.EXE $(BUILD)/C_EXITS.EXE $(BUILD)/VMALL.EXE $(BUILD)/VMARRAY.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
+	@ls -l $(BUILD)/VMEMORY.OBJ $(BUILD)/VMEMORY.LIB $(BUILD)/T_CABI.EXE $(BUILD)/C_EXITS.EXE $(BUILD)/C_BENCH.EXE $(BUILD)/VMALL.EXE $(BUILD)/VMARRAY.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
 
 # Bytes of code and data per module of the C library image (and of the demo,
 # a Rust program with the VMM linked in), from the ELF symbol tables.

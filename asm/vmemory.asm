@@ -29,7 +29,8 @@
 ;   CS, DS, ES, SS, FS, GS:   preserved
 ;   FLAGS:  restored as they were at entry (DF, IF, TF; arithmetic flags too)
 ; Status globals _cPageDos .. _fVmInitialized (DGROUP, _DATA, 18 bytes,
-;   contiguous) are rewritten from the image's status block after every call.
+;   contiguous) hold the image's status block after every call: the shim
+;   copies it whenever a call changed it (a hit on a resident block never does).
 ;
 ; What happens inside (no code is patched at run time):
 ;   1. Each entry pushes its call word (function number, return kind,
@@ -39,13 +40,16 @@
 ;   3. It derives the image's segment from its own CS:IP (CALL/POP: the image
 ;      starts at a paragraph boundary at a fixed distance after that label),
 ;      so it works wherever the linker puts this segment and whatever frame
-;      (segment or group) CS uses.
+;      (segment or group) CS uses. A _vload, _vlock or _vunlock of the
+;      block the library hit last, with no other call since, is answered
+;      here (the repeat path, below), and the steps 4-5 are skipped.
 ;   4. It switches to SS:ESP = image segment : stack top from the image header
 ;      (upper half of ESP 0, as code16 Rust needs), with CS = DS = ES = SS,
 ;      copies the argument block there and far-calls the image's entry stub
 ;      with EAX = call word, EDX = near pointer to the argument copy, DF clear.
 ;   5. Back with EAX = result, it copies the image's status block over the
-;      status globals (DGROUP found through a segment fixup, not through DS),
+;      status globals if the word after the block says it changed, and
+;      clears that word (DGROUP found through a segment fixup, not through DS),
 ;      restores the caller's SS:ESP, stores AX (and DX) of the result into the
 ;      saved registers, and pops everything.
 ; Not reentrant: one private stack; do not call from interrupt handlers (the
@@ -90,6 +94,27 @@ RET_AX          equ 1
 RET_DXAX        equ 2
 
 VM_STATUS_WORDS equ 9
+
+; After the status block (src/cabi/mod.rs StatusOut): the word that says it
+; changed, then the last block hit as the library published it for the
+; repeat path below.
+VMS_CHANGED     equ VM_STATUS_WORDS * 2 ; nonzero: copy the block, then clear
+VMS_LAST        equ VMS_CHANGED + 2     ; dword: handle of the last hit (0: none)
+VMS_LAST_SEG    equ VMS_LAST + 4        ; its data segment (pointer seg:0000)
+VMS_REPEATS     equ VMS_LAST_SEG + 2    ; loads and locks answered here since the library ran
+
+; A resident block's header (src/vmm/header.rs, STATE_WORD; src/cabi/mod.rs
+; asserts these): HDR_PARAS paragraphs before the data, the flag byte and
+; the lock count after it.
+HDR_PARAS       equ 2
+HDR_FLAGS       equ 4
+HDR_LOCKS       equ HDR_FLAGS + 1
+HDR_DIRTY       equ 2
+
+; The call words of the three calls the repeat path answers (VMFUNC below).
+CALL_VLOAD      equ 6 | (RET_DXAX << 4) | (6 << 8)
+CALL_VLOCK      equ 7 | (RET_DXAX << 4) | (4 << 8)
+CALL_VUNLOCK    equ 8 | (RET_NONE << 4) | (6 << 8)
 
 ; The caller's frame in vm_common after its pushes (SS = caller's SS).
 F_GS            equ 0
@@ -178,6 +203,63 @@ vm_common:
         mov ds, ax
         mov es, ax
 
+        ; The repeat path: _vload, _vlock or _vunlock of the block the
+        ; library's hit path saw last, with no other call since (the library
+        ; publishes it after a _vload or _vlock hit and withdraws it at every
+        ; other call). The answer is the same pointer; the lock count and the
+        ; dirty flag are changed in the block's header as the library would;
+        ; a load or lock is counted for the library's replacement policy,
+        ; which takes the count the next time the library runs. No status
+        ; value changes, so the globals stay current. Anything else (a 256th
+        ; lock, an unlock of an unlocked block) goes to the library.
+        ; (AX = DS = ES = the image stay so for the library's path: this
+        ; uses BX, CX, DI, SI and FS only.)
+        mov si, [VMH_STATUS]
+        mov ecx, [si + VMS_LAST]        ; ECX = the last block hit (0: none)
+        test ecx, ecx
+        jz .library
+        mov bx, [si + VMS_LAST_SEG]
+        sub bx, HDR_PARAS
+        mov fs, bx                      ; FS = its header
+        mov di, [bp + F_CALL]
+        cmp di, CALL_VLOAD
+        je .load
+        cmp di, CALL_VLOCK
+        je .lock
+        cmp di, CALL_VUNLOCK
+        jne .library
+        cmp ecx, [bp + F_ARGS + 2]      ; _vunlock(h, dirty)
+        jne .library
+        cmp byte [fs:HDR_LOCKS], 0
+        je .library
+        dec byte [fs:HDR_LOCKS]
+        cmp word [bp + F_ARGS], 0
+        je vm_restore
+        or byte [fs:HDR_FLAGS], HDR_DIRTY
+        jmp vm_restore
+.lock:  cmp ecx, [bp + F_ARGS]          ; _vlock(h)
+        jne .library
+        cmp byte [fs:HDR_LOCKS], 255
+        je .library
+        inc word [si + VMS_REPEATS]
+        jz .undo                        ; (65536 uncounted: let the library run)
+        inc byte [fs:HDR_LOCKS]
+        jmp .answer
+.load:  cmp ecx, [bp + F_ARGS + 2]      ; _vload(h, dirty)
+        jne .library
+        inc word [si + VMS_REPEATS]
+        jz .undo
+        cmp word [bp + F_ARGS], 0
+        je .answer
+        or byte [fs:HDR_FLAGS], HDR_DIRTY
+.answer:
+        mov bx, [si + VMS_LAST_SEG]
+        mov word [bp + F_EAX], 0
+        mov [bp + F_EDX], bx
+        jmp vm_restore
+.undo:  dec word [si + VMS_REPEATS]
+.library:
+
         ; Onto the private stack; the caller's SS:ESP goes there first.
         mov cx, [bp + F_CALL]           ; CX = call word (still the caller's SS)
         mov dx, ss
@@ -210,10 +292,13 @@ vm_common:
         pop ebx                         ; caller's ESP
         pop dx                          ; caller's SS
 
-        ; Status block -> status globals (EAX = result, kept).
+        ; Status block -> status globals, when it changed (EAX = result, kept).
         mov cx, ss
         mov ds, cx                      ; DS = image (whatever Rust left)
         mov si, [VMH_STATUS]
+        cmp word [si + VMS_CHANGED], 0
+        je vm_status_done
+        mov word [si + VMS_CHANGED], 0
 vm_fix_dgroup:
 %ifdef VM_BIN
         mov cx, VM_BIN_DGROUP           ; relative paragraph; MZ relocation at vm_fix_dgroup + 1
@@ -224,6 +309,7 @@ vm_fix_dgroup:
         mov di, _cPageDos
         mov cx, VM_STATUS_WORDS
         rep movsw
+vm_status_done:
 
         ; Back to the caller's stack; result into the saved AX (and DX).
         mov ss, dx
@@ -238,6 +324,7 @@ vm_fix_dgroup:
         shr eax, 16
         mov [bp + F_EDX], ax
 .restore:
+vm_restore:
         pop gs
         pop fs
         pop es

@@ -26,6 +26,9 @@
 # fdstd144.img, HimemX_v335.zip, JEMM579B.zip, used in place; what is built
 # from them goes to QEMU_CACHE (default build/qemu), never into git.
 #
+# QEMU_EXTRA: more QEMU options, split at spaces (make profile: an
+# instruction log, tools/profile.sh).
+#
 # Exit status: 0 the batch ran to its end and QEMU powered off; 124 timeout
 # (QEMU killed); 125 emulator fault (a boot that stalled three times, a
 # batch line that could not run, QEMU failing); 2 usage.
@@ -170,7 +173,7 @@ while [ $attempt -lt 4 ]; do
     -no-reboot -fw_cfg name=etc/sercon-port,file="$work/sercon" \
     -serial file:"$work/screen.log" -debugcon file:"$work/debugcon.log" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-    -drive file="$work/a.img",format=raw,if=floppy "${disks[@]}" -boot a \
+    -drive file="$work/a.img",format=raw,if=floppy "${disks[@]}" -boot a ${QEMU_EXTRA:-} \
     < /dev/null > "$work/qemu.out" 2>&1 &
   qpid=$!
   start=$SECONDS booted=0 state=run seen=0 quiet_since=$SECONDS

@@ -13,8 +13,14 @@
 //!
 //! The entry stub (below) zeroes `.bss` on the first call, calls
 //! [`vmemory_cabi_dispatch`] and returns with a 16-bit far return; the
-//! result comes back in `EAX`. After every call the shim copies
-//! [`STATUS`](struct@StatusBlock) (18 bytes) over the caller's status globals.
+//! result comes back in `EAX`. After a call that changed the status values
+//! the shim copies [`__cabi_status`] (18 bytes) over the caller's status
+//! globals.
+//!
+//! `_vload`, `_vlock` and `_vunlock` of a resident block take the core's
+//! hit path ([`crate::vmm::Vmm::hit`]): no status work at all (a hit
+//! changes no status value) and nothing else between the argument block
+//! and the core.
 //!
 //! # Image layout
 //! The image (`src/cabi/image.ld`, linked at offset 0, no MZ header) starts
@@ -42,91 +48,65 @@ use core::cell::UnsafeCell;
 
 use crate::dos::far::FarPtr;
 use crate::heap;
+use crate::vmm::{Hit, StatusBlock, STATE_WORD, STATUS_BYTES};
 
 mod function;
 pub use function::Function;
 
-/// The status values of KB402074 in the order and C types of the caller's
-/// globals (`_cPageDos` ... `_fVmInitialized`, contiguous in `_DATA`; see
-/// `include/vmemory.h`). Every value is one 16-bit word: `unsigned int` for
-/// the counts, `int` for the segment (as KB402074 declares it), `fhVm` and
-/// the flags. The three
-/// `fVmDisable*` flags are declared `char` in C, as Microsoft's own code
-/// declared them; the low byte of each word is that `char` and the high byte
-/// is always 0, so a declaration as `int` reads the same value.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What the shim reads (its offset is in the image header): the status
+/// block the shim copies out, a word saying it changed since the shim last
+/// copied it (the shim copies only then, and clears the word), and the
+/// last block hit for the shim's repeat path (`asm/vmemory.asm`: a
+/// `_vload`, `_vlock` or `_vunlock` of that block, with no other call
+/// since, answered in the shim, which changes the lock count and dirty flag
+/// in the block's header ([`STATE_WORD`]) and counts loads and locks in
+/// `repeats`).
 #[repr(C)]
-pub struct StatusBlock {
-    /// `cPageDos`: 4 KiB pages of DOS memory in the cache.
-    pub c_page_dos: u16,
-    /// `fVmSwapping`: nonzero while some swap store is usable.
-    pub f_vm_swapping: i16,
-    /// `fVmDisableDisk`: nonzero when disk swapping is off (also while the
-    /// swap file cannot grow).
-    pub f_vm_disable_disk: i16,
-    /// `fhVm`: DOS handle of the swap file, -1 when there is none.
-    pub fh_vm: i16,
-    /// `fVmDisableEms`: nonzero when EMS swapping is off.
-    pub f_vm_disable_ems: i16,
-    /// `fVmDisableXms`: nonzero when XMS swapping is off.
-    pub f_vm_disable_xms: i16,
-    /// `segVmDos`: segment of the cache's DOS memory block, 0 when none.
-    pub seg_vm_dos: u16,
-    /// `cVmPage`: 4 KiB pages of swap space in use (saturating at 65535).
-    pub c_vm_page: u16,
-    /// `fVmInitialized`: nonzero between `_vheapinit` and `_vheapterm`.
-    pub f_vm_initialized: i16,
+pub struct Status(UnsafeCell<StatusOut>);
+
+/// What [`Status`] holds (offsets in `asm/vmemory.asm`, `VMS_*`).
+#[repr(C)]
+pub struct StatusOut {
+    /// The status values, as the caller's globals hold them.
+    pub block: StatusBlock,
+    /// Nonzero: `block` differs from the caller's globals.
+    pub changed: u16,
+    /// The handle of the last block hit by `_vload` or `_vlock` through the
+    /// hit path, 0 after any other call.
+    pub last: u32,
+    /// The segment of its data (the pointer was `last_seg:0000`).
+    pub last_seg: u16,
+    /// Loads and locks of `last` the shim answered since the dispatcher
+    /// last ran.
+    pub repeats: u16,
 }
 
-/// The size the shim copies; `asm/vmemory.asm` has the same number.
-pub const STATUS_BYTES: usize = 18;
-const _: () = assert!(core::mem::size_of::<StatusBlock>() == STATUS_BYTES);
+// The offsets `asm/vmemory.asm` names (VMS_*).
+const _: () = assert!(
+    core::mem::offset_of!(StatusOut, changed) == STATUS_BYTES
+        && core::mem::offset_of!(StatusOut, last) == STATUS_BYTES + 2
+        && core::mem::offset_of!(StatusOut, last_seg) == STATUS_BYTES + 6
+        && core::mem::offset_of!(StatusOut, repeats) == STATUS_BYTES + 8
+);
 
-impl StatusBlock {
-    /// The block of an uninitialized VMM (what the globals hold before the
-    /// first call): everything 0 except `fhVm` = -1 and the three disable
-    /// flags, which are set while no store is open.
-    pub const IDLE: Self = Self {
-        c_page_dos: 0,
-        f_vm_swapping: 0,
-        f_vm_disable_disk: 1,
-        fh_vm: -1,
-        f_vm_disable_ems: 1,
-        f_vm_disable_xms: 1,
-        seg_vm_dos: 0,
-        c_vm_page: 0,
-        f_vm_initialized: 0,
-    };
-
-    /// Converts the DOS layer's status values, normalising every flag to 0 or 1.
-    pub fn from_heap(s: &heap::Status) -> Self {
-        let flag = |v: u16| i16::from(v != 0);
-        Self {
-            c_page_dos: s.c_page_dos,
-            f_vm_swapping: flag(s.f_vm_swapping),
-            f_vm_disable_disk: flag(s.f_vm_disable_disk),
-            fh_vm: s.fh_vm,
-            f_vm_disable_ems: flag(s.f_vm_disable_ems),
-            f_vm_disable_xms: flag(s.f_vm_disable_xms),
-            seg_vm_dos: s.seg_vm_dos,
-            c_vm_page: s.c_vm_page,
-            f_vm_initialized: flag(s.f_vm_initialized),
-        }
-    }
-}
-
-/// The status block the shim copies out (its offset is in the image header).
-#[repr(transparent)]
-pub struct Status(UnsafeCell<StatusBlock>);
+// The header layout `asm/vmemory.asm` names (HDR_*).
+const _: () = assert!(STATE_WORD.paras == 2 && STATE_WORD.flags == 4 && STATE_WORD.dirty == 2);
 
 // SAFETY: DOS programs are single-threaded and the shim never runs two
 // calls at once, so the cell is never accessed concurrently.
 unsafe impl Sync for Status {}
 
 /// The one status block; `image.ld` puts its address in the image header.
+/// It starts as the caller's globals do (an uninitialized VMM).
 #[no_mangle]
 #[allow(non_upper_case_globals)]
-pub static __cabi_status: Status = Status(UnsafeCell::new(StatusBlock::IDLE));
+pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
+    block: StatusBlock::IDLE,
+    changed: 0,
+    last: 0,
+    last_seg: 0,
+    repeats: 0,
+}));
 
 // The entry stub, at the offset the header names. On the first call it
 // zeroes `.bss` (the shim's object file reserves the space but nothing
@@ -194,10 +174,62 @@ fn far(p: FarPtr) -> u32 {
 #[no_mangle]
 pub unsafe extern "C" fn vmemory_cabi_dispatch(call: u32, args: *const u16) -> u32 {
     let f = Function((call & 0x0F) as u8);
+    // SAFETY: single-threaded; the shim reads the block only after this
+    // returns, and no other reference to it is alive.
+    let out = unsafe { &mut *__cabi_status.0.get() };
+    if out.repeats != 0 {
+        let n = core::mem::take(&mut out.repeats);
+        heap::with_vmm(|v| v.hit_again(n));
+    }
     // SAFETY: the shim copied `f.arg_bytes()` bytes to `args`.
+    if let Some(result) = unsafe { hit(f, args, out) } {
+        return result;
+    }
+    out.last = 0;
+    // SAFETY: as above.
     let result = unsafe { run(f, args) };
-    refresh_status();
+    refresh_status(out);
     result
+}
+
+/// The hit path: `_vload`, `_vlock` or `_vunlock` of a resident block,
+/// straight to the core; `None` for every other call. A `_vload` or
+/// `_vlock` hit is published in `out` for the shim's repeat path.
+///
+/// # Safety
+/// `args` must point to `f.arg_bytes()` readable bytes.
+#[inline(always)]
+unsafe fn hit(f: Function, args: *const u16, out: &mut StatusOut) -> Option<u32> {
+    // SAFETY: each arm reads within `f.arg_bytes()` bytes (6, 4, 6).
+    let (h, call) = unsafe {
+        match f {
+            Function::VLOAD => (
+                long(args, 1),
+                Hit::Load {
+                    dirty: word(args, 0) != 0,
+                },
+            ),
+            Function::VLOCK => (long(args, 0), Hit::Lock),
+            Function::VUNLOCK => (
+                long(args, 1),
+                Hit::Unlock {
+                    dirty: word(args, 0) != 0,
+                },
+            ),
+            _ => return None,
+        }
+    };
+    let p = heap::with_vmm(|v| {
+        let at = v.hit(h, call)?;
+        Some(heap::arena_far(v, Some(at)))
+    })?;
+    if let Hit::Unlock { .. } = call {
+        out.last = 0;
+    } else {
+        out.last = h;
+        out.last_seg = p.seg.value();
+    }
+    Some(far(p))
 }
 
 /// Calls the DOS layer's function `f` with the arguments at `args`.
@@ -280,11 +312,13 @@ fn vlockcnt(h: u32) -> u16 {
     heap::vlockcnt(h)
 }
 
-/// Copies the DOS layer's status values into the block the shim reads.
+/// Brings the block the shim reads up to date, and marks it changed when it
+/// is.
 #[inline(never)]
-fn refresh_status() {
-    let status = StatusBlock::from_heap(&heap::status());
-    // SAFETY: single-threaded; no reference to the block is alive (the shim
-    // reads it only after the dispatcher has returned).
-    unsafe { *__cabi_status.0.get() = status };
+fn refresh_status(out: &mut StatusOut) {
+    let now = heap::status();
+    if out.block != now {
+        out.block = now;
+        out.changed = 1;
+    }
 }

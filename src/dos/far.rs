@@ -290,6 +290,20 @@ impl FarPtr {
         v
     }
 
+    /// Writes the byte `v` at `self`.
+    ///
+    /// # Safety
+    /// `self` must be writable memory.
+    pub unsafe fn write_u8(self, v: u8) {
+        // SAFETY: one store through ES, restored in the block; writable by
+        // the caller's promise, and no Rust reference covers far memory.
+        unsafe {
+            asm!("push es", "mov es, {seg:x}", "mov byte ptr es:[{off:e}], {v}", "pop es",
+                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = in(reg_byte) v,
+                 options(preserves_flags));
+        }
+    }
+
     /// Reads the little-endian word at `self`.
     ///
     /// The VMM's bookkeeping in the cache is read and written a word or a

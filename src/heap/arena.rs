@@ -64,6 +64,14 @@ impl DosArena {
         FarPtr::new(seg, field.get() as u16)
     }
 
+    /// The far pointer `segment:0000` to the paragraph-aligned arena
+    /// position `at` (where every block's data starts).
+    pub fn far_para(&self, at: ArenaAddr) -> FarPtr {
+        debug_assert!(at.is_aligned() && at.offset() <= u32::from(self.paras) << 4);
+        let seg = self.base.value().wrapping_add((at.offset() >> 4) as u16);
+        FarPtr::new(Segment::new(seg), 0)
+    }
+
     /// The normalised far pointer to arena offset `at`.
     pub fn far(&self, at: u32) -> FarPtr {
         debug_assert!(at <= u32::from(self.paras) << 4);
@@ -74,6 +82,20 @@ impl DosArena {
 impl Arena for DosArena {
     fn paras(&self) -> u16 {
         self.paras
+    }
+
+    fn dos_segment(&self) -> u16 {
+        self.base.value()
+    }
+
+    fn read_u8(&self, at: ArenaAddr) -> u8 {
+        // SAFETY: `at` is inside the arena (the core's contract), a block we own.
+        unsafe { self.far(at.offset()).read_u8() }
+    }
+
+    fn write_u8(&mut self, at: ArenaAddr, value: u8) {
+        // SAFETY: as in `read_u8`; no Rust reference covers the arena.
+        unsafe { self.far(at.offset()).write_u8(value) }
     }
 
     fn read_u16(&self, at: ArenaAddr) -> u16 {

@@ -25,19 +25,13 @@ use core::cell::UnsafeCell;
 
 use crate::dos::exitguard;
 use crate::dos::far::FarPtr;
-use crate::vmm::{ArenaAddr, BackendError, Backends, StoreKind, Vmm};
+use crate::vmm::{ArenaAddr, BackendError, Backends, Hit, StoreKind, Vmm};
 use arena::DosArena;
 use store::DosStore;
 
 /// The real-mode backends: DOS memory, XMS, EMS, disk.
 #[derive(Debug, Default)]
-pub struct DosBackends {
-    /// DOS handle of the open swap file, for `fhVm` (-1: none).
-    swap_file: Option<u16>,
-    /// Whether the XMS / EMS / disk store is open (`fVmDisable*` are the
-    /// negation).
-    open: [bool; 3],
-}
+pub struct DosBackends;
 
 impl Backends for DosBackends {
     type Arena = DosArena;
@@ -58,19 +52,10 @@ impl Backends for DosBackends {
     }
 
     fn open_store(&mut self, kind: StoreKind) -> Result<DosStore, BackendError> {
-        let store = DosStore::open(kind)?;
-        if let Some(h) = store.file_handle() {
-            self.swap_file = Some(h);
-        }
-        self.open[kind.index()] = true;
-        Ok(store)
+        DosStore::open(kind)
     }
 
-    fn close_store(&mut self, kind: StoreKind, store: DosStore) {
-        if kind == StoreKind::Disk {
-            self.swap_file = None;
-        }
-        self.open[kind.index()] = false;
+    fn close_store(&mut self, _kind: StoreKind, store: DosStore) {
         store.close()
     }
 }
@@ -82,10 +67,7 @@ struct Global(UnsafeCell<Vmm<DosBackends>>);
 // library touches the VMM, so the cell is never accessed concurrently.
 unsafe impl Sync for Global {}
 
-static VMM: Global = Global(UnsafeCell::new(Vmm::new(DosBackends {
-    swap_file: None,
-    open: [false; 3],
-})));
+static VMM: Global = Global(UnsafeCell::new(Vmm::new(DosBackends)));
 
 /// Runs `f` with the program's VMM.
 ///
@@ -103,7 +85,7 @@ pub fn with_vmm<R>(f: impl FnOnce(&mut Vmm<DosBackends>) -> R) -> R {
 pub fn arena_far(vmm: &Vmm<DosBackends>, addr: Option<ArenaAddr>) -> FarPtr {
     match (vmm.arena(), addr) {
         // Blocks are 16-byte aligned, so this is `segment:0000`.
-        (Some(arena), Some(a)) => arena.far(a.offset()),
+        (Some(arena), Some(a)) => arena.far_para(a),
         _ => FarPtr::NULL,
     }
 }
@@ -140,10 +122,13 @@ pub fn vmsize(h: u32) -> u32 {
     with_vmm(|v| v.vmsize(h))
 }
 
-/// `void __far *_vload(_vmhnd_t, int dirty)`: NULL on failure.
+/// `void __far *_vload(_vmhnd_t, int dirty)`: NULL on failure. A resident
+/// block takes the core's hit path ([`Vmm::hit`]).
 pub fn vload(h: u32, dirty: u16) -> FarPtr {
     with_vmm(|v| {
-        let a = v.vload(h, dirty as i16);
+        let a = v
+            .hit(h, Hit::Load { dirty: dirty != 0 })
+            .or_else(|| v.vload(h, dirty as i16));
         arena_far(v, a)
     })
 }
@@ -151,14 +136,18 @@ pub fn vload(h: u32, dirty: u16) -> FarPtr {
 /// `void __far *_vlock(_vmhnd_t)`: NULL on failure.
 pub fn vlock(h: u32) -> FarPtr {
     with_vmm(|v| {
-        let a = v.vlock(h);
+        let a = v.hit(h, Hit::Lock).or_else(|| v.vlock(h));
         arena_far(v, a)
     })
 }
 
 /// `void _vunlock(_vmhnd_t, int dirty)`.
 pub fn vunlock(h: u32, dirty: u16) {
-    with_vmm(|v| v.vunlock(h, dirty as i16))
+    with_vmm(|v| {
+        if v.hit(h, Hit::Unlock { dirty: dirty != 0 }).is_none() {
+            v.vunlock(h, dirty as i16)
+        }
+    })
 }
 
 /// `unsigned _vlockcnt(_vmhnd_t)`: 0 for an invalid handle.
@@ -166,57 +155,13 @@ pub fn vlockcnt(h: u32) -> u16 {
     with_vmm(|v| v.vlockcnt(h))
 }
 
-/// The status values of the MS VMM (Microsoft KB402074), kept current after
-/// every call: what the C ABI copies into the program's globals.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[repr(C)]
-pub struct Status {
-    /// `cPageDos`: pages (4 KiB) of DOS memory in the cache.
-    pub c_page_dos: u16,
-    /// `fVmSwapping`: nonzero while some swap store is usable.
-    pub f_vm_swapping: u16,
-    /// `fVmDisableDisk`: nonzero when disk swapping is off: no swap file
-    /// (not asked for, `TMP` unset or unusable, no room for its first
-    /// sector), or the file cannot grow (disk full) until space is freed in it.
-    pub f_vm_disable_disk: u16,
-    /// `fhVm`: DOS handle of the swap file, -1 when there is none.
-    pub fh_vm: i16,
-    /// `fVmDisableEms`: nonzero when EMS swapping is off (no EMS, not asked
-    /// for, or no EMS pages left until space is freed in it).
-    pub f_vm_disable_ems: u16,
-    /// `fVmDisableXms`: nonzero when XMS swapping is off (no XMS, not asked
-    /// for, or no extended memory left until space is freed in it).
-    pub f_vm_disable_xms: u16,
-    /// `segVmDos`: segment of the DOS memory block of the cache (0: none).
-    pub seg_vm_dos: u16,
-    /// `cVmPage`: pages (4 KiB) of swap space in use.
-    pub c_vm_page: u16,
-    /// `fVmInitialized`: nonzero between `_vheapinit` and `_vheapterm`.
-    pub f_vm_initialized: u16,
-}
+/// The status values of the MS VMM (Microsoft KB402074), as C programs see
+/// them in their globals: the core's one status block.
+pub use crate::vmm::StatusBlock as Status;
 
-/// The current status values.
+/// The current status values ([`Vmm::status_block`]).
 pub fn status() -> Status {
     // SAFETY: as in `with_vmm`; this only reads.
     let vmm = unsafe { &*VMM.0.get() };
-    let s = vmm.status();
-    let b = vmm.backends();
-    // A store is off when it is not open, and also while it refuses to grow
-    // (disk full, XMS or EMS exhausted): then only space it already holds is
-    // reused, and blocks go to the next store in the order. It is back on
-    // when space is freed in it.
-    let off = |kind: StoreKind| {
-        u16::from(!b.open[kind.index()] || s.stores_full.contains(kind.swap_area()))
-    };
-    Status {
-        c_page_dos: s.dos_pages,
-        f_vm_swapping: u16::from(s.swapping),
-        f_vm_disable_disk: off(StoreKind::Disk),
-        fh_vm: b.swap_file.map_or(-1, |h| h as i16),
-        f_vm_disable_ems: off(StoreKind::Ems),
-        f_vm_disable_xms: off(StoreKind::Xms),
-        seg_vm_dos: vmm.arena().map_or(0, |a| a.base().value()),
-        c_vm_page: s.vm_pages.min(0xFFFF) as u16,
-        f_vm_initialized: u16::from(s.initialized),
-    }
+    vmm.status_block()
 }

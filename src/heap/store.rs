@@ -41,17 +41,16 @@ impl DosStore {
             d.close();
         }
     }
+}
 
-    /// The swap file's DOS handle, if this is the disk store.
-    pub fn file_handle(&self) -> Option<u16> {
+impl Store<DosArena> for DosStore {
+    fn dos_handle(&self) -> Option<u16> {
         match self {
             Self::Disk(d) => Some(d.handle()),
             _ => None,
         }
     }
-}
 
-impl Store<DosArena> for DosStore {
     fn size(&self) -> Bytes {
         Bytes::new(match self {
             Self::Xms(c) => c.size(),

@@ -124,6 +124,26 @@ pub trait Arena {
     fn read_u16(&self, at: ArenaAddr) -> u16;
     /// Writes a little-endian `u16` at `at`.
     fn write_u16(&mut self, at: ArenaAddr, value: u16);
+    /// Reads the byte at `at`.
+    fn read_u8(&self, at: ArenaAddr) -> u8 {
+        let w = self.read_u16(at.word_aligned());
+        if at.offset().is_multiple_of(2) {
+            w as u8
+        } else {
+            (w >> 8) as u8
+        }
+    }
+    /// Writes the byte at `at`.
+    fn write_u8(&mut self, at: ArenaAddr, value: u8) {
+        let even = at.word_aligned();
+        let w = self.read_u16(even);
+        let w = if at.offset().is_multiple_of(2) {
+            (w & 0xFF00) | u16::from(value)
+        } else {
+            (w & 0x00FF) | (u16::from(value) << 8)
+        };
+        self.write_u16(even, w)
+    }
     /// Reads a little-endian `u32` at `at`.
     fn read_u32(&self, at: ArenaAddr) -> u32 {
         u32::from(self.read_u16(at)) | (u32::from(self.read_u16(at + Bytes::new(2))) << 16)
@@ -156,6 +176,11 @@ pub trait Arena {
     /// Copies `len` bytes from `from` to `to`; the ranges may overlap
     /// (memmove semantics). Used to compact the cache.
     fn copy(&mut self, from: ArenaAddr, to: ArenaAddr, len: Bytes);
+    /// The segment of the arena's first byte, for `segVmDos` (0 where the
+    /// arena is not DOS memory).
+    fn dos_segment(&self) -> u16 {
+        0
+    }
 }
 
 /// A swap store: a linear space of `size()` bytes that can grow, holding
@@ -191,6 +216,11 @@ pub trait Store<A: Arena> {
         from: ArenaAddr,
         len: Bytes,
     ) -> Result<(), BackendError>;
+    /// The DOS file handle of a swap file, for `fhVm` (`None` for every
+    /// other store).
+    fn dos_handle(&self) -> Option<u16> {
+        None
+    }
 }
 
 /// The factory of arenas and stores: what `_vheapinit` opens and

@@ -14,7 +14,7 @@ use super::heap::Heap;
 use super::swap::SwapLoc;
 use super::table::Entry;
 use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
-use super::{VmError, MAX_BLOCK_SIZE, MAX_LOCKS};
+use super::{Hit, VmError, MAX_BLOCK_SIZE, MAX_LOCKS};
 
 /// Where a valid handle's block is.
 enum Res {
@@ -344,6 +344,69 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             }
         }
         Ok(())
+    }
+
+    /// `_vload`, `_vlock` or `_vunlock` of a resident block, done with only
+    /// what such a call needs: the handle checked against the block's header
+    /// (found through the resident index, as `resolve` finds it), the dirty
+    /// flag or lock count changed, the access logged for the policy
+    /// ([`Recent`](super::recent::Recent), replayed before the next call
+    /// that is not a hit). `None`, with nothing changed, when the slow path
+    /// must answer: the block is not resident, the handle is not valid, or
+    /// it would be the 256th lock. Otherwise the call's whole effect is done
+    /// and the block's data address is returned.
+    pub fn hit(&mut self, h: Handle, call: Hit) -> Option<ArenaAddr> {
+        let p = match self.recent.last_hit(h) {
+            Some(p) => p,
+            None => {
+                let idx = h.index();
+                if !self.table.in_use_range(idx) {
+                    return None;
+                }
+                let p = self.index.find(&self.arena, idx)?;
+                if self.arena.handle(p) != h {
+                    return None;
+                }
+                self.recent.remember(h, p);
+                p
+            }
+        };
+        // Replaying the log (below) writes only list links and the sketch,
+        // never this header word.
+        let (f, locks) = self.arena.state(p);
+        let (dirty, locks) = match call {
+            Hit::Load { dirty } => (dirty, locks),
+            Hit::Lock if locks == MAX_LOCKS => return None,
+            Hit::Lock => (false, locks + 1),
+            Hit::Unlock { dirty } if locks > 0 => (dirty, locks - 1),
+            Hit::Unlock { .. } => return Some(data_addr(p)),
+        };
+        if !matches!(call, Hit::Unlock { .. }) {
+            self.log_hits(p, 1);
+        }
+        let nf = if dirty { f.with(Flags::DIRTY) } else { f };
+        if nf != f || !matches!(call, Hit::Load { .. }) {
+            self.arena.set_state(p, nf, locks);
+        }
+        Some(data_addr(p))
+    }
+
+    /// Logs `n` hits on region `p` for the policy.
+    fn log_hits(&mut self, p: ArenaPara, n: u16) {
+        if !self.recent.can_log(p, n) {
+            self.settle();
+        }
+        self.recent.log(p, n);
+        self.cstats.hits += u32::from(n);
+    }
+
+    /// `n` more `_vload`s or `_vlock`s of the last block [`hit`](Self::hit),
+    /// answered elsewhere (the C ABI's shim) with no other call since:
+    /// counted and logged as hits.
+    pub fn hit_again(&mut self, n: u16) {
+        if let Some(p) = self.recent.last_region() {
+            self.log_hits(p, n);
+        }
     }
 
     /// `_vlockcnt`.

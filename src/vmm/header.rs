@@ -13,6 +13,28 @@ use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
 /// Header size: 2 paragraphs in front of the block's data.
 pub const HDR_PARAS: Paras = Paras::new(2);
 
+/// Where a resident block's state word is, from outside the core (the C
+/// ABI's shim changes lock counts and the dirty flag of the last block hit
+/// itself): the header starts `paras` paragraphs before the block's data,
+/// the flag byte is at byte `flags` of it and the lock count in the byte
+/// after; `dirty` is the flag bit of a dirty block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateWord {
+    /// Paragraphs from the header to the data.
+    pub paras: u16,
+    /// Byte offset of the flag byte in the header (the lock count follows).
+    pub flags: u16,
+    /// The dirty flag bit.
+    pub dirty: u8,
+}
+
+/// The state word of this layout.
+pub const STATE_WORD: StateWord = StateWord {
+    paras: HDR_PARAS.to_u16(),
+    flags: H_FLAGS.get() as u16,
+    dirty: Flags::DIRTY.0,
+};
+
 // Field positions inside the header.
 const H_SIZE: Bytes = Bytes::new(0); // u16 region size in paragraphs, header included
 const H_PREV: Bytes = Bytes::new(2); // u16 size of the previous region (0: first region)
@@ -80,6 +102,11 @@ pub trait Regions: Arena {
     /// The lock count.
     fn locks(&self, p: ArenaPara) -> u8 {
         (self.read_field_u16(p, H_FLAGS) >> 8) as u8
+    }
+    /// The flags and the lock count, in one read of their word.
+    fn state(&self, p: ArenaPara) -> (Flags, u8) {
+        let w = self.read_field_u16(p, H_FLAGS);
+        (Flags(w as u8), (w >> 8) as u8)
     }
     /// Sets flags and lock count together.
     fn set_state(&mut self, p: ArenaPara, f: Flags, locks: u8) {

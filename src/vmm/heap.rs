@@ -16,8 +16,9 @@ use super::index::ResidentIndex;
 use super::layout::Layout;
 use super::place::Placement;
 use super::policy::Policy;
+use super::recent::Recent;
 use super::sketch::Sketch;
-use super::stats::{CacheStats, Status};
+use super::stats::{CacheStats, Status, StatusBlock};
 use super::stores::Stores;
 use super::table::Table;
 use super::units::{ArenaAddr, ArenaPara, Paras};
@@ -36,6 +37,8 @@ pub struct Heap<A, S> {
     pub(super) sketch: Sketch,
     pub(super) place: Placement,
     pub(super) policy: Policy,
+    /// Hits the policy has not been told of yet (see `recent`).
+    pub(super) recent: Recent,
 }
 
 /// The place of the heap between `_vheapinit` and `_vheapterm`: an
@@ -113,7 +116,7 @@ const _: () = {
     assert!(!needs_drop::<ResidentIndex>() && !needs_drop::<Sketch>());
     assert!(!needs_drop::<Placement>() && !needs_drop::<Policy>());
     assert!(!needs_drop::<super::swap::StoreSpace>());
-    assert!(!needs_drop::<super::stats::StoreStats>());
+    assert!(!needs_drop::<super::stats::StoreStats>() && !needs_drop::<Recent>());
 };
 
 impl<A: Arena, S: Store<A>> Heap<A, S> {
@@ -162,6 +165,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             addr_of_mut!((*p).sketch).write(Sketch::new(l.sketch.addr(), l.sketch_width));
             addr_of_mut!((*p).place).write(place);
             addr_of_mut!((*p).policy).write(policy);
+            addr_of_mut!((*p).recent).write(Recent::EMPTY);
         }
         slot.open = true;
         Ok(())
@@ -180,7 +184,25 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             sketch: _,
             place: _,
             policy: _,
+            recent: _,
         } = self;
+    }
+
+    /// Tells the policy of the hits logged so far.
+    #[inline(never)]
+    pub fn settle(&mut self) {
+        self.recent
+            .replay(&mut self.arena, &mut self.sketch, &mut self.policy);
+    }
+
+    /// What every call but a hit does first: the hits logged since the last
+    /// such call are told to the policy, and the last hit is forgotten.
+    #[inline(never)]
+    pub fn begin_call(&mut self) {
+        if !self.recent.is_empty() {
+            self.settle();
+        }
+        self.recent.forget();
     }
 
     /// The MS VMM status values.
@@ -213,6 +235,32 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
         s.vm_pages = used.get().div_ceil(VM_PAGE_PARAS);
         s
+    }
+
+    /// The KB402074 block (see `Vmm::status_block`): what `status` says,
+    /// in the words C programs read, computed from the few fields they need.
+    pub fn status_block(&self) -> StatusBlock {
+        let mut b = StatusBlock {
+            c_page_dos: self.arena.paras() / VM_PAGE_PARAS as u16,
+            seg_vm_dos: self.arena.dos_segment(),
+            f_vm_initialized: 1,
+            ..StatusBlock::IDLE
+        };
+        let mut used = Paras::ZERO;
+        let mut off = [1u16; 3];
+        for (i, sp) in self.stores.space.iter().enumerate() {
+            used += sp.used;
+            if sp.present {
+                off[i] = u16::from(sp.full);
+                b.f_vm_swapping |= u16::from(!sp.full);
+            }
+        }
+        [b.f_vm_disable_xms, b.f_vm_disable_ems, b.f_vm_disable_disk] = off;
+        if let Some(st) = &self.stores.open[StoreKind::Disk.index()] {
+            b.fh_vm = st.dos_handle().map_or(-1, |f| f as i16);
+        }
+        b.c_vm_page = used.get().div_ceil(VM_PAGE_PARAS).min(0xFFFF) as u16;
+        b
     }
 
     /// Panics if an internal invariant is broken.

@@ -21,10 +21,11 @@
 //! | `evict` | making room: the loop over placement, policy and swap space |
 //! | [`swap`] | size classes and the per-store extent allocator |
 //! | `stores` | the open stores: choosing one, transfers, counters |
-//! | `calls` | the ten calls in core types, step by step |
+//! | `calls` | the ten calls in core types, step by step, and the hit path |
+//! | `recent` | hits the policy has not been told of yet, replayed in order |
 //! | `heap` | the state of one heap: building it, status, the invariant check |
-//! | [`stats`] | counters and the status values |
-//! | this module | `Vmm` (init/term and the calls over the state) and the MSC return values |
+//! | [`stats`] | counters and the status values (the one KB402074 block) |
+//! | this module | `Vmm` (init/term and the calls over the state), the MSC return values and status block |
 //!
 //! # Where everything lives
 //!
@@ -135,6 +136,7 @@ mod layout;
 mod list;
 mod place;
 mod policy;
+mod recent;
 mod sketch;
 pub mod stats;
 mod stores;
@@ -143,7 +145,8 @@ mod table;
 pub mod units;
 
 pub use backend::{Arena, BackendError, Backends, Store, StoreKind, SwapAreas};
-pub use stats::{CacheStats, Status, StoreStats};
+pub use header::{StateWord, STATE_WORD};
+pub use stats::{CacheStats, Status, StatusBlock, StoreStats, STATUS_BYTES};
 pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, StoreAddr};
 
 use handle::{Gen, Handle};
@@ -206,6 +209,23 @@ pub enum VmError {
     Backend(BackendError),
 }
 
+/// A call that [`Vmm::hit`] can complete on a resident block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    /// `_vload`; `dirty` marks the block for write-back.
+    Load {
+        /// `_VM_DIRTY` (any nonzero `dirty` argument).
+        dirty: bool,
+    },
+    /// `_vlock`.
+    Lock,
+    /// `_vunlock`; `dirty` marks the block for write-back.
+    Unlock {
+        /// `_VM_DIRTY` (any nonzero `dirty` argument).
+        dirty: bool,
+    },
+}
+
 /// The VMM: one per program. Holds the backends and, between `init` and
 /// `term`, the state of one virtual heap.
 pub struct Vmm<B: Backends> {
@@ -250,8 +270,23 @@ impl<B: Backends> Vmm<B> {
         self.heap.is_some()
     }
 
+    /// The heap for a call that is not a hit: the hits logged since the
+    /// last such call are told to the policy first.
     fn heap(&mut self) -> Result<&mut Heap<B::Arena, B::Store>, VmError> {
-        self.heap.as_mut().ok_or(VmError::NotInitialized)
+        let h = self.heap.as_mut().ok_or(VmError::NotInitialized)?;
+        h.begin_call();
+        Ok(h)
+    }
+
+    /// The fast path of `_vload`, `_vlock` and `_vunlock`: completes `call`
+    /// when `h` is a valid handle of a resident block (and, for `_vlock`,
+    /// has fewer than 255 locks), with exactly the effect and result of
+    /// [`load`](Self::load), [`lock`](Self::lock) or [`unlock`](Self::unlock):
+    /// the block's data address. `None` when it cannot (nothing changed):
+    /// then the ordinary call gives the answer. A hit changes none of the
+    /// status values.
+    pub fn hit(&mut self, h: VmHandle, call: Hit) -> Option<ArenaAddr> {
+        self.heap.as_mut()?.hit(Handle::from_raw(h), call)
     }
 
     /// `_vheapinit`: opens the cache (`dosmin..=dosmax` paragraphs, `dosmax`
@@ -368,6 +403,30 @@ impl<B: Backends> Vmm<B> {
             Some(h) => h.status(),
             None => Status::default(),
         }
+    }
+
+    /// `n` more `_vload`s or `_vlock`s of the block of the last successful
+    /// `_vload` or `_vlock` [`hit`](Self::hit), with no call of any kind
+    /// since, answered by the caller with the pointer that hit returned
+    /// (the C ABI's shim does this): they count for the policy exactly like
+    /// hits. The caller changes the lock count and dirty flag in the block's
+    /// header itself ([`STATE_WORD`]).
+    pub fn hit_again(&mut self, n: u16) {
+        if let Some(h) = self.heap.as_mut() {
+            h.hit_again(n);
+        }
+    }
+
+    /// The KB402074 status values as C programs see them: the one mapping
+    /// of the core's state to `cPageDos` ... `fVmInitialized`. A store is
+    /// off (`fVmDisable*` 1) when it is not open, and also while it refuses
+    /// to grow (disk full, XMS or EMS exhausted): then only space it already
+    /// holds is reused and blocks go to the next store; it is back on when
+    /// space is freed in it.
+    pub fn status_block(&self) -> StatusBlock {
+        self.heap
+            .as_ref()
+            .map_or(StatusBlock::IDLE, |h| h.status_block())
     }
 
     /// Transfer counters of a store (zero when not initialized).

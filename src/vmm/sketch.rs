@@ -59,53 +59,51 @@ impl Sketch {
     /// Counts an access of `h` (conservative update: only the smaller
     /// counters grow). Every 16 x width accesses all counters are halved.
     pub fn count<A: Arena>(&mut self, a: &mut A, h: Handle) {
+        self.count_times(a, h, 1)
+    }
+
+    /// Counts `n` accesses of `h` in a row: the same counters and halvings
+    /// as `n` calls of [`count`](Self::count). `n` conservative updates
+    /// raise every counter of `h` below `min + n` to it (at most 255), so a
+    /// run is one step per halving period it spans.
+    pub fn count_times<A: Arena>(&mut self, a: &mut A, h: Handle, mut n: u32) {
         let (xa, ya) = self.counters(h);
-        let (x, y) = (read_u8(a, xa), read_u8(a, ya));
-        let m = x.min(y);
-        if m < 255 {
-            if x == m {
-                write_u8(a, xa, m + 1);
+        let period = self.width * 16;
+        while n > 0 {
+            let step = n.min(period - self.samples);
+            let (x, y) = (read_u8(a, xa), read_u8(a, ya));
+            let to = (x.min(y) + step).min(255);
+            if x < to {
+                write_u8(a, xa, to);
             }
-            if y == m {
-                write_u8(a, ya, m + 1);
+            if y < to {
+                write_u8(a, ya, to);
             }
-        }
-        self.samples += 1;
-        if self.samples >= self.width * 16 {
-            self.samples = 0;
-            let end = self.base + Self::bytes(self.width);
-            let mut at = self.base;
-            while at < end {
-                let w = a.read_u16(at);
-                a.write_u16(at, (w >> 1) & 0x7F7F);
-                at += Bytes::new(2);
+            n -= step;
+            self.samples += step;
+            if self.samples >= period {
+                self.samples = 0;
+                self.halve(a);
             }
         }
     }
-}
 
-/// The even position holding byte `at` and whether `at` is its high byte.
-fn word_of(at: ArenaAddr) -> (ArenaAddr, bool) {
-    (at.word_aligned(), at.offset() & 1 != 0)
+    /// Halves every counter.
+    fn halve<A: Arena>(&self, a: &mut A) {
+        let end = self.base + Self::bytes(self.width);
+        let mut at = self.base;
+        while at < end {
+            let w = a.read_u16(at);
+            a.write_u16(at, (w >> 1) & 0x7F7F);
+            at += Bytes::new(2);
+        }
+    }
 }
 
 fn read_u8<A: Arena>(a: &A, at: ArenaAddr) -> u32 {
-    let (w, high) = word_of(at);
-    let w = u32::from(a.read_u16(w));
-    if high {
-        w >> 8
-    } else {
-        w & 0xFF
-    }
+    u32::from(a.read_u8(at))
 }
 
 fn write_u8<A: Arena>(a: &mut A, at: ArenaAddr, v: u32) {
-    let (at, high) = word_of(at);
-    let w = u32::from(a.read_u16(at));
-    let w = if high {
-        (w & 0x00FF) | (v << 8)
-    } else {
-        (w & 0xFF00) | v
-    };
-    a.write_u16(at, w as u16);
+    a.write_u8(at, v as u8)
 }

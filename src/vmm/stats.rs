@@ -75,3 +75,62 @@ pub struct Status {
     /// Current backend size per store in bytes (XMS, EMS, disk).
     pub store_size_bytes: [u32; 3],
 }
+
+/// The status values of Microsoft KB402074 as C programs see them: the
+/// nine 16-bit words of the globals `_cPageDos` ... `_fVmInitialized` (in
+/// this order and layout; the C ABI's shim copies the block over them, see
+/// `include/vmemory.h`), and what `vmemory::heap::status` returns. The one
+/// mapping from the core's [`Status`] is [`Vmm::status_block`](super::Vmm::status_block).
+///
+/// Every word is `u16` but `fhVm` (`i16`, -1 for none); every flag is 0 or 1.
+/// In C the counts are `unsigned`, `fhVm`, `segVmDos` and two flags `int`. The three `fVmDisable*` flags are `char` in
+/// C, as Microsoft's own code declared them: the low byte of the word is
+/// that `char` and the high byte is 0, so a declaration as `int` reads the
+/// same value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct StatusBlock {
+    /// `cPageDos`: 4 KiB pages of DOS memory in the cache.
+    pub c_page_dos: u16,
+    /// `fVmSwapping`: 1 while some swap store is usable.
+    pub f_vm_swapping: u16,
+    /// `fVmDisableDisk`: 1 when disk swapping is off: no swap file (not
+    /// asked for, `TMP` unset or unusable, no room for its first sector),
+    /// or the file cannot grow (disk full) until space is freed in it.
+    pub f_vm_disable_disk: u16,
+    /// `fhVm`: DOS handle of the swap file, -1 when there is none.
+    pub fh_vm: i16,
+    /// `fVmDisableEms`: 1 when EMS swapping is off (no EMS, not asked for,
+    /// or no EMS pages left until space is freed in it).
+    pub f_vm_disable_ems: u16,
+    /// `fVmDisableXms`: 1 when XMS swapping is off (no XMS, not asked for,
+    /// or no extended memory left until space is freed in it).
+    pub f_vm_disable_xms: u16,
+    /// `segVmDos`: segment of the cache's DOS memory block, 0 when none.
+    pub seg_vm_dos: u16,
+    /// `cVmPage`: 4 KiB pages of swap space in use (saturating at 65535).
+    pub c_vm_page: u16,
+    /// `fVmInitialized`: 1 between `_vheapinit` and `_vheapterm`.
+    pub f_vm_initialized: u16,
+}
+
+/// The size of [`StatusBlock`]: 18 bytes (`asm/vmemory.asm` has the same number).
+pub const STATUS_BYTES: usize = 18;
+const _: () = assert!(core::mem::size_of::<StatusBlock>() == STATUS_BYTES);
+
+impl StatusBlock {
+    /// The block of an uninitialized VMM (what the globals hold before the
+    /// first call): everything 0 except `fhVm` = -1 and the three disable
+    /// flags, which are set while no store is open.
+    pub const IDLE: Self = Self {
+        c_page_dos: 0,
+        f_vm_swapping: 0,
+        f_vm_disable_disk: 1,
+        fh_vm: -1,
+        f_vm_disable_ems: 1,
+        f_vm_disable_xms: 1,
+        seg_vm_dos: 0,
+        c_vm_page: 0,
+        f_vm_initialized: 0,
+    };
+}
