@@ -61,6 +61,43 @@ pub struct FarPtr {
 
 const _: () = assert!(core::mem::size_of::<FarPtr>() == 4);
 
+/// A load and a store of one scalar type at a far pointer: one `asm!` each,
+/// a single move through ES (saved and restored in the block). `$size` is
+/// the operand size, `$v` the value register as the template names it.
+macro_rules! far_scalar {
+    (
+        $(#[$read_doc:meta])* $read:ident,
+        $(#[$write_doc:meta])* $write:ident: $t:ty, $size:literal, $v:literal, $class:ident
+    ) => {
+        $(#[$read_doc])*
+        pub unsafe fn $read(self) -> $t {
+            let v: $t;
+            // SAFETY: one load through ES, restored in the block; readable
+            // by the caller's promise.
+            unsafe {
+                asm!("push es", "mov es, {seg:x}",
+                     concat!("mov ", $v, ", ", $size, " ptr es:[{off:e}]"), "pop es",
+                     seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = out($class) v,
+                     options(readonly, preserves_flags));
+            }
+            v
+        }
+
+        $(#[$write_doc])*
+        pub unsafe fn $write(self, v: $t) {
+            // SAFETY: one store through ES, restored in the block; writable
+            // by the caller's promise, and no Rust reference covers far
+            // memory.
+            unsafe {
+                asm!("push es", "mov es, {seg:x}",
+                     concat!("mov ", $size, " ptr es:[{off:e}], ", $v), "pop es",
+                     seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = in($class) v,
+                     options(preserves_flags));
+            }
+        }
+    };
+}
+
 impl FarPtr {
     /// The null far pointer 0000:0000.
     pub const NULL: Self = Self {
@@ -274,95 +311,47 @@ impl FarPtr {
         }
     }
 
-    /// Reads the byte at `self`.
-    ///
-    /// # Safety
-    /// `self` must be readable memory.
-    pub unsafe fn read_u8(self) -> u8 {
-        let v: u8;
-        // SAFETY: one load through ES, restored in the block; readable by the
-        // caller's promise.
-        unsafe {
-            asm!("push es", "mov es, {seg:x}", "mov {v}, byte ptr es:[{off:e}]", "pop es",
-                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = out(reg_byte) v,
-                 options(readonly, preserves_flags));
-        }
-        v
+    far_scalar! {
+        /// Reads the byte at `self`.
+        ///
+        /// # Safety
+        /// `self` must be readable memory.
+        read_u8,
+        /// Writes the byte `v` at `self`.
+        ///
+        /// # Safety
+        /// `self` must be writable memory.
+        write_u8: u8, "byte", "{v}", reg_byte
     }
 
-    /// Writes the byte `v` at `self`.
-    ///
-    /// # Safety
-    /// `self` must be writable memory.
-    pub unsafe fn write_u8(self, v: u8) {
-        // SAFETY: one store through ES, restored in the block; writable by
-        // the caller's promise, and no Rust reference covers far memory.
-        unsafe {
-            asm!("push es", "mov es, {seg:x}", "mov byte ptr es:[{off:e}], {v}", "pop es",
-                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = in(reg_byte) v,
-                 options(preserves_flags));
-        }
+    far_scalar! {
+        /// Reads the little-endian word at `self`.
+        ///
+        /// The VMM's bookkeeping in the cache is read and written a word or
+        /// a doubleword at a time: these are single moves through ES rather
+        /// than string copies through a near buffer.
+        ///
+        /// # Safety
+        /// `self` must point to two readable bytes, `self.off` at most FFFEh.
+        read_u16,
+        /// Writes the little-endian word `v` at `self`.
+        ///
+        /// # Safety
+        /// `self` must point to two writable bytes, `self.off` at most FFFEh.
+        write_u16: u16, "word", "{v:x}", reg
     }
 
-    /// Reads the little-endian word at `self`.
-    ///
-    /// The VMM's bookkeeping in the cache is read and written a word or a
-    /// doubleword at a time: these are single moves through ES rather than
-    /// string copies through a near buffer.
-    ///
-    /// # Safety
-    /// `self` must point to two readable bytes, `self.off` at most FFFEh.
-    pub unsafe fn read_u16(self) -> u16 {
-        let v: u16;
-        // SAFETY: one load through ES, restored in the block.
-        unsafe {
-            asm!("push es", "mov es, {seg:x}", "mov {v:x}, word ptr es:[{off:e}]", "pop es",
-                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = out(reg) v,
-                 options(readonly, preserves_flags));
-        }
-        v
-    }
-
-    /// Writes the little-endian word `v` at `self`.
-    ///
-    /// # Safety
-    /// `self` must point to two writable bytes, `self.off` at most FFFEh.
-    pub unsafe fn write_u16(self, v: u16) {
-        // SAFETY: one store through ES, restored in the block; writable by
-        // the caller's promise, and no Rust reference covers far memory.
-        unsafe {
-            asm!("push es", "mov es, {seg:x}", "mov word ptr es:[{off:e}], {v:x}", "pop es",
-                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = in(reg) v,
-                 options(preserves_flags));
-        }
-    }
-
-    /// Reads the little-endian doubleword at `self`.
-    ///
-    /// # Safety
-    /// `self` must point to four readable bytes, `self.off` at most FFFCh.
-    pub unsafe fn read_u32(self) -> u32 {
-        let v: u32;
-        // SAFETY: one load through ES, restored in the block.
-        unsafe {
-            asm!("push es", "mov es, {seg:x}", "mov {v:e}, dword ptr es:[{off:e}]", "pop es",
-                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = out(reg) v,
-                 options(readonly, preserves_flags));
-        }
-        v
-    }
-
-    /// Writes the little-endian doubleword `v` at `self`.
-    ///
-    /// # Safety
-    /// `self` must point to four writable bytes, `self.off` at most FFFCh.
-    pub unsafe fn write_u32(self, v: u32) {
-        // SAFETY: one store through ES, restored in the block.
-        unsafe {
-            asm!("push es", "mov es, {seg:x}", "mov dword ptr es:[{off:e}], {v:e}", "pop es",
-                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off), v = in(reg) v,
-                 options(preserves_flags));
-        }
+    far_scalar! {
+        /// Reads the little-endian doubleword at `self`.
+        ///
+        /// # Safety
+        /// `self` must point to four readable bytes, `self.off` at most FFFCh.
+        read_u32,
+        /// Writes the little-endian doubleword `v` at `self`.
+        ///
+        /// # Safety
+        /// `self` must point to four writable bytes, `self.off` at most FFFCh.
+        write_u32: u32, "dword", "{v:e}", reg
     }
 }
 
