@@ -1010,28 +1010,7 @@ elapsed:
         ret
 
 ; ---------------------------------------------------------------------------
-; fill_pattern: ES:DI, CX bytes, AL seed: byte i = seed + 3 * i
-fill_pattern:
-        push di
-        mov ah, 3
-.l:     stosb
-        add al, ah
-        loop .l
-        pop di
-        ret
-
-; check_pattern: AL = 1 if ES:DI (CX bytes) holds fill_pattern(seed AL)
-check_pattern:
-        mov ah, al
-.l:     cmp [es:di], ah
-        jne .no
-        inc di
-        add ah, 3
-        loop .l
-        mov al, 1
-        ret
-.no:    xor al, al
-        ret
+%include "clientout.inc"
 
 ; check: AL != 0 -> "ok NAME", else "FAIL NAME"; SI = name. Only failures
 ; are printed outside the quick run.
@@ -1074,59 +1053,6 @@ out_hex16:
         mov si, numbuf
         call out_str
         pop bx
-        ret
-
-; out_dec: EAX as an unsigned decimal number.
-out_dec:
-        push bx
-        push cx
-        push edx
-        mov bx, numbuf + 23
-        mov byte [bx], 0
-        mov ecx, 10
-.l:     xor edx, edx
-        div ecx
-        add dl, '0'
-        dec bx
-        mov [bx], dl
-        test eax, eax
-        jnz .l
-        mov si, bx
-        call out_str
-        pop edx
-        pop cx
-        pop bx
-        ret
-
-out_nl: mov si, s_nl
-; out_str: the ASCIZ string at DS:SI to stdout and to RESULT.TXT.
-out_str:
-        push ax
-        push bx
-        push cx
-        push dx
-        mov dx, si
-        xor cx, cx
-.len:   cmp byte [si], 0
-        je .go
-        inc si
-        inc cx
-        jmp .len
-.go:    jcxz .done
-        mov ah, 0x40
-        mov bx, 1
-        push cx
-        int 0x21
-        pop cx
-        mov bx, [logfh]
-        test bx, bx
-        jz .done
-        mov ah, 0x40
-        int 0x21
-.done:  pop dx
-        pop cx
-        pop bx
-        pop ax
         ret
 
 ; ---------------------------------------------------------------------------
@@ -1191,6 +1117,6 @@ pub_peer:       dd 0
 pub_peer_hi:    dd 0
 hot:            times NHOT dd 0
 slots:          times MAX_SLOTS dd 0
-numbuf:         times 24 db 0
+numbuf:         times NUMBUF db 0
 
         MZ_CLIENT_END

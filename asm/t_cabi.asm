@@ -688,26 +688,7 @@ same_p0:
         inc word [bad]
 .ok:    ret
 
-; fill_pattern: ES:DI, CX bytes, AL seed: byte i = seed + 3 * i
-fill_pattern:
-        mov ah, 3
-.l:     stosb
-        add al, ah
-        loop .l
-        ret
-
-; check_pattern: AL = 1 if ES:DI (CX bytes) holds fill_pattern(seed AL)
-check_pattern:
-        mov ah, al
-.l:     cmp [es:di], ah
-        jne .no
-        inc di
-        add ah, 3
-        loop .l
-        mov al, 1
-        ret
-.no:    xor al, al
-        ret
+%include "clientout.inc"
 
 ; check: AL != 0 -> "ok NAME", else "FAIL NAME"; SI = name.
 check:
@@ -750,58 +731,7 @@ out_sdec:
         call out_str
         pop eax
         neg eax
-; out_dec: EAX as an unsigned decimal number.
-out_dec:
-        push bx
-        push cx
-        push edx
-        mov bx, numbuf + 11
-        mov byte [bx], 0
-        mov ecx, 10
-.l:     xor edx, edx
-        div ecx
-        add dl, '0'
-        dec bx
-        mov [bx], dl
-        test eax, eax
-        jnz .l
-        mov si, bx
-        call out_str
-        pop edx
-        pop cx
-        pop bx
-        ret
-
-out_nl: mov si, s_nl
-; out_str: the ASCIZ string at DS:SI to stdout and to RESULT.TXT.
-out_str:
-        push ax
-        push bx
-        push cx
-        push dx
-        mov dx, si
-        xor cx, cx
-.len:   cmp byte [si], 0
-        je .go
-        inc si
-        inc cx
-        jmp .len
-.go:    jcxz .done
-        mov ah, 0x40
-        mov bx, 1
-        push cx
-        int 0x21
-        pop cx
-        mov bx, [logfh]
-        test bx, bx
-        jz .done
-        mov ah, 0x40
-        int 0x21
-.done:  pop dx
-        pop cx
-        pop bx
-        pop ax
-        ret
+        jmp out_dec
 
 ; Registers saved right after each call (in the code segment: DS may be junk).
         align 4
@@ -886,6 +816,6 @@ p1:             dd 0
 hs:             times NBLOCKS dd 0
 dpos:           dw 0
 detail:         times 256 db 0
-numbuf:         times 12 db 0
+numbuf:         times NUMBUF db 0
 
         MZ_CLIENT_END
