@@ -45,27 +45,6 @@
 
 %include "mzclient.inc"
 
-; mov reg, <relocated paragraph of section>
-%macro LOADSEG 2
-%%fix:  mov %1, PARA(%2)
-        RELOC PARA(ctext), %%fix + 1
-%endmacro
-
-; FAR name: a direct far call into the library (9A, segment relocated).
-%macro FAR 1
-%%site: call PARA(vmtext):%1
-        RELOC PARA(ctext), %%site + 3
-%endmacro
-
-; CHECK "name": records a check that passed if AL != 0.
-%macro CHECK 1
-        section cdata
-  %%s:  db %1, 0
-        section ctext
-        mov si, %%s
-        call check
-%endmacro
-
 ; SAY "text": a line of text (no newline).
 %macro SAY 1
         section cdata

@@ -39,12 +39,6 @@ BLOCK_BYTES     equ 32768
 
 %include "mzclient.inc"
 
-; FAR name: a direct far call into the library (9A, segment relocated).
-%macro FAR 1
-%%site: call PARA(vmtext):%1
-        RELOC PARA(ctext), %%site + 3
-%endmacro
-
 ; ---------------------------------------------------------------------------
         section ctext
 start:

@@ -29,12 +29,6 @@
 
 %include "mzclient.inc"
 
-; mov reg, <relocated paragraph of section>
-%macro LOADSEG 2
-%%fix:  mov %1, PARA(%2)
-        RELOC PARA(ctext), %%fix + 1
-%endmacro
-
 ; ---- sentinels -------------------------------------------------------------
 S_EAX   equ 0xA1A2A3A4
 S_EBX   equ 0xB1B2B3B4
@@ -114,15 +108,6 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
         mov ax, [cs:r_edx]
         mov [res_dx], ax
         call check_call
-%endmacro
-
-; CHECK "name": records a check that passed if AL != 0.
-%macro CHECK 1
-        section cdata
-  %%s:  db %1, 0
-        section ctext
-        mov si, %%s
-        call check
 %endmacro
 
 ; NOTE "text": an informational line, then the number in EAX if %2 given.

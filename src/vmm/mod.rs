@@ -31,12 +31,13 @@
 //!
 //! Near memory (the 64 KiB code/data/stack segment on DOS) holds only the
 //! fixed-size [`Vmm`] value: layout offsets, counters, list heads, the swap
-//! allocator's 112 free-list heads per store and the table-slot map: 1 748
-//! bytes on the DOS target, however many blocks there are. The core's code is
-//! about 16 KB there (code16, `opt-level = "s"`, LTO; measured with a probe
-//! crate that instantiates `Vmm` over extern backend functions) and uses no
-//! 64-bit arithmetic. Everything that grows with the number of blocks lives
-//! in the cache arena or in the swap stores:
+//! allocator's 112 free-list heads per store and the table-slot map: 2 092
+//! bytes on the DOS target (the C library's bss), however many blocks there
+//! are, built in place by `_vheapinit` (`heap::HeapSlot`) so that no copy
+//! of it passes through the stack. The core's code is about 14.4 KB there
+//! (code16, `opt-level = "s"`, LTO; `make size`) and uses no 64-bit
+//! arithmetic. Everything that grows with the number of blocks lives in the
+//! cache arena or in the swap stores:
 //!
 //! ```text
 //! arena (dosmin..dosmax paragraphs, one DOS block)
