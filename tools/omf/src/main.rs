@@ -12,6 +12,7 @@
 //! ```
 //! Exit status 0 when everything checked is valid, 1 otherwise.
 
+mod fixupp;
 mod library;
 mod record;
 
