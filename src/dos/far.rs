@@ -167,26 +167,10 @@ impl FarPtr {
     /// dst.len()` must not pass 10000h (normalise first).
     pub unsafe fn read_bytes(self, dst: &mut [u8]) {
         debug_assert!(self.off as usize + dst.len() <= 0x10000);
-        let near = near_offset(dst.as_ptr());
-        // SAFETY: DS:SI = self (readable by the caller's promise), ES:DI = dst
-        // (ES = DS = our segment); CX = length. SI and DS are saved and restored
-        // inside the block; DF is clear by the ABI.
-        unsafe {
-            asm!(
-                "push esi",
-                "push ds",
-                "mov ds, {seg:x}",
-                "mov esi, {src:e}",
-                "rep movsb",
-                "pop ds",
-                "pop esi",
-                src = in(reg) self.off as u32,
-                seg = in(reg) self.seg.0,
-                inout("edi") near => _,
-                inout("ecx") dst.len() as u32 => _,
-                options(preserves_flags),
-            );
-        }
+        // SAFETY: `self` is readable (the caller's promise), `dst` is ours
+        // and writable, and a Rust slice cannot overlap far memory that the
+        // caller may read.
+        unsafe { self.copy_to(FarPtr::from_near(dst.as_mut_ptr()), dst.len() as u16) }
     }
 
     /// Copies `src` into far memory at `self`.
@@ -196,25 +180,9 @@ impl FarPtr {
     /// covers, and `self.off + src.len()` must not pass 10000h.
     pub unsafe fn write_bytes(self, src: &[u8]) {
         debug_assert!(self.off as usize + src.len() <= 0x10000);
-        let near = near_offset(src.as_ptr());
-        // SAFETY: DS:SI = src (our segment), ES:DI = self (writable by the
-        // caller's promise); CX = length. SI and ES are restored in the block.
-        unsafe {
-            asm!(
-                "push esi",
-                "push es",
-                "mov es, {seg:x}",
-                "mov esi, {src:e}",
-                "rep movsb",
-                "pop es",
-                "pop esi",
-                src = in(reg) near,
-                seg = in(reg) self.seg.0,
-                inout("edi") self.off as u32 => _,
-                inout("ecx") src.len() as u32 => _,
-                options(preserves_flags),
-            );
-        }
+        // SAFETY: `self` is writable and no Rust reference covers it (the
+        // caller's promise), so it does not overlap `src`.
+        unsafe { FarPtr::from_near(src.as_ptr()).copy_to(self, src.len() as u16) }
     }
 
     /// Copies `len` bytes from `self` to `dst`, lowest address first.
