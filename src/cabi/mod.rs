@@ -295,17 +295,19 @@ fn vrealloc(h: u32, size: u32) -> u32 {
 fn vmsize(h: u32) -> u32 {
     heap::vmsize(h)
 }
+// `vmemory_cabi_dispatch` tried the hit path before `run`: these three go
+// straight to the ordinary calls.
 #[inline(never)]
 fn vload(h: u32, dirty: u16) -> FarPtr {
-    heap::vload(h, dirty)
+    heap::after_miss::vload(h, dirty)
 }
 #[inline(never)]
 fn vlock(h: u32) -> FarPtr {
-    heap::vlock(h)
+    heap::after_miss::vlock(h)
 }
 #[inline(never)]
 fn vunlock(h: u32, dirty: u16) {
-    heap::vunlock(h, dirty)
+    heap::after_miss::vunlock(h, dirty)
 }
 #[inline(never)]
 fn vlockcnt(h: u32) -> u16 {

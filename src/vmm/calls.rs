@@ -45,20 +45,30 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// Validates `h`: resident (found by the index without touching the
     /// table) or not (entry read from the table).
     fn resolve(&mut self, h: Handle) -> Result<Res, VmError> {
+        if let Some(p) = self.resident(h)? {
+            return Ok(Res::Resident(p));
+        }
+        let e = self
+            .table
+            .get(&mut self.arena, &mut self.stores, h.index())?;
+        let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
+        Ok(Res::Away(loc, paras))
+    }
+
+    /// The region of `h`'s block if it is resident, `None` if it is not
+    /// (the handle may still be stale then: only its table entry tells),
+    /// `InvalidHandle` if the slot was never handed out or the resident
+    /// block of that slot belongs to another handle. The handle table is not
+    /// touched.
+    fn resident(&self, h: Handle) -> Result<Option<ArenaPara>, VmError> {
         let idx = h.index();
         if !self.table.in_use_range(idx) {
             return Err(VmError::InvalidHandle);
         }
-        if let Some(p) = self.index.find(&self.arena, idx) {
-            return if self.arena.handle(p) == h {
-                Ok(Res::Resident(p))
-            } else {
-                Err(VmError::InvalidHandle)
-            };
+        match self.index.find(&self.arena, idx) {
+            Some(p) if self.arena.handle(p) != h => Err(VmError::InvalidHandle),
+            found => Ok(found),
         }
-        let e = self.table.get(&mut self.arena, &mut self.stores, idx)?;
-        let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
-        Ok(Res::Away(loc, paras))
     }
 
     /// The table entry of valid handle `h`: its swap copy and size.
@@ -348,7 +358,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vload`, `_vlock` or `_vunlock` of a resident block, done with only
     /// what such a call needs: the handle checked against the block's header
-    /// (found through the resident index, as `resolve` finds it), the dirty
+    /// (found through the resident index by `resident`, as `resolve` finds it), the dirty
     /// flag or lock count changed, the access logged for the policy
     /// ([`Recent`](super::recent::Recent), replayed before the next call
     /// that is not a hit). `None`, with nothing changed, when the slow path
@@ -359,14 +369,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         let p = match self.recent.last_hit(h) {
             Some(p) => p,
             None => {
-                let idx = h.index();
-                if !self.table.in_use_range(idx) {
-                    return None;
-                }
-                let p = self.index.find(&self.arena, idx)?;
-                if self.arena.handle(p) != h {
-                    return None;
-                }
+                let p = self.resident(h).ok()??;
                 self.recent.remember(h, p);
                 p
             }

@@ -67,17 +67,21 @@ impl Recent {
         self.len == 0
     }
 
+    /// Whether `n` more hits on `p` fit in the last entry (its run).
+    fn extends(&self, p: ArenaPara, n: u16) -> bool {
+        let len = self.len as usize;
+        len > 0 && self.regions[len - 1] == p && self.runs[len - 1] <= u16::MAX - n
+    }
+
     /// Whether `n` hits on `p` can be logged without a replay first.
     pub fn can_log(&self, p: ArenaPara, n: u16) -> bool {
-        let len = self.len as usize;
-        let extends = len > 0 && self.regions[len - 1] == p && self.runs[len - 1] <= u16::MAX - n;
-        extends || len < LEN
+        self.extends(p, n) || (self.len as usize) < LEN
     }
 
     /// Logs `n` hits in a row on region `p` (see [`can_log`](Self::can_log)).
     pub fn log(&mut self, p: ArenaPara, n: u16) {
         let len = self.len as usize;
-        if len > 0 && self.regions[len - 1] == p && self.runs[len - 1] <= u16::MAX - n {
+        if self.extends(p, n) {
             self.runs[len - 1] += n;
             return;
         }
