@@ -80,7 +80,9 @@ pub struct Status {
 /// nine 16-bit words of the globals `_cPageDos` ... `_fVmInitialized` (in
 /// this order and layout; the C ABI's shim copies the block over them, see
 /// `include/vmemory.h`), and what `vmemory::heap::status` returns. The one
-/// mapping from the core's [`Status`] is [`Vmm::status_block`](super::Vmm::status_block).
+/// mapping of the core's state to it is
+/// [`Vmm::status_block`](super::Vmm::status_block) (computed from the few
+/// fields it needs, not from the fuller [`Status`]).
 ///
 /// Every word is `u16` but `fhVm` (`i16`, -1 for none); every flag is 0 or 1.
 /// In C the counts are `unsigned`, `fhVm`, `segVmDos` and two flags `int`. The three `fVmDisable*` flags are `char` in
