@@ -191,30 +191,8 @@ impl FarPtr {
     /// Both ranges must be valid far memory, neither offset plus `len` may pass
     /// 10000h, and if they overlap `dst` must be below `self`.
     pub unsafe fn copy_to(self, dst: FarPtr, len: u16) {
-        debug_assert!(self.off as usize + len as usize <= 0x10000);
-        debug_assert!(dst.off as usize + len as usize <= 0x10000);
-        // SAFETY: DS:SI = self, ES:DI = dst, CX = len; SI, DS and ES are saved
-        // and restored inside the block.
-        unsafe {
-            asm!(
-                "push esi",
-                "push ds",
-                "push es",
-                "mov es, {dseg:x}",
-                "mov ds, {sseg:x}",
-                "mov esi, {src:e}",
-                "rep movsb",
-                "pop es",
-                "pop ds",
-                "pop esi",
-                src = in(reg) self.off as u32,
-                sseg = in(reg) self.seg.0,
-                dseg = in(reg) dst.seg.0,
-                inout("edi") dst.off as u32 => _,
-                inout("ecx") len as u32 => _,
-                options(preserves_flags),
-            );
-        }
+        // SAFETY: forwarded to the caller.
+        unsafe { self.movsb(dst, len, false) }
     }
 
     /// Copies `len` bytes from `self` to `dst`, highest address first, so that
@@ -224,15 +202,30 @@ impl FarPtr {
     /// As [`copy_to`](Self::copy_to), except that if the ranges overlap `dst`
     /// must be above `self`.
     pub unsafe fn copy_backward_to(self, dst: FarPtr, len: u16) {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.movsb(dst, len, true) }
+    }
+
+    /// The one far copy: `rep movsb` from `self` to `dst`, from the highest
+    /// byte down when `backward` (DF set for the copy only).
+    ///
+    /// # Safety
+    /// As [`copy_to`](Self::copy_to) or [`copy_backward_to`](Self::copy_backward_to).
+    // Out of line: one copy of the block serves every caller (80 bytes less
+    // resident than inlining it; a call is nothing beside a `rep movsb`).
+    #[inline(never)]
+    unsafe fn movsb(self, dst: FarPtr, len: u16, backward: bool) {
         debug_assert!(self.off as usize + len as usize <= 0x10000);
         debug_assert!(dst.off as usize + len as usize <= 0x10000);
         if len == 0 {
             return;
         }
-        let last = u32::from(len) - 1;
-        // SAFETY: DS:SI = last source byte, ES:DI = last destination byte,
-        // CX = len, DF set for the copy and cleared again (the ABI wants it
-        // clear); SI, DS and ES are saved and restored inside the block.
+        // Backward starts at the last byte of each range.
+        let last = if backward { u32::from(len) - 1 } else { 0 };
+        // SAFETY: DS:SI = the first source byte to copy, ES:DI the first
+        // destination byte, CX = len; DF is set only for a backward copy and
+        // cleared again (the ABI wants it clear); SI, DS and ES are saved and
+        // restored inside the block.
         unsafe {
             asm!(
                 "push esi",
@@ -241,7 +234,10 @@ impl FarPtr {
                 "mov es, {dseg:x}",
                 "mov ds, {sseg:x}",
                 "mov esi, {src:e}",
+                "test {back}, {back}",
+                "jz 2f",
                 "std",
+                "2:",
                 "rep movsb",
                 "cld",
                 "pop es",
@@ -250,6 +246,7 @@ impl FarPtr {
                 src = in(reg) u32::from(self.off) + last,
                 sseg = in(reg) self.seg.0,
                 dseg = in(reg) dst.seg.0,
+                back = in(reg_byte) u8::from(backward),
                 inout("edi") u32::from(dst.off) + last => _,
                 inout("ecx") u32::from(len) => _,
             );
