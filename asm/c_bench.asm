@@ -73,13 +73,7 @@ NHOT            equ 64                  ; resident blocks of the micro loops
 MAX_SLOTS       equ 1000
 
 ; ---------------------------------------------------------------------------
-        section ctext
-start:
-        LOADSEG ax, cdata
-        mov ds, ax
-        cld
-        sti
-        mov [psp], es
+        CLIENT_START
 
         ; The mode: the first letter of the command tail.
         mov al, [es:0x81]
@@ -102,12 +96,7 @@ start:
         mov word [fill_swap], 7
         mov word [fill_blocks], 600
         ; The result log.
-        mov ah, 0x3C
-        xor cx, cx
-        mov dx, result_name
-        int 0x21
-        jc .go
-        mov [logfh], ax
+        OPEN_LOG .go
         jmp .go
 .profile:
         mov byte [profile], 1
@@ -159,13 +148,7 @@ start:
         movzx eax, word [failed]
         call out_dec
         call out_nl
-        mov bx, [logfh]
-        mov ah, 0x3E
-        int 0x21
-.exit:  cmp word [failed], 0
-        setne al
-        mov ah, 0x4C
-        int 0x21
+.exit:  CLOSE_LOG_EXIT
 
 ; ---------------------------------------------------------------------------
 ; The reference: what a C compiler makes of an empty __far __pascal

@@ -45,6 +45,14 @@ JUNK_DS equ 0x4321
 M_ALIAS equ 1                           ; call through CS - 100h : IP + 1000h
 M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
 
+; SAVE_REGS reg... : each register into its r_<reg> slot (code segment).
+%macro SAVE_REGS 1-*
+  %rep %0
+        mov [cs:r_%1], %1
+    %rotate 1
+  %endrep
+%endmacro
+
 ; VCALL function, return kind, mode, pushes... : one checked far call.
 ; The pushes are the C arguments left to right (Pascal order).
 %macro VCALL 3-*
@@ -88,19 +96,7 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
         pushf
         pop word [cs:r_flags]
         cld
-        mov [cs:r_eax], eax
-        mov [cs:r_ebx], ebx
-        mov [cs:r_ecx], ecx
-        mov [cs:r_edx], edx
-        mov [cs:r_esi], esi
-        mov [cs:r_edi], edi
-        mov [cs:r_ebp], ebp
-        mov [cs:r_ds], ds
-        mov [cs:r_es], es
-        mov [cs:r_fs], fs
-        mov [cs:r_gs], gs
-        mov [cs:r_ss], ss
-        mov [cs:r_sp], sp
+        SAVE_REGS eax, ebx, ecx, edx, esi, edi, ebp, ds, es, fs, gs, ss, sp
         LOADSEG ax, cdata
         mov ds, ax
         mov ax, [cs:r_eax]
@@ -120,21 +116,10 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
 %endmacro
 
 ; ---------------------------------------------------------------------------
-        section ctext
-start:
-        LOADSEG ax, cdata
-        mov ds, ax
-        cld
-        sti
-        mov [psp], es
+        CLIENT_START
 
         ; The result log.
-        mov ah, 0x3C
-        xor cx, cx
-        mov dx, result_name
-        int 0x21
-        jc .nolog
-        mov [logfh], ax
+        OPEN_LOG .nolog
 .nolog:
         NOTE {"vmemory C ABI test (far pascal calls through the shim)", 13, 10}
 
@@ -502,15 +487,7 @@ start:
         movzx eax, word [failed]
         call out_dec
         call out_nl
-        mov bx, [logfh]
-        test bx, bx
-        jz .exit
-        mov ah, 0x3E
-        int 0x21
-.exit:  cmp word [failed], 0
-        setne al
-        mov ah, 0x4C
-        int 0x21
+        CLOSE_LOG_EXIT
 
 ; check_call (every call's registers, stack and status globals) and its
 ; helpers: asm/tcabi_regs.inc.

@@ -22,16 +22,7 @@
 #include <errno.h>
 #include <vmemory.h>
 
-static unsigned checks = 0;
-static unsigned failed = 0;
-
-static void check(int ok, const char *what)
-{
-    checks++;
-    printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-    if (!ok)
-        failed++;
-}
+#include "check.h"
 
 static int child(void)
 {
@@ -107,6 +98,9 @@ int main(int argc, char **argv)
         printf("usage: alldos 1|2|3\n");
         return 2;
     }
-    printf("alldos %d: %u checks, %u failed\n", run, checks, failed);
-    return failed == 0 ? 0 : 1;
+    {
+        char name[12];
+        sprintf(name, "alldos %d", run);
+        return checks_done(name);
+    }
 }

@@ -23,17 +23,8 @@
 #include <string.h>
 #include <vmemory.h>
 
-static unsigned checks = 0;
-static unsigned failed = 0;
-
-static void check(int ok, const char *what)
-{
-    checks++;
-    if (!ok) {
-        failed++;
-        printf("FAIL %s\n", what);
-    }
-}
+#define CHECK_FAILURES_ONLY
+#include "check.h"
 
 static void show_status(const char *when)
 {
@@ -330,6 +321,5 @@ int main(void)
     check(m != NULL, "malloc works after _vheapterm");
     free(m);
 
-    printf("conform: %u checks, %u failed\n", checks, failed);
-    return failed == 0 ? 0 : 1;
+    return checks_done("conform");
 }

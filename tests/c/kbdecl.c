@@ -22,16 +22,7 @@ extern int _near segVmDos;
 extern unsigned _near cVmPage;
 extern int _near fVmInitialized;
 
-static unsigned checks = 0;
-static unsigned failed = 0;
-
-static void check(int ok, const char *what)
-{
-    checks++;
-    printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-    if (!ok)
-        failed++;
-}
+#include "check.h"
 
 int main(void)
 {
@@ -58,6 +49,5 @@ int main(void)
     check(fVmDisableDisk == 1 && fhVm == -1 && fVmInitialized == 0 && segVmDos == 0,
           "after term: idle again");
 
-    printf("kbdecl: %u checks, %u failed\n", checks, failed);
-    return failed == 0 ? 0 : 1;
+    return checks_done("kbdecl");
 }

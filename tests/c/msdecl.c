@@ -25,16 +25,7 @@ extern int _near segVmDos;
 extern int _near cVmPage;
 extern int _near fVmInitialized;
 
-static unsigned checks = 0;
-static unsigned failed = 0;
-
-static void check(int ok, const char *what)
-{
-    checks++;
-    printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-    if (!ok)
-        failed++;
-}
+#include "check.h"
 
 static void show(const char *when)
 {
@@ -71,6 +62,5 @@ int main(void)
     _vheapterm();
     check(fVmDisableDisk == 1 && fhVm == -1 && fVmInitialized == 0, "after term: idle again");
 
-    printf("msdecl: %u checks, %u failed\n", checks, failed);
-    return failed == 0 ? 0 : 1;
+    return checks_done("msdecl");
 }
