@@ -13,11 +13,13 @@ use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
 /// Header size: 2 paragraphs in front of the block's data.
 pub const HDR_PARAS: Paras = Paras::new(2);
 
-/// Where a resident block's state word is, from outside the core (the C
-/// ABI's shim changes lock counts and the dirty flag of the last block hit
-/// itself): the header starts `paras` paragraphs before the block's data,
-/// the flag byte is at byte `flags` of it and the lock count in the byte
-/// after; `dirty` is the flag bit of a dirty block.
+/// Where a resident block's header fields are, from outside the core (the
+/// C ABI's shim finds resident blocks through the index and changes lock
+/// counts, the dirty flag and the hit count itself): the header starts
+/// `paras` paragraphs before the block's data, the flag byte is at byte
+/// `flags` of it and the lock count in the byte after; `dirty` is the flag
+/// bit of a dirty block; `refs`, `handle` and `hash_next` are the offsets
+/// of the hit count, the handle and the index chain's link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StateWord {
     /// Paragraphs from the header to the data.
