@@ -216,9 +216,9 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
         mov eax, [res]
         mov [p0], eax
 
-        ; The same block again: the library's hit path, then twice the
-        ; shim's repeat path (once through an aliased CS:IP, junk DS, DF
-        ; set), then a clean load: the same pointer every time.
+        ; The same block again, answered by the shim's hit path: its hint
+        ; (the header it found last), twice (once through an aliased CS:IP,
+        ; junk DS, DF set), then a clean load: the same pointer every time.
         mov word [bad], 0
         VCALL _VLOAD, RET_DXAX, 0, dword [h1], word 1
         call same_p0
@@ -230,9 +230,9 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
         call same_p0
         cmp word [bad], 0
         sete al
-        CHECK "_vload of a resident block again (hit and repeat paths): same pointer"
-        ; Lock and unlock it in turn: the shim's repeat path changes the
-        ; lock count in the block's header itself.
+        CHECK "_vload of a resident block again (shim's hit path): same pointer"
+        ; Lock and unlock it in turn: the shim's hit path changes the lock
+        ; count in the block's header itself.
         mov word [bad], 0
         VCALL _VLOCK, RET_DXAX, 0, dword [h1]
         call same_p0
@@ -254,7 +254,7 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
         inc word [bad]
 .lk_ok: cmp word [bad], 0
         sete al
-        CHECK "_vlock/_vunlock in turn (hit and repeat paths): same pointer, lock counts 1 then 0"
+        CHECK "_vlock/_vunlock in turn (shim's hit path): same pointer, lock counts 1 then 0"
 
         ; _vlock / _vlockcnt / _vunlock
         VCALL _VLOCK, RET_DXAX, 0, dword [h1]

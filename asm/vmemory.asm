@@ -40,9 +40,9 @@
 ;   3. It derives the image's segment from its own CS:IP (CALL/POP: the image
 ;      starts at a paragraph boundary at a fixed distance after that label),
 ;      so it works wherever the linker puts this segment and whatever frame
-;      (segment or group) CS uses. A _vload, _vlock or _vunlock of the
-;      block the library hit last, with no other call since, is answered
-;      here (the repeat path, below), and the steps 4-5 are skipped.
+;      (segment or group) CS uses. A _vload, _vlock or _vunlock of a
+;      resident block is answered here (the hit path, below), and the
+;      steps 4-5 are skipped.
 ;   4. It switches to SS:ESP = image segment : stack top from the image header
 ;      (upper half of ESP 0, as code16 Rust needs), with CS = DS = ES = SS,
 ;      copies the argument block there and far-calls the image's entry stub
@@ -96,22 +96,29 @@ RET_DXAX        equ 2
 VM_STATUS_WORDS equ 9
 
 ; After the status block (src/cabi/mod.rs StatusOut): the word that says it
-; changed, then the last block hit as the library published it for the
-; repeat path below.
+; changed, then what the hit path below needs: where the library's resident
+; index is (the library publishes it after every call it runs, and clears
+; the hint).
 VMS_CHANGED     equ VM_STATUS_WORDS * 2 ; nonzero: copy the block, then clear
-VMS_LAST        equ VMS_CHANGED + 2     ; dword: handle of the last hit (0: none)
-VMS_LAST_SEG    equ VMS_LAST + 4        ; its data segment (pointer seg:0000)
-VMS_REPEATS     equ VMS_LAST_SEG + 2    ; loads and locks answered here since the library ran
+VMS_HINT        equ VMS_CHANGED + 2     ; the header of the last block found here (0: none)
+VMS_INDEX_SEG   equ VMS_HINT + 2        ; segment of bucket 0 (0: always call the library)
+VMS_INDEX_MASK  equ VMS_INDEX_SEG + 2   ; buckets - 1 (below 8000h)
+VMS_ARENA_SEG   equ VMS_INDEX_MASK + 2  ; segment of the arena's paragraph 0
+VMS_HITS        equ VMS_ARENA_SEG + 2   ; loads and locks answered here since the library ran
 
 ; A resident block's header (src/vmm/header.rs, STATE_WORD; src/cabi/mod.rs
 ; asserts these): HDR_PARAS paragraphs before the data, the flag byte and
-; the lock count after it.
+; the lock count after it, the next region of its index bucket, its handle,
+; and its hit count for the replacement policy (a byte, saturating).
 HDR_PARAS       equ 2
 HDR_FLAGS       equ 4
 HDR_LOCKS       equ HDR_FLAGS + 1
 HDR_DIRTY       equ 2
+HDR_HNEXT       equ 6
+HDR_HANDLE      equ 8
+HDR_REFS        equ 20
 
-; The call words of the three calls the repeat path answers (VMFUNC below).
+; The call words of the three calls the hit path answers (VMFUNC below).
 CALL_VLOAD      equ 6 | (RET_DXAX << 4) | (6 << 8)
 CALL_VLOCK      equ 7 | (RET_DXAX << 4) | (4 << 8)
 CALL_VUNLOCK    equ 8 | (RET_NONE << 4) | (6 << 8)
@@ -183,6 +190,35 @@ _fVmInitialized:        dw 0
         VMFUNC _VUNLOCK,   8, 6, RET_NONE   ; void (_vmhnd_t, int dirty)
         VMFUNC _VLOCKCNT,  9, 4, RET_AX     ; unsigned (_vmhnd_t)
 
+; The hit path's pieces (in vm_common; CS:SI + ST = the status block, ECX =
+; the handle, FS = its header once found).
+%define ST vm_image - ..@here
+
+; FIND: FS = the header of ECX's block, found through the hint or the index
+; (vm_walk); to .library if it is not resident.
+%macro FIND 0
+        mov bx, [cs:si + ST + VMS_HINT]
+        test bx, bx
+        jz %%walk
+        mov fs, bx
+        cmp ecx, [fs:HDR_HANDLE]
+        je %%found
+%%walk: call vm_walk
+%%found:
+%endmacro
+
+; COUNT: a load or lock of the block at FS, for the library's counts (to
+; .undo when 65535 wait) and in its header for the replacement policy (a
+; byte that stays at 255).
+%macro COUNT 0
+        inc word [cs:si + ST + VMS_HITS]
+        jz .undo
+        inc byte [fs:HDR_REFS]
+        jnz %%ok
+        dec byte [fs:HDR_REFS]
+%%ok:
+%endmacro
+
 vm_common:
         pushf
         pushad
@@ -190,9 +226,67 @@ vm_common:
         push es
         push fs
         push gs
-        cld
         mov bp, sp                      ; BP = caller's frame (SS = caller's SS)
 
+        ; The hit path: _vload, _vlock or _vunlock of a resident block. The
+        ; block is found through the library's resident index (as the
+        ; library's hit path finds it, src/vmm/index.rs): the bucket of the
+        ; handle's low word holds the first region of a chain through the
+        ; headers; the block is the one whose header holds the handle, all 32
+        ; bits (so stale, freed and forged handles find none). The header
+        ; found last is tried first (the hint: the library clears it at
+        ; every call it runs, since it may move or free blocks). The answer
+        ; is the block's data pointer; the lock count and dirty flag are
+        ; changed in the header as the library would, and a load or lock is
+        ; counted in the header for the replacement policy (which folds it
+        ; in when it next looks at the block) and in VMS_HITS (which the
+        ; library adds to its counts the next time it runs). No status value
+        ; changes, so the globals stay current. Anything else (not resident,
+        ; a 256th lock, an unlock of an unlocked block, no heap) goes to the
+        ; library. The status block is reached through CS (the image is in
+        ; this segment, at vm_image), so this needs no DS.
+        call ..@here
+..@here:
+        pop bx                          ; BX = IP of ..@here in CS
+        mov si, [cs:bx + ST + VMH_STATUS]
+        add si, bx                      ; CS:SI + ST = the status block
+        mov di, [bp + F_CALL]
+        mov ecx, [bp + F_ARGS + 2]      ; the handle of _vload(h, dirty), _vunlock(h, dirty)
+        cmp di, CALL_VLOAD
+        je .load
+        cmp di, CALL_VUNLOCK
+        je .unlock
+        cmp di, CALL_VLOCK
+        jne .library
+        mov ecx, [bp + F_ARGS]          ; _vlock(h)
+        FIND
+        cmp byte [fs:HDR_LOCKS], 255
+        je .library
+        COUNT
+        inc byte [fs:HDR_LOCKS]
+        jmp .answer
+.unlock:
+        FIND
+        cmp byte [fs:HDR_LOCKS], 0
+        je .library
+        dec byte [fs:HDR_LOCKS]
+        cmp word [bp + F_ARGS], 0
+        je vm_restore
+        or byte [fs:HDR_FLAGS], HDR_DIRTY
+        jmp vm_restore
+.load:  FIND
+        COUNT
+        cmp word [bp + F_ARGS], 0
+        je .answer
+        or byte [fs:HDR_FLAGS], HDR_DIRTY
+.answer:
+        mov bx, fs
+        add bx, HDR_PARAS
+        mov word [bp + F_EAX], 0
+        mov [bp + F_EDX], bx
+        jmp vm_restore
+.undo:  dec word [cs:si + ST + VMS_HITS]
+.library:
         ; The image segment, from CS:IP.
         call .here
 .here:  pop bx                          ; BX = IP of .here in CS
@@ -202,63 +296,7 @@ vm_common:
         add ax, bx                      ; AX = image segment
         mov ds, ax
         mov es, ax
-
-        ; The repeat path: _vload, _vlock or _vunlock of the block the
-        ; library's hit path saw last, with no other call since (the library
-        ; publishes it after a _vload or _vlock hit and withdraws it at every
-        ; other call). The answer is the same pointer; the lock count and the
-        ; dirty flag are changed in the block's header as the library would;
-        ; a load or lock is counted for the library's replacement policy,
-        ; which takes the count the next time the library runs. No status
-        ; value changes, so the globals stay current. Anything else (a 256th
-        ; lock, an unlock of an unlocked block) goes to the library.
-        ; (AX = DS = ES = the image stay so for the library's path: this
-        ; uses BX, CX, DI, SI and FS only.)
-        mov si, [VMH_STATUS]
-        mov ecx, [si + VMS_LAST]        ; ECX = the last block hit (0: none)
-        test ecx, ecx
-        jz .library
-        mov bx, [si + VMS_LAST_SEG]
-        sub bx, HDR_PARAS
-        mov fs, bx                      ; FS = its header
-        mov di, [bp + F_CALL]
-        cmp di, CALL_VLOAD
-        je .load
-        cmp di, CALL_VLOCK
-        je .lock
-        cmp di, CALL_VUNLOCK
-        jne .library
-        cmp ecx, [bp + F_ARGS + 2]      ; _vunlock(h, dirty)
-        jne .library
-        cmp byte [fs:HDR_LOCKS], 0
-        je .library
-        dec byte [fs:HDR_LOCKS]
-        cmp word [bp + F_ARGS], 0
-        je vm_restore
-        or byte [fs:HDR_FLAGS], HDR_DIRTY
-        jmp vm_restore
-.lock:  cmp ecx, [bp + F_ARGS]          ; _vlock(h)
-        jne .library
-        cmp byte [fs:HDR_LOCKS], 255
-        je .library
-        inc word [si + VMS_REPEATS]
-        jz .undo                        ; (65536 uncounted: let the library run)
-        inc byte [fs:HDR_LOCKS]
-        jmp .answer
-.load:  cmp ecx, [bp + F_ARGS + 2]      ; _vload(h, dirty)
-        jne .library
-        inc word [si + VMS_REPEATS]
-        jz .undo
-        cmp word [bp + F_ARGS], 0
-        je .answer
-        or byte [fs:HDR_FLAGS], HDR_DIRTY
-.answer:
-        mov bx, [si + VMS_LAST_SEG]
-        mov word [bp + F_EAX], 0
-        mov [bp + F_EDX], bx
-        jmp vm_restore
-.undo:  dec word [si + VMS_REPEATS]
-.library:
+        cld
 
         ; Onto the private stack; the caller's SS:ESP goes there first.
         mov cx, [bp + F_CALL]           ; CX = call word (still the caller's SS)
@@ -332,6 +370,31 @@ vm_restore:
         popad
         popf
         ret 2                           ; drop the call word
+
+; The hint missed (FIND): FS = the header of ECX's block, through the
+; index, and the hint set to it. Not resident: to vm_common's .library,
+; dropping this call's return address.
+vm_walk:
+        mov bx, [cs:si + ST + VMS_INDEX_SEG]
+        test bx, bx
+        jz .none
+        mov fs, bx
+        mov bx, cx
+        and bx, [cs:si + ST + VMS_INDEX_MASK]
+        add bx, bx
+        mov bx, [fs:bx]                 ; BX = the chain's first region (0: none)
+.chain: test bx, bx
+        jz .none
+        add bx, [cs:si + ST + VMS_ARENA_SEG]
+        mov fs, bx                      ; FS = a resident block's header
+        cmp ecx, [fs:HDR_HANDLE]
+        je .found
+        mov bx, [fs:HDR_HNEXT]
+        jmp .chain
+.found: mov [cs:si + ST + VMS_HINT], fs
+        ret
+.none:  pop bx
+        jmp vm_common.library
 
 ; ---------------------------------------------------------------------------
 ; The Rust library image, at a paragraph boundary of this segment, followed

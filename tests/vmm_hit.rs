@@ -1,11 +1,11 @@
 //! The hit path against the slow path: two VMMs over identical backends get
 //! the same random calls; one answers `_vload`, `_vlock` and `_vunlock`
-//! through `Vmm::hit` first (and repeats loads of the last block hit with
-//! `Vmm::hit_again`, as the C ABI's shim does), the other only through the
-//! ordinary calls. Every result, every byte of every block, the status
-//! values and every counter (hits, misses, page-ins and page-outs, so the
-//! replacement policy chose the same victims) must be the same after every
-//! step.
+//! through `Vmm::hit` first, or as the C ABI's shim does on its own (found
+//! through `Vmm::index_place`, header changed in the arena, then
+//! `Vmm::hits_elsewhere`), the other only through the ordinary calls. Every
+//! result, every byte of the arenas (blocks, headers, lists, sketch), the
+//! status values and every counter (hits, misses, page-ins and page-outs, so
+//! the replacement policy chose the same victims) must be the same.
 
 #[path = "support/fakes.rs"]
 mod fakes;
@@ -22,9 +22,9 @@ enum Op {
     /// `_vload(h, dirty)`, then write a byte at an offset when dirty.
     Load(usize, bool, u16, u8),
     /// A `_vload` (dirty or not), `_vlock` or `_vunlock` (dirty or not)
-    /// of the last block hit, as the shim's repeat path answers it on the
-    /// fast side.
-    Again(u8),
+    /// of a live (or, for a multiple of 4, freed) handle, as the shim
+    /// answers it on the fast side.
+    Shim(usize, u8),
     Lock(usize),
     Unlock(usize, bool),
     LockCount(usize),
@@ -41,7 +41,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<usize>(), size).prop_map(|(i, s)| Op::Realloc(i, s)),
         10 => (any::<usize>(), any::<bool>(), any::<u16>(), any::<u8>())
             .prop_map(|(i, d, o, b)| Op::Load(i, d, o, b)),
-        8 => (0u8..5).prop_map(Op::Again),
+        8 => (any::<usize>(), 0u8..5).prop_map(|(i, k)| Op::Shim(i, k)),
         2 => any::<usize>().prop_map(Op::Lock),
         3 => (any::<usize>(), any::<bool>()).prop_map(|(i, d)| Op::Unlock(i, d)),
         1 => any::<usize>().prop_map(Op::LockCount),
@@ -56,9 +56,8 @@ struct Twins {
     slow: Vmm<VecBackends>,
     live: Vec<VmHandle>,
     dead: Vec<VmHandle>,
-    /// The handle of the last load or lock the fast side answered through
-    /// `hit`, with no call since (what the shim publishes).
-    last: Option<(VmHandle, ArenaAddr)>,
+    /// Loads and locks the shim's model answered.
+    shim_hits: u32,
 }
 
 impl Twins {
@@ -72,7 +71,7 @@ impl Twins {
             slow,
             live: vec![],
             dead: vec![],
-            last: None,
+            shim_hits: 0,
         }
     }
 
@@ -88,20 +87,11 @@ impl Twins {
     /// the hit path first. Returns the (equal) results.
     fn call(&mut self, h: VmHandle, call: Hit) -> Option<ArenaAddr> {
         let fast = match self.fast.hit(h, call) {
-            Some(at) => {
-                self.last = match call {
-                    Hit::Unlock { .. } => None,
-                    _ => Some((h, at)),
-                };
-                match call {
-                    Hit::Unlock { .. } => None,
-                    _ => Some(at),
-                }
-            }
-            None => {
-                self.last = None;
-                msc(&mut self.fast, h, call)
-            }
+            Some(at) => match call {
+                Hit::Unlock { .. } => None,
+                _ => Some(at),
+            },
+            None => msc(&mut self.fast, h, call),
         };
         let slow = msc(&mut self.slow, h, call);
         assert_eq!(fast, slow, "{call:?} of {h:#x}");
@@ -111,7 +101,6 @@ impl Twins {
     fn run(&mut self, op: Op) {
         match op {
             Op::Alloc(size) => {
-                self.last = None;
                 let h = self.fast.vmalloc(size);
                 assert_eq!(h, self.slow.vmalloc(size), "vmalloc({size})");
                 if h != VM_NULL {
@@ -119,7 +108,6 @@ impl Twins {
                 }
             }
             Op::Free(i) => {
-                self.last = None;
                 let h = self.pick(i);
                 let r = self.fast.free(h);
                 assert_eq!(r, self.slow.free(h), "free({h:#x})");
@@ -130,7 +118,6 @@ impl Twins {
                 self.compare_arenas();
             }
             Op::Realloc(i, size) => {
-                self.last = None;
                 let h = self.pick(i);
                 let r = self.fast.vrealloc(h, size);
                 assert_eq!(r, self.slow.vrealloc(h, size), "vrealloc({h:#x}, {size})");
@@ -146,8 +133,6 @@ impl Twins {
                 if let Some(at) = self.call(h, Hit::Load { dirty }) {
                     if dirty {
                         let n = self.fast.vmsize(h);
-                        // vmsize is a call: it ends the run of hits.
-                        self.last = None;
                         assert_eq!(n, self.slow.vmsize(h));
                         let at = self.fast.vload(h, VM_DIRTY).unwrap();
                         assert_eq!(Some(at), self.slow.vload(h, VM_DIRTY));
@@ -160,38 +145,58 @@ impl Twins {
                     }
                 }
             }
-            Op::Again(k) => {
-                let Some((h, at)) = self.last else { return };
-                // The header's state word, as the shim finds it.
+            Op::Shim(i, k) => {
+                let h = match self.dead.len() {
+                    n if i % 4 == 0 && n > 0 => self.dead[i / 4 % n],
+                    _ => self.pick(i),
+                };
+                let call = [
+                    Hit::Load { dirty: false },
+                    Hit::Load { dirty: true },
+                    Hit::Lock,
+                    Hit::Unlock { dirty: false },
+                    Hit::Unlock { dirty: true },
+                ][usize::from(k)];
+                let Some(hdr) = shim_find(&mut self.fast, h) else {
+                    // Not resident (or not valid): the shim calls the library.
+                    self.call(h, call);
+                    return self.compare();
+                };
                 let st = STATE_WORD;
-                let flags = at.offset() - u32::from(st.paras) * 16 + u32::from(st.flags);
-                let fast = self.fast.arena_mut().unwrap();
-                let (f, locks) = (fast.slice(flags, 1)[0], fast.slice(flags + 1, 1)[0]);
-                match k {
-                    0 | 1 => {
-                        self.fast.hit_again(1);
-                        if k == 1 {
-                            self.fast.arena_mut().unwrap().slice_mut(flags, 1)[0] = f | st.dirty;
-                        }
-                        assert_eq!(self.slow.vload(h, i16::from(k)), Some(at));
+                let (flags, refs) = (hdr + u32::from(st.flags), hdr + u32::from(st.refs));
+                let at = hdr + u32::from(st.paras) * 16;
+                let a = self.fast.arena_mut().unwrap();
+                let (f, locks, n) = (
+                    a.slice(flags, 1)[0],
+                    a.slice(flags + 1, 1)[0],
+                    a.slice(refs, 1)[0],
+                );
+                let (access, dirty, locks) = match k {
+                    0 | 1 => (true, k == 1, locks),
+                    2 if locks < 255 => (true, false, locks + 1),
+                    3 | 4 if locks > 0 => (false, k == 4, locks - 1),
+                    _ => {
+                        // A 256th lock or an unlock of an unlocked block: the
+                        // shim calls the library.
+                        self.call(h, call);
+                        return self.compare();
                     }
-                    2 if locks < 255 => {
-                        self.fast.hit_again(1);
-                        self.fast.arena_mut().unwrap().slice_mut(flags + 1, 1)[0] = locks + 1;
-                        assert_eq!(self.slow.vlock(h), Some(at));
-                    }
-                    3 | 4 if locks > 0 => {
-                        let a = self.fast.arena_mut().unwrap();
-                        a.slice_mut(flags + 1, 1)[0] = locks - 1;
-                        if k == 4 {
-                            a.slice_mut(flags, 1)[0] = f | st.dirty;
-                        }
-                        self.slow.vunlock(h, i16::from(k == 4));
-                    }
-                    _ => return, // the shim sends these to the library
+                };
+                a.slice_mut(flags + 1, 1)[0] = locks;
+                if dirty {
+                    a.slice_mut(flags, 1)[0] = f | st.dirty;
                 }
-                // The header bytes are compared at the next call that is not
-                // a hit (compare_arenas), or at the end.
+                if access {
+                    a.slice_mut(refs, 1)[0] = n.saturating_add(1);
+                    self.fast.hits_elsewhere(1);
+                    self.shim_hits += 1;
+                }
+                let slow = &mut self.slow;
+                match k {
+                    0 | 1 => assert_eq!(slow.vload(h, i16::from(k)).map(|x| x.offset()), Some(at)),
+                    2 => assert_eq!(slow.vlock(h).map(|x| x.offset()), Some(at)),
+                    _ => slow.vunlock(h, i16::from(k == 4)),
+                }
             }
             Op::Lock(i) => {
                 let h = self.pick(i);
@@ -202,13 +207,11 @@ impl Twins {
                 self.call(h, Hit::Unlock { dirty });
             }
             Op::LockCount(i) => {
-                self.last = None;
                 let h = self.pick(i);
                 assert_eq!(self.fast.vlockcnt(h), self.slow.vlockcnt(h));
                 self.compare_arenas();
             }
             Op::Size(i) => {
-                self.last = None;
                 let h = self.pick(i);
                 assert_eq!(self.fast.vmsize(h), self.slow.vmsize(h));
                 self.compare_arenas();
@@ -241,8 +244,7 @@ impl Twins {
     }
 
     /// The whole arenas, byte for byte (bookkeeping, sketch, lists and
-    /// blocks): right after a call that is not a hit, the fast side has
-    /// told the policy every hit, so nothing may differ.
+    /// blocks): a hit has the same effect on either path.
     fn compare_arenas(&mut self) {
         let n = usize::from(self.fast.arena_mut().unwrap().paras()) * 16;
         let x = self.fast.arena_mut().unwrap().slice(0, n).to_vec();
@@ -254,7 +256,6 @@ impl Twins {
 
     /// Every block's bytes, loaded on both sides (a call: ends the hits).
     fn finish(&mut self) {
-        self.last = None;
         for &h in &self.live.clone() {
             let a = self.fast.vload(h, VM_CLEAN);
             let b = self.slow.vload(h, VM_CLEAN);
@@ -281,6 +282,28 @@ impl Twins {
         self.fast.check_invariants();
         self.slow.check_invariants();
     }
+}
+
+/// The shim's lookup (`asm/vmemory.asm`), over the arena's bytes: the
+/// header's byte offset of `h`'s block if it is resident. As the shim, it
+/// takes the bucket from the handle's low word.
+fn shim_find(v: &mut Vmm<VecBackends>, h: VmHandle) -> Option<u32> {
+    let ip = v.index_place()?;
+    assert!(ip.mask < 0x8000 && ip.buckets.offset() % 16 == 0);
+    let st = STATE_WORD;
+    let a = v.arena_mut().unwrap();
+    let word = |o: u32| u16::from_le_bytes([a.slice(o, 1)[0], a.slice(o + 1, 1)[0]]);
+    let bucket = u32::from(h as u16) & ip.mask;
+    let mut p = word(ip.buckets.offset() + 2 * bucket);
+    while p != 0 {
+        let hdr = u32::from(p) * 16;
+        let o = hdr + u32::from(st.handle);
+        if u32::from(word(o)) | u32::from(word(o + 2)) << 16 == h {
+            return Some(hdr);
+        }
+        p = word(hdr + u32::from(st.hash_next));
+    }
+    None
 }
 
 /// The ordinary call.
@@ -316,8 +339,8 @@ proptest! {
     }
 }
 
-/// A long run of hits in a small cache: the log is replayed many times,
-/// runs of one block span sketch halvings, and evictions follow.
+/// A long run of hits in a small cache: hit counts saturate, hits span
+/// sketch halvings, and evictions fold them in.
 #[test]
 fn long_runs_of_hits() {
     let mut t = Twins::new(600, [Some(64 << 20), None, None]);
@@ -332,7 +355,7 @@ fn long_runs_of_hits() {
             round as u8,
         ));
         for k in 0..(round % 5) {
-            t.run(Op::Again((round + k) as u8 % 5));
+            t.run(Op::Shim(round + k, (round + k) as u8 % 5));
         }
         if round % 11 == 0 {
             t.run(Op::Load(round * 13 % 40, false, 0, 0));
@@ -341,5 +364,6 @@ fn long_runs_of_hits() {
             t.run(Op::Alloc(3000));
         }
     }
+    assert!(t.shim_hits > 500, "{} shim hits", t.shim_hits);
     t.finish();
 }

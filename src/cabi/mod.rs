@@ -17,10 +17,12 @@
 //! the shim copies [`__cabi_status`] (18 bytes) over the caller's status
 //! globals.
 //!
-//! `_vload`, `_vlock` and `_vunlock` of a resident block take the core's
-//! hit path ([`crate::vmm::Vmm::hit`]): no status work at all (a hit
-//! changes no status value) and nothing else between the argument block
-//! and the core.
+//! `_vload`, `_vlock` and `_vunlock` of a resident block never get here:
+//! the shim answers them itself, finding the block through the core's
+//! resident index (published in [`StatusOut`] after every call) and doing
+//! what the core's hit path ([`crate::vmm::Vmm::hit`]) would; the calls
+//! that reach the dispatcher are not hits (or would be a 256th lock or an
+//! unlock of an unlocked block).
 //!
 //! # Image layout
 //! The image (`src/cabi/image.ld`, linked at offset 0, no MZ header) starts
@@ -48,19 +50,19 @@ use core::cell::UnsafeCell;
 
 use crate::dos::far::FarPtr;
 use crate::heap;
-use crate::vmm::{Hit, StatusBlock, STATE_WORD, STATUS_BYTES};
+use crate::vmm::{ArenaAddr, StatusBlock, STATE_WORD, STATUS_BYTES};
 
 mod function;
 pub use function::Function;
 
 /// What the shim reads (its offset is in the image header): the status
 /// block the shim copies out, a word saying it changed since the shim last
-/// copied it (the shim copies only then, and clears the word), and the
-/// last block hit for the shim's repeat path (`asm/vmemory.asm`: a
-/// `_vload`, `_vlock` or `_vunlock` of that block, with no other call
-/// since, answered in the shim, which changes the lock count and dirty flag
-/// in the block's header ([`STATE_WORD`]) and counts loads and locks in
-/// `repeats`).
+/// copied it (the shim copies only then, and clears the word), and where
+/// the resident index is, for the shim's hit path (`asm/vmemory.asm`: a
+/// `_vload`, `_vlock` or `_vunlock` of a resident block answered in the
+/// shim, which changes the lock count and dirty flag in the block's header
+/// ([`STATE_WORD`]), counts the hit there and counts loads and locks in
+/// `hits`).
 #[repr(C)]
 pub struct Status(UnsafeCell<StatusOut>);
 
@@ -71,26 +73,42 @@ pub struct StatusOut {
     pub block: StatusBlock,
     /// Nonzero: `block` differs from the caller's globals.
     pub changed: u16,
-    /// The handle of the last block hit by `_vload` or `_vlock` through the
-    /// hit path, 0 after any other call.
-    pub last: u32,
-    /// The segment of its data (the pointer was `last_seg:0000`).
-    pub last_seg: u16,
-    /// Loads and locks of `last` the shim answered since the dispatcher
-    /// last ran.
-    pub repeats: u16,
+    /// The segment of the header the shim found last, tried first (0:
+    /// none); cleared at every call the dispatcher runs, which may move or
+    /// free blocks.
+    pub hint: u16,
+    /// The segment of bucket 0 of the resident index; 0 when the shim must
+    /// not look (no heap, or an index it cannot address: see
+    /// `publish_index`).
+    pub index_seg: u16,
+    /// Buckets - 1: a handle's bucket is its low word ANDed with this.
+    pub index_mask: u16,
+    /// The segment of the arena's paragraph 0 (a region paragraph in a
+    /// bucket or chain is added to it).
+    pub arena_seg: u16,
+    /// Loads and locks the shim answered since the dispatcher last ran.
+    pub hits: u16,
 }
 
 // The offsets `asm/vmemory.asm` names (VMS_*).
 const _: () = assert!(
     core::mem::offset_of!(StatusOut, changed) == STATUS_BYTES
-        && core::mem::offset_of!(StatusOut, last) == STATUS_BYTES + 2
-        && core::mem::offset_of!(StatusOut, last_seg) == STATUS_BYTES + 6
-        && core::mem::offset_of!(StatusOut, repeats) == STATUS_BYTES + 8
+        && core::mem::offset_of!(StatusOut, hint) == STATUS_BYTES + 2
+        && core::mem::offset_of!(StatusOut, index_seg) == STATUS_BYTES + 4
+        && core::mem::offset_of!(StatusOut, index_mask) == STATUS_BYTES + 6
+        && core::mem::offset_of!(StatusOut, arena_seg) == STATUS_BYTES + 8
+        && core::mem::offset_of!(StatusOut, hits) == STATUS_BYTES + 10
 );
 
 // The header layout `asm/vmemory.asm` names (HDR_*).
-const _: () = assert!(STATE_WORD.paras == 2 && STATE_WORD.flags == 4 && STATE_WORD.dirty == 2);
+const _: () = assert!(
+    STATE_WORD.paras == 2
+        && STATE_WORD.flags == 4
+        && STATE_WORD.dirty == 2
+        && STATE_WORD.hash_next == 6
+        && STATE_WORD.handle == 8
+        && STATE_WORD.refs == 20
+);
 
 // SAFETY: DOS programs are single-threaded and the shim never runs two
 // calls at once, so the cell is never accessed concurrently.
@@ -103,9 +121,11 @@ unsafe impl Sync for Status {}
 pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
     block: StatusBlock::IDLE,
     changed: 0,
-    last: 0,
-    last_seg: 0,
-    repeats: 0,
+    hint: 0,
+    index_seg: 0,
+    index_mask: 0,
+    arena_seg: 0,
+    hits: 0,
 }));
 
 // The entry stub, at the offset the header names. On the first call it
@@ -177,59 +197,36 @@ pub unsafe extern "C" fn vmemory_cabi_dispatch(call: u32, args: *const u16) -> u
     // SAFETY: single-threaded; the shim reads the block only after this
     // returns, and no other reference to it is alive.
     let out = unsafe { &mut *__cabi_status.0.get() };
-    if out.repeats != 0 {
-        let n = core::mem::take(&mut out.repeats);
-        heap::with_vmm(|v| v.hit_again(n));
+    if out.hits != 0 {
+        let n = core::mem::take(&mut out.hits);
+        heap::with_vmm(|v| v.hits_elsewhere(n));
     }
     // SAFETY: the shim copied `f.arg_bytes()` bytes to `args`.
-    if let Some(result) = unsafe { hit(f, args, out) } {
-        return result;
-    }
-    out.last = 0;
-    // SAFETY: as above.
     let result = unsafe { run(f, args) };
+    publish_index(out);
     refresh_status(out);
     result
 }
 
-/// The hit path: `_vload`, `_vlock` or `_vunlock` of a resident block,
-/// straight to the core; `None` for every other call. A `_vload` or
-/// `_vlock` hit is published in `out` for the shim's repeat path.
-///
-/// # Safety
-/// `args` must point to `f.arg_bytes()` readable bytes.
-#[inline(always)]
-unsafe fn hit(f: Function, args: *const u16, out: &mut StatusOut) -> Option<u32> {
-    // SAFETY: each arm reads within `f.arg_bytes()` bytes (6, 4, 6).
-    let (h, call) = unsafe {
-        match f {
-            Function::VLOAD => (
-                long(args, 1),
-                Hit::Load {
-                    dirty: word(args, 0) != 0,
-                },
-            ),
-            Function::VLOCK => (long(args, 0), Hit::Lock),
-            Function::VUNLOCK => (
-                long(args, 1),
-                Hit::Unlock {
-                    dirty: word(args, 0) != 0,
-                },
-            ),
-            _ => return None,
+/// Tells the shim where the resident index is now (any call may have
+/// opened, closed or changed it) and clears its hint. The shim walks it with 16-bit offsets
+/// from one segment: an index whose buckets are not paragraph aligned or
+/// take more than 64 KiB is not published, and every call goes to the
+/// library.
+#[inline(never)]
+fn publish_index(out: &mut StatusOut) {
+    out.hint = 0;
+    out.index_seg = 0;
+    heap::with_vmm(|v| {
+        let (Some(ip), Some(arena)) = (v.index_place(), v.arena()) else {
+            return;
+        };
+        if ip.mask < 0x8000 && ip.buckets.is_aligned() {
+            out.index_mask = ip.mask as u16;
+            out.arena_seg = arena.far_para(ArenaAddr::START).seg.value();
+            out.index_seg = arena.far_para(ip.buckets).seg.value();
         }
-    };
-    let p = heap::with_vmm(|v| {
-        let at = v.hit(h, call)?;
-        Some(heap::arena_far(v, Some(at)))
-    })?;
-    if let Hit::Unlock { .. } = call {
-        out.last = 0;
-    } else {
-        out.last = h;
-        out.last_seg = p.seg.value();
-    }
-    Some(far(p))
+    });
 }
 
 /// Calls the DOS layer's function `f` with the arguments at `args`.
@@ -295,7 +292,7 @@ fn vrealloc(h: u32, size: u32) -> u32 {
 fn vmsize(h: u32) -> u32 {
     heap::vmsize(h)
 }
-// `vmemory_cabi_dispatch` tried the hit path before `run`: these three go
+// The shim tried the hit path before the dispatcher: these three go
 // straight to the ordinary calls.
 #[inline(never)]
 fn vload(h: u32, dirty: u16) -> FarPtr {

@@ -90,6 +90,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
         let a = &mut self.arena;
         a.set_state(p, f, 0);
+        a.set_refs(p, 0);
         a.set_handle(p, h);
         a.set_swap_loc(p, loc);
         a.set_block_paras(p, paras);
@@ -132,9 +133,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     fn make_resident(&mut self, h: Handle) -> Result<ArenaPara, VmError> {
         match self.resolve(h)? {
             Res::Resident(p) => {
-                self.cstats.hits += 1;
-                self.sketch.count(&mut self.arena, h);
-                self.policy.touch(&mut self.arena, p);
+                self.bump(p);
                 Ok(p)
             }
             Res::Away(loc, paras) => {
@@ -358,24 +357,14 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vload`, `_vlock` or `_vunlock` of a resident block, done with only
     /// what such a call needs: the handle checked against the block's header
-    /// (found through the resident index by `resident`, as `resolve` finds it), the dirty
-    /// flag or lock count changed, the access logged for the policy
-    /// ([`Recent`](super::recent::Recent), replayed before the next call
-    /// that is not a hit). `None`, with nothing changed, when the slow path
-    /// must answer: the block is not resident, the handle is not valid, or
-    /// it would be the 256th lock. Otherwise the call's whole effect is done
-    /// and the block's data address is returned.
+    /// (found through the resident index by `resident`, as `resolve` finds
+    /// it), the dirty flag or lock count changed, the access counted in the
+    /// header for the policy ([`bump`](Self::bump)). `None`, with nothing
+    /// changed, when the slow path must answer: the block is not resident,
+    /// the handle is not valid, or it would be the 256th lock. Otherwise the
+    /// call's whole effect is done and the block's data address is returned.
     pub fn hit(&mut self, h: Handle, call: Hit) -> Option<ArenaAddr> {
-        let p = match self.recent.last_hit(h) {
-            Some(p) => p,
-            None => {
-                let p = self.resident(h).ok()??;
-                self.recent.remember(h, p);
-                p
-            }
-        };
-        // Replaying the log (below) writes only list links and the sketch,
-        // never this header word.
+        let p = self.resident(h).ok()??;
         let (f, locks) = self.arena.state(p);
         let (dirty, locks) = match call {
             Hit::Load { dirty } => (dirty, locks),
@@ -385,7 +374,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             Hit::Unlock { .. } => return Some(data_addr(p)),
         };
         if !matches!(call, Hit::Unlock { .. }) {
-            self.log_hits(p, 1);
+            self.bump(p);
         }
         let nf = if dirty { f.with(Flags::DIRTY) } else { f };
         if nf != f || !matches!(call, Hit::Load { .. }) {
@@ -394,22 +383,24 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         Some(data_addr(p))
     }
 
-    /// Logs `n` hits on region `p` for the policy.
-    fn log_hits(&mut self, p: ArenaPara, n: u16) {
-        if !self.recent.can_log(p, n) {
-            self.settle();
+    /// A `_vload` or `_vlock` of resident block `p`: counted in its header
+    /// (saturating; the policy folds the count in when it next looks at
+    /// the block) and as a sample of the sketch, which halves its counters
+    /// by the number of accesses.
+    fn bump(&mut self, p: ArenaPara) {
+        let n = self.arena.refs(p);
+        if n < u8::MAX {
+            self.arena.set_refs(p, n + 1);
         }
-        self.recent.log(p, n);
-        self.cstats.hits += u32::from(n);
+        self.hits_elsewhere(1);
     }
 
-    /// `n` more `_vload`s or `_vlock`s of the last block [`hit`](Self::hit),
-    /// answered elsewhere (the C ABI's shim) with no other call since:
-    /// counted and logged as hits.
-    pub fn hit_again(&mut self, n: u16) {
-        if let Some(p) = self.recent.last_region() {
-            self.log_hits(p, n);
-        }
+    /// `n` more `_vload`s or `_vlock`s of resident blocks, answered
+    /// elsewhere (the C ABI's shim), which counted each in its block's
+    /// header as [`bump`](Self::bump) does: counted as hits and samples.
+    pub fn hits_elsewhere(&mut self, n: u16) {
+        self.cstats.hits += u32::from(n);
+        self.sketch.sample(&mut self.arena, u32::from(n));
     }
 
     /// `_vlockcnt`.

@@ -42,7 +42,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             }
             let v = self
                 .policy
-                .victim(&mut self.arena, &self.sketch)
+                .victim(&mut self.arena, &mut self.sketch)
                 .ok_or(VmError::NoRoom)?;
             if let Err(e) = self.evict(v) {
                 // The policy's victim could not be written out (no swap space
@@ -89,6 +89,13 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             self.stores.count_page_out(loc, len);
         } else {
             self.cstats.clean_drops += 1;
+        }
+        // Hits the policy did not look at yet (a fallback victim) still
+        // count when the block comes back.
+        let n = self.arena.refs(p);
+        if n > 0 {
+            let h = self.arena.handle(p);
+            self.sketch.add(&mut self.arena, h, u32::from(n));
         }
         self.drop_resident(p);
         Ok(())

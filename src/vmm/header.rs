@@ -13,11 +13,13 @@ use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
 /// Header size: 2 paragraphs in front of the block's data.
 pub const HDR_PARAS: Paras = Paras::new(2);
 
-/// Where a resident block's state word is, from outside the core (the C
-/// ABI's shim changes lock counts and the dirty flag of the last block hit
-/// itself): the header starts `paras` paragraphs before the block's data,
-/// the flag byte is at byte `flags` of it and the lock count in the byte
-/// after; `dirty` is the flag bit of a dirty block.
+/// Where a resident block's header fields are, from outside the core (the
+/// C ABI's shim finds resident blocks through the index and changes lock
+/// counts, the dirty flag and the hit count itself): the header starts
+/// `paras` paragraphs before the block's data, the flag byte is at byte
+/// `flags` of it and the lock count in the byte after; `dirty` is the flag
+/// bit of a dirty block; `refs`, `handle` and `hash_next` are the offsets
+/// of the hit count, the handle and the index chain's link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StateWord {
     /// Paragraphs from the header to the data.
@@ -26,6 +28,12 @@ pub struct StateWord {
     pub flags: u16,
     /// The dirty flag bit.
     pub dirty: u8,
+    /// Byte offset of the hit count (a byte, saturating at 255).
+    pub refs: u16,
+    /// Byte offset of the handle (a dword).
+    pub handle: u16,
+    /// Byte offset of the next region in the same index bucket (a word).
+    pub hash_next: u16,
 }
 
 /// The state word of this layout.
@@ -33,6 +41,9 @@ pub const STATE_WORD: StateWord = StateWord {
     paras: HDR_PARAS.to_u16(),
     flags: H_FLAGS.get() as u16,
     dirty: Flags::DIRTY.0,
+    refs: H_REFS.get() as u16,
+    handle: H_HANDLE.get() as u16,
+    hash_next: H_HNEXT.get() as u16,
 };
 
 // Field positions inside the header.
@@ -44,6 +55,7 @@ const H_HANDLE: Bytes = Bytes::new(8); // u32 handle
 const H_SWAP: Bytes = Bytes::new(12); // u32 swap location (valid with `Flags::SWAP`)
 const H_LPREV: Bytes = Bytes::new(16); // u16 previous in main list / window / free list
 const H_LNEXT: Bytes = Bytes::new(18); // u16 next in main list / window / free list
+const H_REFS: Bytes = Bytes::new(20); // u16: hits the policy has not looked at yet (low byte; high byte 0)
 const H_BPARAS: Bytes = Bytes::new(24); // u16 block size in paragraphs
 
 /// The flag byte of a region header.
@@ -169,6 +181,14 @@ pub trait Regions: Arena {
     /// Sets the next-region link.
     fn set_list_next(&mut self, p: ArenaPara, q: ArenaPara) {
         self.write_field_u16(p, H_LNEXT, q.to_u16())
+    }
+    /// Hits on the block since the policy last looked at it (at most 255).
+    fn refs(&self, p: ArenaPara) -> u8 {
+        self.read_field_u16(p, H_REFS) as u8
+    }
+    /// Sets the hits the policy has not looked at yet.
+    fn set_refs(&mut self, p: ArenaPara, n: u8) {
+        self.write_field_u16(p, H_REFS, u16::from(n))
     }
     /// The block's size (data only).
     fn block_paras(&self, p: ArenaPara) -> Paras {

@@ -16,7 +16,6 @@ use super::index::ResidentIndex;
 use super::layout::Layout;
 use super::place::Placement;
 use super::policy::Policy;
-use super::recent::Recent;
 use super::sketch::Sketch;
 use super::stats::{CacheStats, Status, StatusBlock};
 use super::stores::Stores;
@@ -37,8 +36,6 @@ pub struct Heap<A, S> {
     pub(super) sketch: Sketch,
     pub(super) place: Placement,
     pub(super) policy: Policy,
-    /// Hits the policy has not been told of yet (see `recent`).
-    pub(super) recent: Recent,
 }
 
 /// The place of the heap between `_vheapinit` and `_vheapterm`: an
@@ -116,7 +113,7 @@ const _: () = {
     assert!(!needs_drop::<ResidentIndex>() && !needs_drop::<Sketch>());
     assert!(!needs_drop::<Placement>() && !needs_drop::<Policy>());
     assert!(!needs_drop::<super::swap::StoreSpace>());
-    assert!(!needs_drop::<super::stats::StoreStats>() && !needs_drop::<Recent>());
+    assert!(!needs_drop::<super::stats::StoreStats>());
 };
 
 impl<A: Arena, S: Store<A>> Heap<A, S> {
@@ -165,7 +162,6 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             addr_of_mut!((*p).sketch).write(Sketch::new(l.sketch.addr(), l.sketch_width));
             addr_of_mut!((*p).place).write(place);
             addr_of_mut!((*p).policy).write(policy);
-            addr_of_mut!((*p).recent).write(Recent::EMPTY);
         }
         slot.open = true;
         Ok(())
@@ -184,25 +180,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             sketch: _,
             place: _,
             policy: _,
-            recent: _,
         } = self;
-    }
-
-    /// Tells the policy of the hits logged so far.
-    #[inline(never)]
-    pub fn settle(&mut self) {
-        self.recent
-            .replay(&mut self.arena, &mut self.sketch, &mut self.policy);
-    }
-
-    /// What every call but a hit does first: the hits logged since the last
-    /// such call are told to the policy, and the last hit is forgotten.
-    #[inline(never)]
-    pub fn begin_call(&mut self) {
-        if !self.recent.is_empty() {
-            self.settle();
-        }
-        self.recent.forget();
     }
 
     /// The MS VMM status values.

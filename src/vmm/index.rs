@@ -35,6 +35,11 @@ impl ResidentIndex {
         Bytes::new(buckets * 2)
     }
 
+    /// Bucket 0 and the mask of a slot index's bucket number.
+    pub fn place(&self) -> (ArenaAddr, u32) {
+        (self.buckets, self.mask)
+    }
+
     fn bucket(&self, idx: HandleIdx) -> ArenaAddr {
         self.buckets + Bytes::new((idx.get() & self.mask) * 2)
     }

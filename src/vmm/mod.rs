@@ -22,7 +22,6 @@
 //! | [`swap`] | size classes and the per-store extent allocator |
 //! | `stores` | the open stores: choosing one, transfers, counters |
 //! | `calls` | the ten calls in core types, step by step, and the hit path |
-//! | `recent` | hits the policy has not been told of yet, replayed in order |
 //! | `heap` | the state of one heap: building it, status, the invariant check |
 //! | [`stats`] | counters and the status values (the one KB402074 block) |
 //! | this module | `Vmm` (init/term and the calls over the state), the MSC return values and status block |
@@ -87,7 +86,11 @@
 //!   lists threaded through the block headers. New blocks enter the window
 //!   (the main list while it still has room). An access-frequency sketch in
 //!   the arena (two rows of byte counters, count-min, conservative update,
-//!   halved every 16 x width accesses) counts every `_vload`/`_vlock`. When
+//!   halved every 16 x width accesses) counts every `_vload`/`_vlock`: a
+//!   hit only counts itself in its block's header (the C shim does that
+//!   without the library), and the policy folds the counts into the sketch
+//!   and the list order when a victim search passes the block (CLOCK's
+//!   second chance), so a hit costs a few instructions. When
 //!   room is needed, the oldest window block duels the least recent main
 //!   block: if the sketch counts more recent accesses for it, the two swap
 //!   places and the main block leaves; otherwise the window block leaves.
@@ -137,7 +140,6 @@ mod layout;
 mod list;
 mod place;
 mod policy;
-mod recent;
 mod sketch;
 pub mod stats;
 mod stores;
@@ -210,6 +212,21 @@ pub enum VmError {
     Backend(BackendError),
 }
 
+/// Where the resident index is in the arena, for finding a resident block
+/// outside the core: the handle with slot index `idx` (bits 0..19) is
+/// resident iff the chain that starts at the `u16` at `buckets + 2 x (idx &
+/// mask)` holds a region whose header's handle is that handle exactly. The
+/// chain's entries are region paragraphs (0 ends it) and each header's
+/// link to the next is at [`STATE_WORD`]`.hash_next`. Valid until the next
+/// call that is not a hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexPlace {
+    /// Bucket 0 (paragraph aligned).
+    pub buckets: ArenaAddr,
+    /// Buckets - 1 (their number is a power of two).
+    pub mask: u32,
+}
+
 /// A call that [`Vmm::hit`] can complete on a resident block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hit {
@@ -271,12 +288,9 @@ impl<B: Backends> Vmm<B> {
         self.heap.is_some()
     }
 
-    /// The heap for a call that is not a hit: the hits logged since the
-    /// last such call are told to the policy first.
+    /// The heap, for a call.
     fn heap(&mut self) -> Result<&mut Heap<B::Arena, B::Store>, VmError> {
-        let h = self.heap.as_mut().ok_or(VmError::NotInitialized)?;
-        h.begin_call();
-        Ok(h)
+        self.heap.as_mut().ok_or(VmError::NotInitialized)
     }
 
     /// The fast path of `_vload`, `_vlock` and `_vunlock`: completes `call`
@@ -406,16 +420,22 @@ impl<B: Backends> Vmm<B> {
         }
     }
 
-    /// `n` more `_vload`s or `_vlock`s of the block of the last successful
-    /// `_vload` or `_vlock` [`hit`](Self::hit), with no call of any kind
-    /// since, answered by the caller with the pointer that hit returned
-    /// (the C ABI's shim does this): they count for the policy exactly like
-    /// hits. The caller changes the lock count and dirty flag in the block's
-    /// header itself ([`STATE_WORD`]).
-    pub fn hit_again(&mut self, n: u16) {
+    /// `n` more `_vload`s or `_vlock`s of resident blocks, answered by the
+    /// caller (the C ABI's shim) as [`hit`](Self::hit) would have: it found
+    /// the block through [`index_place`](Self::index_place), changed the
+    /// lock count and dirty flag and counted the hit in the block's header
+    /// itself ([`STATE_WORD`]); here they count as hits and sketch samples.
+    pub fn hits_elsewhere(&mut self, n: u16) {
         if let Some(h) = self.heap.as_mut() {
-            h.hit_again(n);
+            h.hits_elsewhere(n);
         }
+    }
+
+    /// Where the resident index is while initialized, for a hit answered
+    /// outside the core (see [`IndexPlace`]).
+    pub fn index_place(&self) -> Option<IndexPlace> {
+        let (buckets, mask) = self.heap.as_ref()?.index.place();
+        Some(IndexPlace { buckets, mask })
     }
 
     /// The KB402074 status values as C programs see them: the one mapping

@@ -4,6 +4,14 @@
 //! the least recent main block on the [`Sketch`]'s counts. See the module
 //! docs of [`super`] for why.
 //!
+//! A hit does not move its block: it only counts itself in the block's
+//! header (`refs`, which the C shim can do without the library). The
+//! policy folds those counts in when it looks at a block while choosing a
+//! victim: the block's sketch counters grow by them and it moves to the
+//! most recent end of its list (a second chance, as in CLOCK), so a hit is
+//! O(1) and a few instructions, and the lists keep LRU order among the
+//! blocks a victim search passes.
+//!
 //! Belongs here: which list a resident block is on, its place in it, and
 //! the choice of a victim. Does not belong here: evicting it (`place`),
 //! counting accesses (`sketch`).
@@ -72,8 +80,8 @@ impl Policy {
         self.window.push_back(a, q);
     }
 
-    /// A hit on resident block `p`: to the most recent end of its list.
-    pub fn touch<A: Regions>(&mut self, a: &mut A, p: ArenaPara) {
+    /// Resident block `p` to the most recent end of its list.
+    fn touch<A: Regions>(&mut self, a: &mut A, p: ArenaPara) {
         if a.in_main(p) {
             self.main.unlink(a, p);
             self.main.push_front(a, p);
@@ -81,6 +89,20 @@ impl Policy {
             self.window.unlink(a, p);
             self.window.push_back(a, p);
         }
+    }
+
+    /// Folds the hits `p` took since the policy last looked at it into its
+    /// sketch counters and moves it to the most recent end of its list;
+    /// whether it had any.
+    fn fold<A: Regions>(&mut self, a: &mut A, sketch: &mut Sketch, p: ArenaPara) -> bool {
+        let n = a.refs(p);
+        if n == 0 {
+            return false;
+        }
+        a.set_refs(p, 0);
+        sketch.add(a, a.handle(p), u32::from(n));
+        self.touch(a, p);
+        true
     }
 
     /// Enters freshly loaded block `p`: the main list while it has room
@@ -117,23 +139,41 @@ impl Policy {
     }
 
     /// The next block to evict. The candidate is the oldest unlocked block
-    /// of the window; it duels the least recent unlocked block of the main
-    /// list: if the sketch counts more recent accesses for the candidate,
-    /// the two swap places (the candidate joins the main list, the main
-    /// block goes). Otherwise the candidate goes. Without a window block,
-    /// the least recent main block goes.
-    pub fn victim<A: Regions>(&mut self, a: &mut A, sketch: &Sketch) -> Option<ArenaPara> {
-        let unlocked = |a: &A, p| a.locks(p) == 0;
-        let Some(p) = self.window.find_forward(a, unlocked) else {
-            return self.main.find_backward(a, unlocked);
-        };
-        if let Some(v) = self.main.find_backward(a, unlocked) {
-            if sketch.freq(a, a.handle(p)) > sketch.freq(a, a.handle(v)) {
-                self.demote(a, v);
-                self.window.unlink(a, p);
-                self.make_main(a, p);
-                return Some(v);
+    /// of the window that took no hit since the policy last looked at it;
+    /// it duels the least recent such block of the main list (blocks with
+    /// hits passed on the way get them folded in: see the module doc): if
+    /// the sketch counts more recent accesses for the candidate, the two
+    /// swap places (the candidate joins the main list, the main block
+    /// goes). Otherwise the candidate goes. Without a window block, the
+    /// main block goes.
+    pub fn victim<A: Regions>(&mut self, a: &mut A, sketch: &mut Sketch) -> Option<ArenaPara> {
+        // Each walk folds a block at most once (folding clears its count
+        // and moves it behind the walk's end), so it ends. A block folded
+        // at the walk's end stays there, with no hits now: the one found.
+        let mut p = self.window.head();
+        while !p.is_nil() {
+            let next = a.list_next(p);
+            if a.locks(p) == 0 && (!self.fold(a, sketch, p) || next.is_nil()) {
+                break;
             }
+            p = next;
+        }
+        let mut v = self.main.tail();
+        while !v.is_nil() {
+            let prev = a.list_prev(v);
+            if a.locks(v) == 0 && (!self.fold(a, sketch, v) || prev.is_nil()) {
+                break;
+            }
+            v = prev;
+        }
+        if p.is_nil() {
+            return (!v.is_nil()).then_some(v);
+        }
+        if !v.is_nil() && sketch.freq(a, a.handle(p)) > sketch.freq(a, a.handle(v)) {
+            self.demote(a, v);
+            self.window.unlink(a, p);
+            self.make_main(a, p);
+            return Some(v);
         }
         Some(p)
     }

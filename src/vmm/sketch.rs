@@ -67,24 +67,38 @@ impl Sketch {
     /// raise every counter of `h` below `min + n` to it (at most 255), so a
     /// run is one step per halving period it spans.
     pub fn count_times<A: Arena>(&mut self, a: &mut A, h: Handle, mut n: u32) {
-        let (xa, ya) = self.counters(h);
         let period = self.width * 16;
         while n > 0 {
             let step = n.min(period - self.samples);
-            let (x, y) = (read_u8(a, xa), read_u8(a, ya));
-            let to = (x.min(y) + step).min(255);
-            if x < to {
-                write_u8(a, xa, to);
-            }
-            if y < to {
-                write_u8(a, ya, to);
-            }
+            self.add(a, h, step);
             n -= step;
-            self.samples += step;
-            if self.samples >= period {
-                self.samples = 0;
-                self.halve(a);
-            }
+            self.sample(a, step);
+        }
+    }
+
+    /// Adds `n` accesses of `h` to its counters without counting them as
+    /// samples (the hits a resident block took, counted as samples by
+    /// [`sample`](Self::sample) when they happened, folded in later).
+    pub fn add<A: Arena>(&mut self, a: &mut A, h: Handle, n: u32) {
+        let (xa, ya) = self.counters(h);
+        let (x, y) = (read_u8(a, xa), read_u8(a, ya));
+        let to = (x.min(y) + n).min(255);
+        if x < to {
+            write_u8(a, xa, to);
+        }
+        if y < to {
+            write_u8(a, ya, to);
+        }
+    }
+
+    /// Counts `n` accesses towards the next halving (without counting them
+    /// for any handle: see [`add`](Self::add)).
+    pub fn sample<A: Arena>(&mut self, a: &mut A, n: u32) {
+        let period = self.width * 16;
+        self.samples += n;
+        while self.samples >= period {
+            self.samples -= period;
+            self.halve(a);
         }
     }
 
