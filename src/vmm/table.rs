@@ -85,6 +85,9 @@ pub struct Table {
     slots_at: ArenaPara,
     slots: [Slot; MAX_SLOTS],
     nslots: usize,
+    /// The slot `page_at` returned last (a call reads an entry and then
+    /// writes it back: the second access finds its page here).
+    last: usize,
     clock: u32,
     /// One past the highest slot ever handed out.
     hwm: HandleIdx,
@@ -126,6 +129,7 @@ impl Table {
                 stamp: 0,
             }; MAX_SLOTS],
             nslots,
+            last: 0,
             clock: 0,
             hwm: HandleIdx::FIRST,
             free_head: HandleIdx::NONE,
@@ -186,13 +190,22 @@ impl Table {
         dirty: bool,
     ) -> Result<ArenaAddr, VmError> {
         self.clock = self.clock.wrapping_add(1);
+        // A cached page first, the last one used before the others (every
+        // `_vmalloc` and `_vfree` comes here twice for one entry); the
+        // victim is chosen only on a miss.
+        let hit = if self.slots[self.last].page == page {
+            Some(self.last)
+        } else {
+            (0..self.nslots).find(|&i| self.slots[i].page == page)
+        };
+        if let Some(i) = hit {
+            self.last = i;
+            self.slots[i].stamp = self.clock;
+            self.slots[i].dirty |= dirty;
+            return Ok(self.slot_at(i));
+        }
         let mut victim = 0;
         for i in 0..self.nslots {
-            if self.slots[i].page == page {
-                self.slots[i].stamp = self.clock;
-                self.slots[i].dirty |= dirty;
-                return Ok(self.slot_at(i));
-            }
             let s = &self.slots[i];
             let v = &self.slots[victim];
             // Empty first, then least recently used, a pinned page last.
@@ -223,6 +236,7 @@ impl Table {
             pinned: false,
             stamp: self.clock,
         };
+        self.last = i;
         Ok(base)
     }
 
@@ -244,14 +258,16 @@ impl Table {
         idx: HandleIdx,
     ) -> Result<Entry, VmError> {
         let at = self.entry_at(a, st, idx, false)?;
+        // Two doubleword reads: the first word, then generation and size.
         let word = a.read_u32(at);
-        let g = a.read_u16(at + Bytes::new(4));
+        let high = a.read_u32(at + Bytes::new(4));
+        let g = high as u16;
         let gen = Gen::new_truncate(g);
         Ok(if g & LIVE != 0 {
             Entry::Live {
                 gen,
                 loc: SwapLoc::from_raw(word),
-                paras: Paras::from(a.read_u16(at + Bytes::new(6))),
+                paras: Paras::from((high >> 16) as u16),
             }
         } else {
             Entry::Free {
@@ -275,8 +291,7 @@ impl Table {
             Entry::Free { gen, next } => (next.get(), gen.get(), 0),
         };
         a.write_u32(at, word);
-        a.write_u16(at + Bytes::new(4), g);
-        a.write_u16(at + Bytes::new(6), paras);
+        a.write_u32(at + Bytes::new(4), u32::from(g) | u32::from(paras) << 16);
         Ok(())
     }
 
