@@ -181,6 +181,16 @@ impl Table {
         Ok(())
     }
 
+    /// Cached page `i` is used now: where it is.
+    #[inline(always)]
+    fn touch(&mut self, i: usize, dirty: bool) -> ArenaAddr {
+        self.clock = self.clock.wrapping_add(1);
+        self.last = i;
+        self.slots[i].stamp = self.clock;
+        self.slots[i].dirty |= dirty;
+        self.slot_at(i)
+    }
+
     /// Where table page `page` is cached, paging it in if needed.
     fn page_at<A: Arena, S: Store<A>>(
         &mut self,
@@ -189,21 +199,11 @@ impl Table {
         page: u32,
         dirty: bool,
     ) -> Result<ArenaAddr, VmError> {
-        self.clock = self.clock.wrapping_add(1);
-        // A cached page first, the last one used before the others (every
-        // `_vmalloc` and `_vfree` comes here twice for one entry); the
-        // victim is chosen only on a miss.
-        let hit = if self.slots[self.last].page == page {
-            Some(self.last)
-        } else {
-            (0..self.nslots).find(|&i| self.slots[i].page == page)
-        };
-        if let Some(i) = hit {
-            self.last = i;
-            self.slots[i].stamp = self.clock;
-            self.slots[i].dirty |= dirty;
-            return Ok(self.slot_at(i));
+        // A cached page first; the victim is chosen only on a miss.
+        if let Some(i) = (0..self.nslots).find(|&i| self.slots[i].page == page) {
+            return Ok(self.touch(i, dirty));
         }
+        self.clock = self.clock.wrapping_add(1);
         let mut victim = 0;
         for i in 0..self.nslots {
             let s = &self.slots[i];
@@ -240,6 +240,7 @@ impl Table {
         Ok(base)
     }
 
+    #[inline(always)]
     fn entry_at<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -247,7 +248,15 @@ impl Table {
         idx: HandleIdx,
         dirty: bool,
     ) -> Result<ArenaAddr, VmError> {
-        Ok(self.page_at(a, st, idx.page(), dirty)? + Bytes::new(idx.in_page() * ENTRY_BYTES))
+        let page = idx.page();
+        // The page used last needs no search: a call reads an entry and then
+        // writes it back (every `_vmalloc` and `_vfree`).
+        let base = if self.slots[self.last].page == page {
+            self.touch(self.last, dirty)
+        } else {
+            self.page_at(a, st, page, dirty)?
+        };
+        Ok(base + Bytes::new(idx.in_page() * ENTRY_BYTES))
     }
 
     /// The entry of slot `idx` (handed out before).
