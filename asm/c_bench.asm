@@ -7,7 +7,8 @@
 ;   C_BENCH            the full run (make bench: conf/bench.conf, cycles=fixed 3000)
 ;   C_BENCH quick      tiny sizes; checks results, not times (make test):
 ;                      RESULT.TXT with ok / FAIL lines and COMPLETE <passed> <failed>
-;   C_BENCH profile    the micro loops only, 100 calls each, for make profile
+;   C_BENCH profile    the micro loops, 100 calls each, and short fill, swap-in
+;                      and churn loops (asm/cbench_prof.inc), for make profile
 ;                      (tools/profile.sh): prints where the code was loaded
 ;
 ; What it measures (the shapes of src/bin/bench.rs and of issue 14's tables):
@@ -124,7 +125,10 @@ MAX_SLOTS       equ 1000
         call clock_start
         call micro
         cmp byte [profile], 0
-        jne .report
+        je .shapes
+        call prof_shapes
+        jmp .report
+.shapes:
         call churn_empty
         mov word [dosmax], 0
         call churn
@@ -445,6 +449,7 @@ status_current:
 ; asm/cbench_report.inc.
 %include "cbench_shapes.inc"
 %include "cbench_report.inc"
+%include "cbench_prof.inc"
 
 ; ---------------------------------------------------------------------------
 %include "clientout.inc"
@@ -543,6 +548,8 @@ churn_all_us:   dd 0
 churn_16k_us:   dd 0
 fill_us:        dd 0
 fails:          dd 0
+ca_calls:       dd 0
+cf_calls:       dd 0
 seed:           dd 0
 prev:           dd 0
 cur:            dd 0

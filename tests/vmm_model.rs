@@ -101,6 +101,9 @@ struct Harness {
     dead: Vec<VmHandle>,
     faults: bool,
     unlimited: bool,
+    /// The status stamp and block after the last op.
+    stamp: Option<u16>,
+    block: StatusBlock,
 }
 
 fn rounded(size: u32) -> usize {
@@ -117,6 +120,8 @@ impl Harness {
             dead: vec![],
             faults: false,
             unlimited: cfg.caps.contains(&Some(64 << 20)),
+            stamp: None,
+            block: StatusBlock::IDLE,
         }
     }
 
@@ -170,6 +175,18 @@ impl Harness {
     }
 
     fn run(&mut self, op: Op) {
+        let cycle = matches!(op, Op::Cycle);
+        self.apply(op);
+        // The C ABI computes the status block again only when the stamp
+        // moved (or after init and term): it must not change otherwise.
+        let (stamp, block) = (self.v.status_stamp(), self.v.status_block());
+        if !cycle && stamp == self.stamp {
+            assert_eq!(block, self.block, "the status changed, its stamp did not");
+        }
+        (self.stamp, self.block) = (stamp, block);
+    }
+
+    fn apply(&mut self, op: Op) {
         match op {
             Op::Alloc(size) => {
                 let largest = self.v.status().largest_block;
@@ -467,6 +484,47 @@ proptest! {
         }
         t.finish();
     }
+}
+
+/// The status stamp: the same while only the table and the cache change,
+/// moved by every allocation and release of swap space.
+#[test]
+fn status_stamp_moves_with_swap_space() {
+    let mut v = Vmm::new(VecBackends::new(256, [Some(64 << 20), None, None]));
+    assert_eq!(v.status_stamp(), None);
+    assert_eq!(v.vheapinit(0, 0, VM_XMS), 1);
+    let s0 = v.status_stamp().unwrap();
+    // The first handle gives its table page swap space.
+    let first = v.vmalloc(100);
+    let s1 = v.status_stamp().unwrap();
+    assert_ne!(s1, s0);
+    // More handles of that page, a free of a block never written out: the
+    // swap space and the stamp stay.
+    let hs: Vec<_> = (0..40).map(|_| v.vmalloc(1000)).collect();
+    assert!(hs.iter().all(|&h| h != VM_NULL));
+    v.vfree(first);
+    assert_eq!(v.status_stamp(), Some(s1));
+    let block = v.status_block();
+    // 40 KB of dirty blocks through a 4 KB cache: written out, swap space
+    // allocated, the stamp and the used pages move.
+    for &h in &hs {
+        assert!(v.vload(h, VM_DIRTY).is_some());
+    }
+    assert_ne!(v.status_stamp(), Some(s1));
+    assert_ne!(v.status_block().c_vm_page, block.c_vm_page);
+    // Frees give swap space back: the stamp moves again.
+    let s2 = v.status_stamp();
+    for &h in &hs {
+        v.vfree(h);
+    }
+    assert_ne!(v.status_stamp(), s2);
+    assert_eq!(
+        v.status_block().c_vm_page,
+        1,
+        "the table page's swap space is left"
+    );
+    v.vheapterm();
+    assert_eq!(v.status_stamp(), None);
 }
 
 /// Long runs with a tiny cache and no `_vheapterm`: heavy eviction traffic,

@@ -204,7 +204,7 @@ pub unsafe extern "C" fn vmemory_cabi_dispatch(call: u32, args: *const u16) -> u
     // SAFETY: the shim copied `f.arg_bytes()` bytes to `args`.
     let result = unsafe { run(f, args) };
     publish_index(out);
-    refresh_status(out);
+    refresh_status(out, f);
     result
 }
 
@@ -311,10 +311,35 @@ fn vlockcnt(h: u32) -> u16 {
     heap::vlockcnt(h)
 }
 
-/// Brings the block the shim reads up to date, and marks it changed when it
-/// is.
+/// The heap's status stamp ([`crate::vmm::Vmm::status_stamp`]) when
+/// [`refresh_status`] last computed the block.
+struct Stamp(UnsafeCell<Option<u16>>);
+
+// SAFETY: as for `Status`: one thread, one call at a time.
+unsafe impl Sync for Stamp {}
+
+static STAMP: Stamp = Stamp(UnsafeCell::new(None));
+
+/// Brings the block the shim reads up to date after call `f`, and marks it
+/// changed when it is. The block is computed again only when it may have
+/// changed: after `_vheapinit` or `_vheapterm`, or when the heap's status
+/// stamp moved (swap space was allocated or released). Most `_vmalloc`s
+/// and `_vfree`s change neither, and then this is a compare.
+#[inline(always)]
+fn refresh_status(out: &mut StatusOut, f: Function) {
+    // SAFETY: single-threaded; only this function touches `STAMP`.
+    let last = unsafe { &mut *STAMP.0.get() };
+    let stamp = heap::status_stamp();
+    if stamp == *last && f != Function::VHEAPINIT && f != Function::VHEAPTERM {
+        return;
+    }
+    *last = stamp;
+    recompute_status(out);
+}
+
+/// The block computed again (see [`refresh_status`]).
 #[inline(never)]
-fn refresh_status(out: &mut StatusOut) {
+fn recompute_status(out: &mut StatusOut) {
     let now = heap::status();
     if out.block != now {
         out.block = now;

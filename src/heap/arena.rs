@@ -72,10 +72,14 @@ impl DosArena {
         FarPtr::new(Segment::new(seg), 0)
     }
 
-    /// The normalised far pointer to arena offset `at`.
+    /// The normalised far pointer to arena offset `at`: `(base + at / 16):
+    /// (at % 16)`. The arena is a DOS block in conventional memory, so the
+    /// segment does not wrap (no check needed: every bookkeeping access of
+    /// the core passes here).
     pub fn far(&self, at: u32) -> FarPtr {
         debug_assert!(at <= u32::from(self.paras) << 4);
-        FarPtr::from_linear(self.base.linear() + at).unwrap_or(FarPtr::NULL)
+        let seg = self.base.value().wrapping_add((at >> 4) as u16);
+        FarPtr::new(Segment::new(seg), (at & 15) as u16)
     }
 }
 

@@ -121,8 +121,14 @@ impl<C: Chunk> Chunked<C> {
         len: u32,
         mut f: impl FnMut(&mut C, u32, u32, u32) -> Result<(), BackendError>,
     ) -> Result<(), BackendError> {
-        if at.checked_add(len).is_none_or(|end| end > self.size) {
+        let Some(last) = at.checked_add(len).filter(|&end| end <= self.size) else {
             return Err(BackendError::IO);
+        };
+        // Most stores are one allocation (drivers resize it): one piece.
+        if let Some(first) = self.chunks[0].as_mut() {
+            if last <= first.units() * C::UNIT {
+                return f(first, at, arena_at, len);
+            }
         }
         let (mut pos, mut done, mut start) = (at, 0u32, 0u32);
         for chunk in self.chunks[..self.count].iter_mut().flatten() {

@@ -187,6 +187,14 @@ pub fn vlockcnt(h: u32) -> u16 {
 /// them in their globals: the core's one status block.
 pub use crate::vmm::StatusBlock as Status;
 
+/// The heap's status stamp ([`Vmm::status_stamp`]): while it and the
+/// heap stay the same, so does [`status`].
+pub fn status_stamp() -> Option<u16> {
+    // SAFETY: as in `with_vmm`; this only reads.
+    let vmm = unsafe { &*VMM.0.get() };
+    vmm.status_stamp()
+}
+
 /// The current status values ([`Vmm::status_block`]).
 pub fn status() -> Status {
     // SAFETY: as in `with_vmm`; this only reads.

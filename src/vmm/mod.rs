@@ -450,6 +450,16 @@ impl<B: Backends> Vmm<B> {
             .map_or(StatusBlock::IDLE, |h| h.status_block())
     }
 
+    /// A value that stays the same as long as [`status_block`](Self::status_block)
+    /// does, while the heap stays initialized (or not): it changes with every
+    /// allocation and release of swap space, the only steps that change the
+    /// status values of an open heap. `None` when not initialized. So a
+    /// caller that keeps a copy of the block (the C ABI) need not compute it
+    /// again after a call that left the stamp, and the heap, as they were.
+    pub fn status_stamp(&self) -> Option<u16> {
+        self.heap.as_ref().map(|h| h.stores.changes)
+    }
+
     /// Transfer counters of a store (zero when not initialized).
     pub fn store_stats(&self, kind: StoreKind) -> StoreStats {
         self.heap

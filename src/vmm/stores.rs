@@ -26,6 +26,10 @@ pub struct Stores<S> {
     pub(super) space: [StoreSpace; 3],
     /// Counters per store.
     pub(super) stats: [StoreStats; 3],
+    /// Changes with every allocation and release of swap space (wrapping):
+    /// the status values can change only then, or at init and term (see
+    /// `Vmm::status_stamp`).
+    pub(super) changes: u16,
 }
 
 impl<S> Stores<S> {
@@ -43,6 +47,8 @@ impl<S> Stores<S> {
     ) where
         S: Store<A>,
     {
+        // SAFETY: `p` is valid for writes (the caller's promise).
+        unsafe { addr_of_mut!((*p).changes).write(0) };
         for kind in StoreKind::ALL {
             let i = kind.index();
             // SAFETY: `p` is valid for writes (the caller's promise), so
@@ -130,6 +136,7 @@ impl<S> Stores<S> {
     where
         S: Store<A>,
     {
+        self.changes = self.changes.wrapping_add(1);
         let class = class_of(paras);
         // A store that refused to grow is skipped until space is freed in it;
         // the last pass retries the grows anyway before giving up (a refusal
@@ -171,6 +178,7 @@ impl<S> Stores<S> {
     where
         S: Store<A>,
     {
+        self.changes = self.changes.wrapping_add(1);
         let i = loc.store();
         if let Some(st) = self.open[i].as_mut() {
             let mut io = StoreIo {

@@ -85,6 +85,9 @@ pub struct Table {
     slots_at: ArenaPara,
     slots: [Slot; MAX_SLOTS],
     nslots: usize,
+    /// The slot `page_at` returned last (a call reads an entry and then
+    /// writes it back: the second access finds its page here).
+    last: usize,
     clock: u32,
     /// One past the highest slot ever handed out.
     hwm: HandleIdx,
@@ -126,6 +129,7 @@ impl Table {
                 stamp: 0,
             }; MAX_SLOTS],
             nslots,
+            last: 0,
             clock: 0,
             hwm: HandleIdx::FIRST,
             free_head: HandleIdx::NONE,
@@ -177,6 +181,16 @@ impl Table {
         Ok(())
     }
 
+    /// Cached page `i` is used now: where it is.
+    #[inline(always)]
+    fn touch(&mut self, i: usize, dirty: bool) -> ArenaAddr {
+        self.clock = self.clock.wrapping_add(1);
+        self.last = i;
+        self.slots[i].stamp = self.clock;
+        self.slots[i].dirty |= dirty;
+        self.slot_at(i)
+    }
+
     /// Where table page `page` is cached, paging it in if needed.
     fn page_at<A: Arena, S: Store<A>>(
         &mut self,
@@ -185,14 +199,13 @@ impl Table {
         page: u32,
         dirty: bool,
     ) -> Result<ArenaAddr, VmError> {
+        // A cached page first; the victim is chosen only on a miss.
+        if let Some(i) = (0..self.nslots).find(|&i| self.slots[i].page == page) {
+            return Ok(self.touch(i, dirty));
+        }
         self.clock = self.clock.wrapping_add(1);
         let mut victim = 0;
         for i in 0..self.nslots {
-            if self.slots[i].page == page {
-                self.slots[i].stamp = self.clock;
-                self.slots[i].dirty |= dirty;
-                return Ok(self.slot_at(i));
-            }
             let s = &self.slots[i];
             let v = &self.slots[victim];
             // Empty first, then least recently used, a pinned page last.
@@ -223,9 +236,11 @@ impl Table {
             pinned: false,
             stamp: self.clock,
         };
+        self.last = i;
         Ok(base)
     }
 
+    #[inline(always)]
     fn entry_at<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -233,7 +248,15 @@ impl Table {
         idx: HandleIdx,
         dirty: bool,
     ) -> Result<ArenaAddr, VmError> {
-        Ok(self.page_at(a, st, idx.page(), dirty)? + Bytes::new(idx.in_page() * ENTRY_BYTES))
+        let page = idx.page();
+        // The page used last needs no search: a call reads an entry and then
+        // writes it back (every `_vmalloc` and `_vfree`).
+        let base = if self.slots[self.last].page == page {
+            self.touch(self.last, dirty)
+        } else {
+            self.page_at(a, st, page, dirty)?
+        };
+        Ok(base + Bytes::new(idx.in_page() * ENTRY_BYTES))
     }
 
     /// The entry of slot `idx` (handed out before).
@@ -244,14 +267,16 @@ impl Table {
         idx: HandleIdx,
     ) -> Result<Entry, VmError> {
         let at = self.entry_at(a, st, idx, false)?;
+        // Two doubleword reads: the first word, then generation and size.
         let word = a.read_u32(at);
-        let g = a.read_u16(at + Bytes::new(4));
+        let high = a.read_u32(at + Bytes::new(4));
+        let g = high as u16;
         let gen = Gen::new_truncate(g);
         Ok(if g & LIVE != 0 {
             Entry::Live {
                 gen,
                 loc: SwapLoc::from_raw(word),
-                paras: Paras::from(a.read_u16(at + Bytes::new(6))),
+                paras: Paras::from((high >> 16) as u16),
             }
         } else {
             Entry::Free {
@@ -275,8 +300,7 @@ impl Table {
             Entry::Free { gen, next } => (next.get(), gen.get(), 0),
         };
         a.write_u32(at, word);
-        a.write_u16(at + Bytes::new(4), g);
-        a.write_u16(at + Bytes::new(6), paras);
+        a.write_u32(at + Bytes::new(4), u32::from(g) | u32::from(paras) << 16);
         Ok(())
     }
 
