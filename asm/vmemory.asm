@@ -30,7 +30,8 @@
 ;   FLAGS:  restored as they were at entry (DF, IF, TF; arithmetic flags too)
 ; Status globals _cPageDos .. _fVmInitialized (DGROUP, _DATA, 18 bytes,
 ;   contiguous) hold the image's status block after every call: the shim
-;   copies it whenever a call changed it (a hit on a resident block never does).
+;   copies it whenever the library says a call changed it (a hit on a
+;   resident block never does).
 ;
 ; What happens inside (no code is patched at run time):
 ;   1. Each entry pushes its call word (function number, return kind,
@@ -43,15 +44,17 @@
 ;      (segment or group) CS uses. A _vload, _vlock or _vunlock of a
 ;      resident block is answered here (the hit path, below), and the
 ;      steps 4-5 are skipped.
-;   4. It switches to SS:ESP = image segment : stack top from the image header
-;      (upper half of ESP 0, as code16 Rust needs), with CS = DS = ES = SS,
-;      copies the argument block there and far-calls the image's entry stub
-;      with EAX = call word, EDX = near pointer to the argument copy, DF clear.
-;   5. Back with EAX = result, it copies the image's status block over the
-;      status globals if the word after the block says it changed, and
-;      clears that word (DGROUP found through a segment fixup, not through DS),
-;      restores the caller's SS:ESP, stores AX (and DX) of the result into the
-;      saved registers, and pops everything.
+;   4. It reads the argument block into EDX (first 4 bytes) and ECX (the
+;      rest), switches to SS:ESP = image segment : stack top from the image
+;      header (upper half of ESP 0, as code16 Rust needs), with CS = DS = ES
+;      = SS, keeping the caller's SS:ESP in SI:EDI and the call word in EBX
+;      (registers Rust preserves), and far-calls the image's entry stub with
+;      EAX = call word, DF clear.
+;   5. Back with EAX = result and EDX nonzero when the status values
+;      changed, it copies the image's status block over the status globals
+;      then (DGROUP found through a segment fixup, not through DS), restores
+;      the caller's SS:ESP, stores AX (and DX) of the result into the saved
+;      registers, and pops everything.
 ; Not reentrant: one private stack; do not call from interrupt handlers (the
 ; MS VMM was not reentrant either).
 ; When the program ends: from _vheapinit to _vheapterm the terminate address
@@ -99,7 +102,7 @@ VM_STATUS_WORDS equ 9
 ; changed, then what the hit path below needs: where the library's resident
 ; index is (the library publishes it after every call it runs, and clears
 ; the hint).
-VMS_CHANGED     equ VM_STATUS_WORDS * 2 ; nonzero: copy the block, then clear
+VMS_CHANGED     equ VM_STATUS_WORDS * 2 ; (the library clears it and returns it in EDX)
 VMS_HINT        equ VMS_CHANGED + 2     ; the header of the last block found here (0: none)
 VMS_INDEX_SEG   equ VMS_HINT + 2        ; segment of bucket 0 (0: always call the library)
 VMS_INDEX_MASK  equ VMS_INDEX_SEG + 2   ; buckets - 1 (below 8000h)
@@ -294,49 +297,48 @@ vm_common:
         shr bx, 4
         mov ax, cs
         add ax, bx                      ; AX = image segment
+
+        ; The argument block into registers, read from the caller's stack
+        ; (SS) by its size (BH), never beyond it: EDX = its first 4 bytes,
+        ; ECX = the 2 or 4 after them. EBX = the call word until the end
+        ; (Rust keeps EBX, ESI, EDI and EBP).
+        movzx ebx, word [bp + F_CALL]
+        cmp bh, 4
+        jb .args                        ; _vheapterm: none
+        mov edx, [bp + F_ARGS]
+        je .args                        ; 4 bytes: no more
+        mov cx, [bp + F_ARGS + 4]
+        cmp bh, 6
+        je .args                        ; 6 bytes: a word more
+        mov ecx, [bp + F_ARGS + 4]      ; 8 bytes: a dword more
+.args:
         mov ds, ax
         mov es, ax
         cld
 
-        ; Onto the private stack; the caller's SS:ESP goes there first.
-        mov cx, [bp + F_CALL]           ; CX = call word (still the caller's SS)
-        mov dx, ss
-        mov ebx, esp
-        mov di, [VMH_STACK]             ; DS = image: the header
+        ; Onto the private stack; the caller's SS:ESP stays in SI:EDI.
+        mov si, ss
+        mov edi, esp
         mov ss, ax
-        movzx esp, di                   ; (no interrupt between the two)
-        push dx                         ; caller's SS
-        push ebx                        ; caller's ESP
-        mov bx, cx                      ; BX = call word from here on
+        movzx esp, word [VMH_STACK]     ; DS = image: the header (no interrupt between the two)
 
-        ; Copy the argument block (CH bytes) from the caller's stack.
-        sub sp, 8
-        mov di, sp                      ; ES:DI = image : argument copy
-        lea si, [bp + F_ARGS]           ; DS:SI = caller's SS : arguments
-        mov ds, dx
-        movzx cx, bh
-        rep movsb
-        mov ds, ax                      ; DS = image
-        mov dx, sp                      ; DX = argument copy
-
-        ; Far call to the entry stub: EAX = call word, EDX = arguments.
+        ; Far call to the entry stub: EAX = call word, EDX, ECX = arguments.
         push ax                         ; segment } far pointer to
         push word [VMH_ENTRY]           ; offset  } the entry stub
         mov bp, sp
-        movzx eax, bx
-        movzx edx, dx
+        mov eax, ebx
         call far [bp]                   ; SS = image: [bp] is on the private stack
-        add sp, 4 + 8
-        pop ebx                         ; caller's ESP
-        pop dx                          ; caller's SS
+                                        ; (left there: the stack is dropped below)
 
-        ; Status block -> status globals, when it changed (EAX = result, kept).
+        ; Status block -> status globals, when the library says it changed
+        ; (EDX nonzero; EAX = result, kept).
+        test dx, dx
+        jz vm_status_done
+        push si                         ; the caller's SS:ESP, for the copy's SI, DI
+        push edi
         mov cx, ss
         mov ds, cx                      ; DS = image (whatever Rust left)
         mov si, [VMH_STATUS]
-        cmp word [si + VMS_CHANGED], 0
-        je vm_status_done
-        mov word [si + VMS_CHANGED], 0
 vm_fix_dgroup:
 %ifdef VM_BIN
         mov cx, VM_BIN_DGROUP           ; relative paragraph; MZ relocation at vm_fix_dgroup + 1
@@ -347,18 +349,19 @@ vm_fix_dgroup:
         mov di, _cPageDos
         mov cx, VM_STATUS_WORDS
         rep movsw
+        pop edi
+        pop si
 vm_status_done:
 
         ; Back to the caller's stack; result into the saved AX (and DX).
-        mov ss, dx
-        mov esp, ebx                    ; (no interrupt between the two)
+        mov ss, si
+        mov esp, edi                    ; (no interrupt between the two)
         mov bp, sp
-        mov cl, [bp + F_CALL]
-        and cl, 0x30
-        jz .restore
+        test bl, 0x30
+        jz vm_restore                   ; RET_NONE
         mov [bp + F_EAX], ax
-        cmp cl, RET_DXAX << 4
-        jne .restore
+        test bl, RET_DXAX << 4
+        jz vm_restore                   ; RET_AX
         shr eax, 16
         mov [bp + F_EDX], ax
 .restore:

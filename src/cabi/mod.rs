@@ -8,14 +8,16 @@
 //! | register | value |
 //! |---|---|
 //! | `EAX` | the call word: function number (bits 0-3), return kind (bits 4-5), argument bytes (bits 8-15), upper half 0 |
-//! | `EDX` | near pointer to the copy of the argument block (upper half 0) |
+//! | `EDX` | the first 4 bytes of the argument block (when it has them) |
+//! | `ECX` | the bytes after them: a word (upper half undefined) or a dword |
+//! | `EBX`, `ESI`, `EDI`, `EBP` | the shim's: kept (the shim holds the call word and the caller's `SS:ESP` there) |
 //! | `CS = DS = ES = SS` | the image segment; `ESP` below the image's stack top, upper half 0; `DF` clear |
 //!
 //! The entry stub (below) zeroes `.bss` on the first call, calls
 //! [`vmemory_cabi_dispatch`] and returns with a 16-bit far return; the
-//! result comes back in `EAX`. After a call that changed the status values
-//! the shim copies [`__cabi_status`] (18 bytes) over the caller's status
-//! globals.
+//! result comes back in `EAX`, and `EDX` is nonzero when the status values
+//! changed: then the shim copies [`__cabi_status`] (18 bytes) over the
+//! caller's status globals.
 //!
 //! `_vload`, `_vlock` and `_vunlock` of a resident block never get here:
 //! the shim answers them itself, finding the block through the core's
@@ -49,7 +51,7 @@ use core::arch::global_asm;
 use core::cell::UnsafeCell;
 
 use crate::dos::far::FarPtr;
-use crate::heap;
+use crate::heap::{self, DosVmm};
 use crate::vmm::{ArenaAddr, StatusBlock, STATE_WORD, STATUS_BYTES};
 
 mod function;
@@ -57,7 +59,7 @@ pub use function::Function;
 
 /// What the shim reads (its offset is in the image header): the status
 /// block the shim copies out, a word saying it changed since the shim last
-/// copied it (the shim copies only then, and clears the word), and where
+/// copied it (the dispatcher passes it on and clears it), and where
 /// the resident index is, for the shim's hit path (`asm/vmemory.asm`: a
 /// `_vload`, `_vlock` or `_vunlock` of a resident block answered in the
 /// shim, which changes the lock count and dirty flag in the block's header
@@ -71,7 +73,9 @@ pub struct Status(UnsafeCell<StatusOut>);
 pub struct StatusOut {
     /// The status values, as the caller's globals hold them.
     pub block: StatusBlock,
-    /// Nonzero: `block` differs from the caller's globals.
+    /// Nonzero: `block` differs from the caller's globals. The dispatcher
+    /// returns it to the shim in `EDX` and clears it (the shim copies the
+    /// block then); it stays here so that the offsets after it stay put.
     pub changed: u16,
     /// The segment of the header the shim found last, tried first (0:
     /// none); cleared at every call the dispatcher runs, which may move or
@@ -130,9 +134,10 @@ pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
 
 // The entry stub, at the offset the header names. On the first call it
 // zeroes `.bss` (the shim's object file reserves the space but nothing
-// clears it), then it passes EAX (call word) and EDX (argument block) to the
-// dispatcher with the code16 C convention (32-bit slots, `calll`/`retl`) and
-// returns to the shim with a 16-bit far return. It keeps EAX as the result.
+// clears it; EAX, ECX, EDX and EDI are kept, the shim holds the caller's
+// ESP in EDI), then it pushes EAX (call word) and calls the `fastcall`
+// dispatcher with ECX and EDX as the shim set them, and returns to the shim
+// with a 16-bit far return, the result in EAX and the status flag in EDX.
 global_asm!(
     ".section .cabi.entry, \"ax\"",
     ".globl __cabi_entry",
@@ -140,80 +145,73 @@ global_asm!(
     "    cmpb $0, __cabi_ready",
     "    jne 1f",
     "    pushl %eax",
-    "    pushl %edx",
+    "    pushl %ecx",
+    "    pushl %edi",
     "    movl $__bss_start, %edi",
     "    movl $__bss_end, %ecx",
     "    subl %edi, %ecx",
     "    xorl %eax, %eax",
     "    rep stosb",
-    "    popl %edx",
+    "    popl %edi",
+    "    popl %ecx",
     "    popl %eax",
     "    movb $1, __cabi_ready",
-    "1:  pushl %edx",
-    "    pushl %eax",
+    "1:  pushl %eax",
     "    calll vmemory_cabi_dispatch",
-    "    addl $8, %esp",
     "    lretw",
     ".section .data.__cabi_ready, \"aw\"",
     "__cabi_ready: .byte 0",
     options(att_syntax)
 );
 
-/// Reads word `i` of the argument block.
-///
-/// # Safety
-/// `args` must point to at least `2 * (i + 1)` readable bytes.
-unsafe fn word(args: *const u16, i: usize) -> u16 {
-    // SAFETY: forwarded to the caller.
-    unsafe { args.add(i).read_unaligned() }
-}
-
-/// Reads the `long` at words `i`, `i + 1` of the argument block.
-///
-/// # Safety
-/// `args` must point to at least `2 * (i + 2)` readable bytes.
-unsafe fn long(args: *const u16, i: usize) -> u32 {
-    // SAFETY: forwarded to the caller.
-    unsafe { u32::from(word(args, i)) | u32::from(word(args, i + 1)) << 16 }
-}
-
 /// A far pointer as C returns it in `DX:AX`.
 fn far(p: FarPtr) -> u32 {
     u32::from(p.seg.value()) << 16 | u32::from(p.off)
 }
 
+/// The handle of `_vload(h, dirty)` and `_vunlock(h, dirty)`: words 1 and
+/// 2 of their argument block, which arrive as the high word of `first` and
+/// the low word of `rest`.
+fn handle_after_word(first: u32, rest: u32) -> u32 {
+    first >> 16 | rest << 16
+}
+
 /// Runs one MSC function for the shim and refreshes the status block.
 ///
-/// `call` is the shim's call word (function number in bits 0-3); `args`
-/// points to the copy of the caller's Pascal argument block. Returns the
-/// value for `AX` (16-bit results, zero-extended) or `DX:AX`.
-///
-/// # Safety
-/// `args` must point to [`Function::arg_bytes`] readable bytes for the
-/// function `call` names; only the shim's entry stub calls this.
+/// The arguments arrive in registers, as the shim read them from the
+/// caller's Pascal argument block (no copy of it on the private stack):
+/// `first` is its first 4 bytes, `rest` the bytes after them (a word or a
+/// dword; what lies beyond the block is not read, so the upper half is then
+/// undefined). `call` is the shim's call word (function number in bits
+/// 0-3). Returns the value for `AX` (16-bit results, zero-extended) or
+/// `DX:AX` in the low half, and in the high half (`EDX`) nonzero when the
+/// status block changed since the shim last copied it, so that the shim
+/// copies it without looking. `fastcall` (`rest` in `ECX`, `first` in
+/// `EDX`, `call` on the stack, popped here): the entry stub pushes only
+/// `call`.
 #[no_mangle]
-pub unsafe extern "C" fn vmemory_cabi_dispatch(call: u32, args: *const u16) -> u32 {
+pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32) -> u64 {
     let f = Function((call & 0x0F) as u8);
     // SAFETY: single-threaded; the shim reads the block only after this
     // returns, and no other reference to it is alive.
     let out = unsafe { &mut *__cabi_status.0.get() };
-    if out.hits != 0 {
-        let n = core::mem::take(&mut out.hits);
-        heap::with_vmm(|v| v.hits_elsewhere(n));
-    }
-    // SAFETY: the shim copied `f.arg_bytes()` bytes to `args`.
-    let result = unsafe { run(f, args) };
+    let result = heap::with_vmm(|v| {
+        if out.hits != 0 {
+            v.hits_elsewhere(core::mem::take(&mut out.hits));
+        }
+        run(v, f, first, rest)
+    });
     publish_index(out);
     refresh_status(out, f);
-    result
+    u64::from(result) | u64::from(core::mem::take(&mut out.changed)) << 32
 }
 
 /// Tells the shim where the resident index is now (any call may have
 /// opened, closed or changed it) and clears its hint. The shim walks it with 16-bit offsets
 /// from one segment: an index whose buckets are not paragraph aligned or
 /// take more than 64 KiB is not published, and every call goes to the
-/// library.
-#[inline(never)]
+/// library. Inline: it runs after every call the dispatcher makes.
+#[inline(always)]
 fn publish_index(out: &mut StatusOut) {
     out.hint = 0;
     out.index_seg = 0;
@@ -229,96 +227,83 @@ fn publish_index(out: &mut StatusOut) {
     });
 }
 
-/// Calls the DOS layer's function `f` with the arguments at `args`.
+/// Calls the core's function `f` with the arguments the shim passed (see
+/// [`vmemory_cabi_dispatch`] for `first` and `rest`).
 ///
-/// Kept out of line, and each arm calls one function of [`heap`], so that
-/// the private stack needs the deepest single function, not the sum of them
-/// inlined into one frame.
-///
-/// # Safety
-/// `args` must point to `f.arg_bytes()` readable bytes.
-#[inline(never)]
-unsafe fn run(f: Function, args: *const u16) -> u32 {
-    // SAFETY: every arm reads only within the `f.arg_bytes()` bytes at
-    // `args`, which the caller promises are readable.
-    unsafe {
-        match f {
-            Function::VHEAPINIT => vheapinit(word(args, 2), word(args, 1), word(args, 0)),
-            Function::VHEAPTERM => {
-                vheapterm();
-                0
-            }
-            Function::VMALLOC => vmalloc(long(args, 0)),
-            Function::VFREE => {
-                vfree(long(args, 0));
-                0
-            }
-            Function::VREALLOC => vrealloc(long(args, 2), long(args, 0)),
-            Function::VMSIZE => vmsize(long(args, 0)),
-            Function::VLOAD => far(vload(long(args, 1), word(args, 0))),
-            Function::VLOCK => far(vlock(long(args, 0))),
-            Function::VUNLOCK => {
-                vunlock(long(args, 1), word(args, 0));
-                0
-            }
-            Function::VLOCKCNT => u32::from(vlockcnt(long(args, 0))),
-            _ => 0,
+/// `_vmalloc` and `_vfree`, the calls a program makes by the thousand, go
+/// straight to their [`Vmm`](crate::vmm::Vmm) calls from the dispatcher's
+/// frame. The others go through one out-of-line function each, so that the
+/// dispatcher's frame stays small and the private stack needs the deepest
+/// single call, not the sum of them inlined into one frame (`T_CABI.EXE`
+/// checks it keeps a quarter free).
+#[inline(always)]
+fn run(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
+    match f {
+        Function::VMALLOC => v.vmalloc(first),
+        Function::VFREE => {
+            v.vfree(first);
+            0
         }
+        _ => other(v, f, first, rest),
     }
 }
 
-// One out-of-line wrapper per function (see `run`).
+/// The calls [`run`] does not make itself, out of the dispatcher's frame.
+/// `_vheapinit` and `_vheapterm`, the deepest and the widest, have a frame
+/// of their own (see [`run`]); the others need little stack. `_vload`,
+/// `_vlock` and `_vunlock` go to the ordinary calls, not the core's hit
+/// path: the shim tried the hit path before the dispatcher.
 #[inline(never)]
-fn vheapinit(dosmin: u16, dosmax: u16, swaparea: u16) -> u32 {
-    u32::from(heap::vheapinit(dosmin, dosmax, swaparea))
+fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
+    match f {
+        Function::VHEAPINIT => vheapinit(v, first, rest),
+        Function::VHEAPTERM => {
+            vheapterm(v);
+            0
+        }
+        // Block: [size.lo, size.hi, h.lo, h.hi].
+        Function::VREALLOC => v.vrealloc(rest, first),
+        Function::VMSIZE => v.vmsize(first),
+        // Block: [dirty, h.lo, h.hi].
+        Function::VLOAD => {
+            let a = v.vload(handle_after_word(first, rest), first as i16);
+            far(heap::arena_far(v, a))
+        }
+        Function::VLOCK => {
+            let a = v.vlock(first);
+            far(heap::arena_far(v, a))
+        }
+        Function::VUNLOCK => {
+            v.vunlock(handle_after_word(first, rest), first as i16);
+            0
+        }
+        Function::VLOCKCNT => u32::from(v.vlockcnt(first)),
+        _ => 0,
+    }
+}
+
+/// Block: `[swaparea, dosmax, dosmin]`.
+#[inline(never)]
+fn vheapinit(v: &mut DosVmm, first: u32, rest: u32) -> u32 {
+    u32::from(v.vheapinit(rest as u16, (first >> 16) as u16, first as u16) as u16)
 }
 #[inline(never)]
-fn vheapterm() {
-    heap::vheapterm()
-}
-#[inline(never)]
-fn vmalloc(size: u32) -> u32 {
-    heap::vmalloc(size)
-}
-#[inline(never)]
-fn vfree(h: u32) {
-    heap::vfree(h)
-}
-#[inline(never)]
-fn vrealloc(h: u32, size: u32) -> u32 {
-    heap::vrealloc(h, size)
-}
-#[inline(never)]
-fn vmsize(h: u32) -> u32 {
-    heap::vmsize(h)
-}
-// The shim tried the hit path before the dispatcher: these three go
-// straight to the ordinary calls.
-#[inline(never)]
-fn vload(h: u32, dirty: u16) -> FarPtr {
-    heap::after_miss::vload(h, dirty)
-}
-#[inline(never)]
-fn vlock(h: u32) -> FarPtr {
-    heap::after_miss::vlock(h)
-}
-#[inline(never)]
-fn vunlock(h: u32, dirty: u16) {
-    heap::after_miss::vunlock(h, dirty)
-}
-#[inline(never)]
-fn vlockcnt(h: u32) -> u16 {
-    heap::vlockcnt(h)
+fn vheapterm(v: &mut DosVmm) {
+    v.vheapterm()
 }
 
 /// The heap's status stamp ([`crate::vmm::Vmm::status_stamp`]) when
-/// [`refresh_status`] last computed the block.
-struct Stamp(UnsafeCell<Option<u16>>);
+/// [`refresh_status`] last computed the block, widened so that "no heap"
+/// is a value of its own ([`NO_STAMP`]) and the test is one compare.
+struct Stamp(UnsafeCell<u32>);
+
+/// [`Stamp`] with no heap open.
+const NO_STAMP: u32 = 0x1_0000;
 
 // SAFETY: as for `Status`: one thread, one call at a time.
 unsafe impl Sync for Stamp {}
 
-static STAMP: Stamp = Stamp(UnsafeCell::new(None));
+static STAMP: Stamp = Stamp(UnsafeCell::new(NO_STAMP));
 
 /// Brings the block the shim reads up to date after call `f`, and marks it
 /// changed when it is. The block is computed again only when it may have
@@ -329,8 +314,10 @@ static STAMP: Stamp = Stamp(UnsafeCell::new(None));
 fn refresh_status(out: &mut StatusOut, f: Function) {
     // SAFETY: single-threaded; only this function touches `STAMP`.
     let last = unsafe { &mut *STAMP.0.get() };
-    let stamp = heap::status_stamp();
-    if stamp == *last && f != Function::VHEAPINIT && f != Function::VHEAPTERM {
+    let stamp = heap::status_stamp().map_or(NO_STAMP, u32::from);
+    // `_vheapinit` (0) and `_vheapterm` (1): always.
+    const _: () = assert!(Function::VHEAPINIT.0 < 2 && Function::VHEAPTERM.0 < 2);
+    if stamp == *last && f.0 >= 2 {
         return;
     }
     *last = stamp;

@@ -60,6 +60,9 @@ impl Backends for DosBackends {
     }
 }
 
+/// The VMM over the real-mode backends, as [`with_vmm`] hands it out.
+pub type DosVmm = Vmm<DosBackends>;
+
 /// The program's VMM.
 struct Global(UnsafeCell<Vmm<DosBackends>>);
 
@@ -148,34 +151,6 @@ pub fn vunlock(h: u32, dirty: u16) {
             v.vunlock(h, dirty as i16)
         }
     })
-}
-
-/// `_vload`, `_vlock` and `_vunlock` for a caller that has tried the hit
-/// path ([`Vmm::hit`]) already and was told no (the C ABI's dispatcher):
-/// the core's ordinary calls, without a second try of the hit path.
-pub(crate) mod after_miss {
-    use super::{arena_far, with_vmm, FarPtr};
-
-    /// `_vload` of a block the hit path did not complete.
-    pub fn vload(h: u32, dirty: u16) -> FarPtr {
-        with_vmm(|v| {
-            let a = v.vload(h, dirty as i16);
-            arena_far(v, a)
-        })
-    }
-
-    /// `_vlock` of a block the hit path did not complete.
-    pub fn vlock(h: u32) -> FarPtr {
-        with_vmm(|v| {
-            let a = v.vlock(h);
-            arena_far(v, a)
-        })
-    }
-
-    /// `_vunlock` of a block the hit path did not complete.
-    pub fn vunlock(h: u32, dirty: u16) {
-        with_vmm(|v| v.vunlock(h, dirty as i16))
-    }
 }
 
 /// `unsigned _vlockcnt(_vmhnd_t)`: 0 for an invalid handle.
