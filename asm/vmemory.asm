@@ -48,8 +48,8 @@
 ;      rest), switches to SS:ESP = image segment : stack top from the image
 ;      header (upper half of ESP 0, as code16 Rust needs), with CS = DS = ES
 ;      = SS, keeping the caller's SS:ESP in SI:EDI and the call word in EBX
-;      (registers Rust preserves), and far-calls the image's entry stub with
-;      EAX = call word, DF clear.
+;      (registers Rust preserves), and far-calls the image's entry stub
+;      (EBX = call word), DF clear.
 ;   5. Back with EAX = result and EDX nonzero when the status values
 ;      changed, it copies the image's status block over the status globals
 ;      then (DGROUP found through a segment fixup, not through DS), restores
@@ -260,7 +260,7 @@ vm_common:
         cmp di, CALL_VUNLOCK
         je .unlock
         cmp di, CALL_VLOCK
-        jne .library
+        jne .other                      ; no hit path: BX = IP of ..@here still
         mov ecx, [bp + F_ARGS]          ; _vlock(h)
         FIND
         cmp byte [fs:HDR_LOCKS], 255
@@ -290,10 +290,12 @@ vm_common:
         jmp vm_restore
 .undo:  dec word [cs:si + ST + VMS_HITS]
 .library:
-        ; The image segment, from CS:IP.
+        ; The image segment, from CS:IP (BX = IP of ..@here when the call
+        ; went by no hit path, which left BX as it was).
         call .here
 .here:  pop bx                          ; BX = IP of .here in CS
-        add bx, vm_image - .here        ; BX = offset of the image in CS (multiple of 16)
+        sub bx, .here - ..@here         ; BX = IP of ..@here
+.other: add bx, ST                      ; BX = offset of the image in CS (multiple of 16)
         shr bx, 4
         mov ax, cs
         add ax, bx                      ; AX = image segment
@@ -322,11 +324,10 @@ vm_common:
         mov ss, ax
         movzx esp, word [VMH_STACK]     ; DS = image: the header (no interrupt between the two)
 
-        ; Far call to the entry stub: EAX = call word, EDX, ECX = arguments.
+        ; Far call to the entry stub: EBX = call word, EDX, ECX = arguments.
         push ax                         ; segment } far pointer to
         push word [VMH_ENTRY]           ; offset  } the entry stub
         mov bp, sp
-        mov eax, ebx
         call far [bp]                   ; SS = image: [bp] is on the private stack
                                         ; (left there: the stack is dropped below)
 

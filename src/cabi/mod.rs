@@ -7,10 +7,10 @@
 //!
 //! | register | value |
 //! |---|---|
-//! | `EAX` | the call word: function number (bits 0-3), return kind (bits 4-5), argument bytes (bits 8-15), upper half 0 |
+//! | `EBX` | the call word: function number (bits 0-3), return kind (bits 4-5), argument bytes (bits 8-15), upper half 0 |
 //! | `EDX` | the first 4 bytes of the argument block (when it has them) |
 //! | `ECX` | the bytes after them: a word (upper half undefined) or a dword |
-//! | `EBX`, `ESI`, `EDI`, `EBP` | the shim's: kept (the shim holds the call word and the caller's `SS:ESP` there) |
+//! | `EBX`, `ESI`, `EDI`, `EBP` | kept (the shim holds the call word and the caller's `SS:ESP` there) |
 //! | `CS = DS = ES = SS` | the image segment; `ESP` below the image's stack top, upper half 0; `DF` clear |
 //!
 //! The entry stub (below) zeroes `.bss` on the first call, calls
@@ -134,8 +134,8 @@ pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
 
 // The entry stub, at the offset the header names. On the first call it
 // zeroes `.bss` (the shim's object file reserves the space but nothing
-// clears it; EAX, ECX, EDX and EDI are kept, the shim holds the caller's
-// ESP in EDI), then it pushes EAX (call word) and calls the `fastcall`
+// clears it; ECX, EDX and EDI are kept, the shim holds the caller's ESP
+// in EDI), then it pushes EBX (call word) and calls the `fastcall`
 // dispatcher with ECX and EDX as the shim set them, and returns to the shim
 // with a 16-bit far return, the result in EAX and the status flag in EDX.
 global_asm!(
@@ -144,7 +144,6 @@ global_asm!(
     "__cabi_entry:",
     "    cmpb $0, __cabi_ready",
     "    jne 1f",
-    "    pushl %eax",
     "    pushl %ecx",
     "    pushl %edi",
     "    movl $__bss_start, %edi",
@@ -154,9 +153,8 @@ global_asm!(
     "    rep stosb",
     "    popl %edi",
     "    popl %ecx",
-    "    popl %eax",
     "    movb $1, __cabi_ready",
-    "1:  pushl %eax",
+    "1:  pushl %ebx",
     "    calll vmemory_cabi_dispatch",
     "    lretw",
     ".section .data.__cabi_ready, \"aw\"",
