@@ -337,6 +337,43 @@ impl FarPtr {
         /// `self` must point to four writable bytes, `self.off` at most FFFCh.
         write_u32: u32, "dword", "{v:e}", reg
     }
+
+    /// Reads the doublewords at `self` and `self + 4` with one ES load (a
+    /// handle-table entry: half the segment loads of two `read_u32`).
+    ///
+    /// # Safety
+    /// `self` must point to eight readable bytes, `self.off` at most FFF8h.
+    pub unsafe fn read_u32_pair(self) -> (u32, u32) {
+        let (lo, hi): (u32, u32);
+        // SAFETY: two loads through ES, restored in the block; readable by
+        // the caller's promise.
+        unsafe {
+            asm!("push es", "mov es, {seg:x}",
+                 "mov {lo:e}, dword ptr es:[{off:e}]",
+                 "mov {hi:e}, dword ptr es:[{off:e} + 4]", "pop es",
+                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off),
+                 lo = out(reg) lo, hi = out(reg) hi,
+                 options(readonly, preserves_flags));
+        }
+        (lo, hi)
+    }
+
+    /// Writes `lo` at `self` and `hi` at `self + 4` with one ES load.
+    ///
+    /// # Safety
+    /// `self` must point to eight writable bytes, `self.off` at most FFF8h.
+    pub unsafe fn write_u32_pair(self, lo: u32, hi: u32) {
+        // SAFETY: two stores through ES, restored in the block; writable by
+        // the caller's promise, and no Rust reference covers far memory.
+        unsafe {
+            asm!("push es", "mov es, {seg:x}",
+                 "mov dword ptr es:[{off:e}], {lo:e}",
+                 "mov dword ptr es:[{off:e} + 4], {hi:e}", "pop es",
+                 seg = in(reg) self.seg.0, off = in(reg) u32::from(self.off),
+                 lo = in(reg) lo, hi = in(reg) hi,
+                 options(preserves_flags));
+        }
+    }
 }
 
 /// The 16-bit offset of a near pointer, widened for a 32-bit register (whose

@@ -122,6 +122,17 @@ impl Arena for DosArena {
         unsafe { self.far(at.offset()).write_u32(value) }
     }
 
+    fn read_u32_pair(&self, at: ArenaAddr) -> (u32, u32) {
+        // SAFETY: as in `read_u16`; the core passes an 8-byte entry inside
+        // the arena, and `far` leaves an offset below 16.
+        unsafe { self.far(at.offset()).read_u32_pair() }
+    }
+
+    fn write_u32_pair(&mut self, at: ArenaAddr, lo: u32, hi: u32) {
+        // SAFETY: as in `read_u32_pair`; no Rust reference covers the arena.
+        unsafe { self.far(at.offset()).write_u32_pair(lo, hi) }
+    }
+
     fn read_field_u16(&self, p: ArenaPara, field: Bytes) -> u16 {
         // SAFETY: `p` is a paragraph of the arena and `field` a header field
         // inside its region (the core's contract).

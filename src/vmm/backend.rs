@@ -153,6 +153,16 @@ pub trait Arena {
         self.write_u16(at, value as u16);
         self.write_u16(at + Bytes::new(2), (value >> 16) as u16);
     }
+    /// Reads the two little-endian `u32`s at `at` and `at + 4` (a handle
+    /// entry). Implementations may do it with one far access.
+    fn read_u32_pair(&self, at: ArenaAddr) -> (u32, u32) {
+        (self.read_u32(at), self.read_u32(at + Bytes::new(4)))
+    }
+    /// Writes `lo` at `at` and `hi` at `at + 4` (as [`Arena::read_u32_pair`]).
+    fn write_u32_pair(&mut self, at: ArenaAddr, lo: u32, hi: u32) {
+        self.write_u32(at, lo);
+        self.write_u32(at + Bytes::new(4), hi);
+    }
     /// Reads the `u16` at byte `field` of paragraph `p` (`field` below 64:
     /// a header field). Implementations may address it from `p`'s segment
     /// without normalising a linear position.

@@ -163,18 +163,19 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vfree`.
     pub fn free(&mut self, h: Handle) -> Result<(), VmError> {
-        let r = self.resolve(h)?;
-        let (loc, paras) = match r {
-            Res::Resident(p) if self.arena.locks(p) > 0 => return Err(VmError::Locked),
-            Res::Resident(_) => self.entry(h)?,
-            Res::Away(loc, paras) => (loc, paras),
-        };
-        self.table
-            .free(&mut self.arena, &mut self.stores, h.index(), h.gen())?;
+        let r = self.resident(h)?;
+        if let Some(p) = r {
+            if self.arena.locks(p) > 0 {
+                return Err(VmError::Locked);
+            }
+        }
+        // The table validates a handle that is not resident, reads the
+        // entry and frees the slot in one visit to the entry.
+        let (loc, paras) = self.table.release(&mut self.arena, &mut self.stores, h)?;
         if loc.is_some() {
             self.stores.free(&mut self.arena, loc, paras);
         }
-        if let Res::Resident(p) = r {
+        if let Some(p) = r {
             // Table and swap-space accesses never move regions, so `p` is
             // still the block's region.
             self.drop_resident(p);

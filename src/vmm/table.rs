@@ -28,6 +28,13 @@ const LIVE: u16 = 0x8000;
 pub const MAX_SLOTS: usize = 8;
 const EMPTY_SLOT: u32 = u32::MAX;
 
+/// The second doubleword of a live entry of generation `gen` and size
+/// `paras` (the first is its swap location).
+#[inline(always)]
+fn live_high(gen: Gen, paras: Paras) -> u32 {
+    u32::from(gen.get() | LIVE) | u32::from(paras.to_u16()) << 16
+}
+
 /// A handle-table entry.
 #[derive(Clone, Copy, Debug)]
 pub enum Entry {
@@ -240,7 +247,10 @@ impl Table {
         Ok(base)
     }
 
-    #[inline(always)]
+    /// Where the entry of slot `idx` is, its page cached (and marked dirty
+    /// if `dirty`). One copy, not inlined: every entry access goes through
+    /// it (the resident size), and a call visits an entry once.
+    #[inline(never)]
     fn entry_at<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -259,20 +269,14 @@ impl Table {
         Ok(base + Bytes::new(idx.in_page() * ENTRY_BYTES))
     }
 
-    /// The entry of slot `idx` (handed out before).
-    pub fn get<A: Arena, S: Store<A>>(
-        &mut self,
-        a: &mut A,
-        st: &mut Stores<S>,
-        idx: HandleIdx,
-    ) -> Result<Entry, VmError> {
-        let at = self.entry_at(a, st, idx, false)?;
-        // Two doubleword reads: the first word, then generation and size.
-        let word = a.read_u32(at);
-        let high = a.read_u32(at + Bytes::new(4));
+    /// The entry in the two doublewords at `at`: the first word, then
+    /// generation and size.
+    #[inline(always)]
+    fn load<A: Arena>(a: &A, at: ArenaAddr) -> Entry {
+        let (word, high) = a.read_u32_pair(at);
         let g = high as u16;
         let gen = Gen::new_truncate(g);
-        Ok(if g & LIVE != 0 {
+        if g & LIVE != 0 {
             Entry::Live {
                 gen,
                 loc: SwapLoc::from_raw(word),
@@ -283,7 +287,30 @@ impl Table {
                 gen,
                 next: HandleIdx::new(word),
             }
-        })
+        }
+    }
+
+    /// Writes `e` as the two doublewords at `at` (the format of [`Self::load`]).
+    #[inline(always)]
+    fn store<A: Arena>(a: &mut A, at: ArenaAddr, e: Entry) {
+        let (word, high) = match e {
+            Entry::Live { gen, loc, paras } => (loc.raw(), live_high(gen, paras)),
+            Entry::Free { gen, next } => (next.get(), u32::from(gen.get())),
+        };
+        a.write_u32_pair(at, word, high);
+    }
+
+    /// The entry of slot `idx` (handed out before). Not inlined: several
+    /// callers, none of them hot (the resident size).
+    #[inline(never)]
+    pub fn get<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        idx: HandleIdx,
+    ) -> Result<Entry, VmError> {
+        let at = self.entry_at(a, st, idx, false)?;
+        Ok(Self::load(a, at))
     }
 
     /// Writes the entry of slot `idx`.
@@ -295,12 +322,7 @@ impl Table {
         e: Entry,
     ) -> Result<(), VmError> {
         let at = self.entry_at(a, st, idx, true)?;
-        let (word, g, paras) = match e {
-            Entry::Live { gen, loc, paras } => (loc.raw(), gen.get() | LIVE, paras.to_u16()),
-            Entry::Free { gen, next } => (next.get(), gen.get(), 0),
-        };
-        a.write_u32(at, word);
-        a.write_u32(at + Bytes::new(4), u32::from(g) | u32::from(paras) << 16);
+        Self::store(a, at, e);
         Ok(())
     }
 
@@ -312,25 +334,31 @@ impl Table {
         st: &mut Stores<S>,
         paras: Paras,
     ) -> Result<Handle, VmError> {
-        let (idx, gen, next_free) = if !self.free_head.is_none() {
+        if !self.free_head.is_none() {
+            // The most recently freed slot, in one visit to its entry: the
+            // page is found once, the free entry read and the live one
+            // written over it (its page has swap space or is pinned since
+            // its first handle).
             let idx = self.free_head;
-            let e = self.get(a, st, idx)?;
-            debug_assert!(
-                matches!(e, Entry::Free { .. }),
-                "live slot on the free list"
-            );
-            let next = match e {
-                Entry::Free { next, .. } => next,
-                Entry::Live { .. } => HandleIdx::NONE,
-            };
-            (idx, e.gen(), Some(next))
-        } else if self.hwm.get() < self.max_handles {
-            (self.hwm, self.gen_base, None)
+            let at = self.entry_at(a, st, idx, true)?;
+            // The raw words (the format of `load`/`store`): a free entry is
+            // its next slot, then its generation with the live bit clear.
+            let (next, high) = a.read_u32_pair(at);
+            debug_assert!(high as u16 & LIVE == 0, "live slot on the free list");
+            let gen = Gen::new_truncate(high as u16);
+            let next = HandleIdx::new(next);
+            a.write_u32_pair(at, SwapLoc::NONE.raw(), live_high(gen, paras));
+            self.free_head = next;
+            self.live += 1;
+            return Ok(Handle::new(idx, gen));
+        }
+        let (idx, gen) = if self.hwm.get() < self.max_handles {
+            (self.hwm, self.gen_base)
         } else {
             return Err(VmError::NoHandles);
         };
         let page = idx.page();
-        if next_free.is_none() && !self.dir_get(a, page).is_some() && st.any() {
+        if !self.dir_get(a, page).is_some() && st.any() {
             // First handle of a table page: give the page its swap space now,
             // so that writing a table page back never needs an allocation
             // (otherwise a full swap space could make `_vfree` impossible).
@@ -370,29 +398,39 @@ impl Table {
             paras,
         };
         self.put(a, st, idx, e)?;
-        match next_free {
-            Some(next) => self.free_head = next,
-            None => self.hwm = self.hwm.next(),
-        }
+        self.hwm = self.hwm.next();
         self.live += 1;
         Ok(Handle::new(idx, gen))
     }
 
-    /// Frees the slot of `idx` whose live entry had generation `gen`.
-    pub fn free<A: Arena, S: Store<A>>(
+    /// Frees the slot of handle `h` if its entry is live in `h`'s
+    /// generation (`InvalidHandle` otherwise, nothing written): the block's
+    /// swap copy and size. One visit to the entry: the page is found once,
+    /// the live entry read and the free one written over it.
+    pub fn release<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
-        idx: HandleIdx,
-        gen: Gen,
-    ) -> Result<(), VmError> {
-        let dead = Entry::Free {
-            gen: gen.next(),
-            next: self.free_head,
-        };
-        self.put(a, st, idx, dead)?;
+        h: Handle,
+    ) -> Result<(SwapLoc, Paras), VmError> {
+        let idx = h.index();
+        // Clean until the handle is known valid: a refused handle leaves
+        // the page as it was.
+        let at = self.entry_at(a, st, idx, false)?;
+        // The raw words (the format of `load`/`store`): live in `h`'s
+        // generation is the live bit and that generation in the low half.
+        let (word, high) = a.read_u32_pair(at);
+        if high as u16 != h.gen().get() | LIVE {
+            return Err(VmError::InvalidHandle);
+        }
+        let (loc, paras) = (SwapLoc::from_raw(word), Paras::from((high >> 16) as u16));
+        // `entry_at` left the entry's slot in `last`.
+        self.slots[self.last].dirty = true;
+        // Free: the next free slot, the next generation, size 0.
+        let free_high = u32::from(h.gen().next().get());
+        a.write_u32_pair(at, self.free_head.get(), free_high);
         self.free_head = idx;
         self.live -= 1;
-        Ok(())
+        Ok((loc, paras))
     }
 }
