@@ -43,16 +43,46 @@ fn block_paras(size: u32) -> Result<Paras, VmError> {
 
 impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// Validates `h`: resident (found by the index without touching the
-    /// table) or not (entry read from the table).
+    /// table) or not (entry read from the table). Out of line: many
+    /// callers (the resident size).
+    #[inline(never)]
     fn resolve(&mut self, h: Handle) -> Result<Res, VmError> {
-        if let Some(p) = self.resident(h)? {
-            return Ok(Res::Resident(p));
+        self.resolve_or_free(h, false)
+    }
+
+    /// [`Self::resolve`], or with `free` the whole of `_vfree` (a
+    /// meaningless `Res` on success). One function for both, so that
+    /// `resident` and `Table::release` are inlined once (the resident
+    /// size); `_vfree` visits the handle's table entry once, resident or
+    /// not: the table validates, reads and frees the slot together.
+    #[inline(never)]
+    fn resolve_or_free(&mut self, h: Handle, free: bool) -> Result<Res, VmError> {
+        let r = self.resident(h)?;
+        if !free {
+            if let Some(p) = r {
+                return Ok(Res::Resident(p));
+            }
+            let e = self
+                .table
+                .get(&mut self.arena, &mut self.stores, h.index())?;
+            let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
+            return Ok(Res::Away(loc, paras));
         }
-        let e = self
-            .table
-            .get(&mut self.arena, &mut self.stores, h.index())?;
-        let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
-        Ok(Res::Away(loc, paras))
+        if let Some(p) = r {
+            if self.arena.locks(p) > 0 {
+                return Err(VmError::Locked);
+            }
+        }
+        let (loc, paras) = self.table.release(&mut self.arena, &mut self.stores, h)?;
+        if loc.is_some() {
+            self.stores.free(&mut self.arena, loc, paras);
+        }
+        if let Some(p) = r {
+            // Table and swap-space accesses never move regions, so `p` is
+            // still the block's region.
+            self.drop_resident(p);
+        }
+        Ok(Res::Away(SwapLoc::NONE, Paras::ZERO))
     }
 
     /// The region of `h`'s block if it is resident, `None` if it is not
@@ -163,24 +193,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vfree`.
     pub fn free(&mut self, h: Handle) -> Result<(), VmError> {
-        let r = self.resident(h)?;
-        if let Some(p) = r {
-            if self.arena.locks(p) > 0 {
-                return Err(VmError::Locked);
-            }
-        }
-        // The table validates a handle that is not resident, reads the
-        // entry and frees the slot in one visit to the entry.
-        let (loc, paras) = self.table.release(&mut self.arena, &mut self.stores, h)?;
-        if loc.is_some() {
-            self.stores.free(&mut self.arena, loc, paras);
-        }
-        if let Some(p) = r {
-            // Table and swap-space accesses never move regions, so `p` is
-            // still the block's region.
-            self.drop_resident(p);
-        }
-        Ok(())
+        self.resolve_or_free(h, true).map(|_| ())
     }
 
     /// `_vrealloc`.

@@ -259,8 +259,8 @@ impl Table {
         dirty: bool,
     ) -> Result<ArenaAddr, VmError> {
         let page = idx.page();
-        // The page used last needs no search: a call reads an entry and then
-        // writes it back (every `_vmalloc` and `_vfree`).
+        // The page used last needs no search: a call that reads an entry
+        // and then writes it back (`evict`) finds it there.
         let base = if self.slots[self.last].page == page {
             self.touch(self.last, dirty)
         } else {
@@ -314,6 +314,7 @@ impl Table {
     }
 
     /// Writes the entry of slot `idx`.
+    #[inline(always)]
     pub fn put<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -334,31 +335,18 @@ impl Table {
         st: &mut Stores<S>,
         paras: Paras,
     ) -> Result<Handle, VmError> {
-        if !self.free_head.is_none() {
-            // The most recently freed slot, in one visit to its entry: the
-            // page is found once, the free entry read and the live one
-            // written over it (its page has swap space or is pinned since
-            // its first handle).
-            let idx = self.free_head;
-            let at = self.entry_at(a, st, idx, true)?;
-            // The raw words (the format of `load`/`store`): a free entry is
-            // its next slot, then its generation with the live bit clear.
-            let (next, high) = a.read_u32_pair(at);
-            debug_assert!(high as u16 & LIVE == 0, "live slot on the free list");
-            let gen = Gen::new_truncate(high as u16);
-            let next = HandleIdx::new(next);
-            a.write_u32_pair(at, SwapLoc::NONE.raw(), live_high(gen, paras));
-            self.free_head = next;
-            self.live += 1;
-            return Ok(Handle::new(idx, gen));
-        }
-        let (idx, gen) = if self.hwm.get() < self.max_handles {
-            (self.hwm, self.gen_base)
+        // The most recently freed slot (its page has swap space, or is
+        // pinned, since its first handle), else a slot never used.
+        let from_free = !self.free_head.is_none();
+        let idx = if from_free {
+            self.free_head
+        } else if self.hwm.get() < self.max_handles {
+            self.hwm
         } else {
             return Err(VmError::NoHandles);
         };
         let page = idx.page();
-        if !self.dir_get(a, page).is_some() && st.any() {
+        if !from_free && !self.dir_get(a, page).is_some() && st.any() {
             // First handle of a table page: give the page its swap space now,
             // so that writing a table page back never needs an allocation
             // (otherwise a full swap space could make `_vfree` impossible).
@@ -392,13 +380,21 @@ impl Table {
                 Err(_) => {}
             }
         }
-        let e = Entry::Live {
-            gen,
-            loc: SwapLoc::NONE,
-            paras,
+        // One visit to the entry: its page is found once, a free entry
+        // read (the raw words, the format of `load`/`store`: its next slot,
+        // then its generation with the live bit clear) and the live one
+        // written over it.
+        let at = self.entry_at(a, st, idx, true)?;
+        let gen = if from_free {
+            let (next, high) = a.read_u32_pair(at);
+            debug_assert!(high as u16 & LIVE == 0, "live slot on the free list");
+            self.free_head = HandleIdx::new(next);
+            Gen::new_truncate(high as u16)
+        } else {
+            self.hwm = self.hwm.next();
+            self.gen_base
         };
-        self.put(a, st, idx, e)?;
-        self.hwm = self.hwm.next();
+        a.write_u32_pair(at, SwapLoc::NONE.raw(), live_high(gen, paras));
         self.live += 1;
         Ok(Handle::new(idx, gen))
     }
