@@ -17,6 +17,9 @@
 //! one). The RESULT.TXT log the test suite reads (`dos::testlog`) is here
 //! only with the feature `testlog`.
 #![cfg_attr(not(test), no_std)]
+// Per-function `#[optimize(size)]` on cold code (init, term, exit, open):
+// the DOS build only (the host build of the core runs on a stable compiler).
+#![cfg_attr(feature = "dos", feature(optimize_attribute))]
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 

@@ -282,10 +282,12 @@ fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
 
 /// Block: `[swaparea, dosmax, dosmin]`.
 #[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
 fn vheapinit(v: &mut DosVmm, first: u32, rest: u32) -> u32 {
     u32::from(v.vheapinit(rest as u16, (first >> 16) as u16, first as u16) as u16)
 }
 #[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
 fn vheapterm(v: &mut DosVmm) {
     v.vheapterm()
 }
@@ -324,6 +326,7 @@ fn refresh_status(out: &mut StatusOut, f: Function) {
 
 /// The block computed again (see [`refresh_status`]).
 #[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
 fn recompute_status(out: &mut StatusOut) {
     let now = heap::status();
     if out.block != now {

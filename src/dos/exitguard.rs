@@ -289,6 +289,7 @@ fn still_resident(psp: Segment) -> bool {
 /// What the hook calls, on the program's own segment and stack, after DOS
 /// ended the program and before the parent resumes.
 #[no_mangle]
+#[cfg_attr(feature = "dos", optimize(size))]
 extern "C" fn __vmemory_exit_cleanup() {
     // Copy the record out, disarmed, so that nothing below runs twice.
     let Some((psp, xms, ems, file, file_len)) = with_guard(|g| {

@@ -81,7 +81,10 @@ impl<C: Chunk> Chunked<C> {
 
     /// Grows to at least `min_size` bytes: by half the current size or
     /// 256 KB, whichever is more, and by exactly what is needed when the
-    /// driver cannot give that much.
+    /// driver cannot give that much. Out of line: inlined, both stores'
+    /// copies sat in the swap allocator's `Stores::alloc` (160 bytes more).
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
     pub fn grow(&mut self, min_size: u32) -> Result<u32, BackendError> {
         if min_size <= self.size {
             return Ok(self.size);

@@ -36,6 +36,7 @@ impl DiskStore {
     // Not inlined: inside `_vheapinit`'s large frame the same code takes
     // about 260 bytes more (measured with `make cabi`).
     #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
     pub fn open() -> Result<Self, BackendError> {
         let dir = TmpDir::from_env().ok_or(BackendError::ABSENT)?;
         // The drive whose free space limits the file.

@@ -196,7 +196,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         self.resolve_or_free(h, true).map(|_| ())
     }
 
-    /// `_vrealloc`.
+    /// `_vrealloc`. Size-optimized on DOS (see `lib.rs`): not a hot call.
+    #[cfg_attr(feature = "dos", optimize(size))]
     pub fn realloc(&mut self, h: Handle, size: u32) -> Result<Handle, VmError> {
         if h.raw() == 0 {
             return self.alloc(size);
