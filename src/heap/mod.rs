@@ -51,6 +51,9 @@ impl Backends for DosBackends {
         exitguard::disarm();
     }
 
+    // Out of line: inlined into `_vheapinit`, each store's value was built
+    // and moved through that frame (400 bytes of code, 160 of its stack).
+    #[inline(never)]
     fn open_store(&mut self, kind: StoreKind) -> Result<DosStore, BackendError> {
         DosStore::open(kind)
     }

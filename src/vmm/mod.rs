@@ -347,20 +347,12 @@ impl<B: Backends> Vmm<B> {
         }
     }
 
-    fn close(&mut self, arena: B::Arena, stores: [Option<B::Store>; 3]) {
-        for (kind, s) in StoreKind::ALL.into_iter().zip(stores) {
-            if let Some(s) = s {
-                self.backends.close_store(kind, s);
-            }
-        }
-        self.backends.close_arena(arena);
-    }
-
     /// `_vheapterm`: releases the cache and every store; all handles become
     /// invalid. Does nothing when not initialized.
     pub fn term(&mut self) {
-        if let Some((arena, stores)) = self.heap.take_parts() {
-            self.close(arena, stores);
+        let backends = &mut self.backends;
+        if let Some(arena) = self.heap.take_apart(|kind, s| backends.close_store(kind, s)) {
+            self.backends.close_arena(arena);
         }
     }
 

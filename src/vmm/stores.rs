@@ -41,6 +41,11 @@ impl<S> Stores<S> {
     /// # Safety
     /// `p` must be valid for writes and aligned; whatever it holds is
     /// overwritten without being dropped.
+    ///
+    /// Out of line, so that a store being opened is not held in the frame
+    /// of the whole heap setup (the C library's stack is conventional
+    /// memory).
+    #[inline(never)]
     pub unsafe fn init_at<A: Arena>(
         p: *mut Self,
         mut open_store: impl FnMut(StoreKind) -> Option<S>,
