@@ -252,7 +252,8 @@ pub fn untrack_ems(handle: EmsHandle) {
 /// replaces the old); false if the name is too long or empty. A relative name
 /// is resolved against the current drive and directory when the program ends.
 pub fn track_file(name: &[u8]) -> bool {
-    if name.is_empty() || name.len() >= MAX_PATH || name.contains(&0) {
+    // (A byte loop, not `contains(&0)`: see `file::asciiz`.)
+    if name.is_empty() || name.len() >= MAX_PATH || name.iter().any(|&b| b == 0) {
         return false;
     }
     with_guard(|g| {
@@ -265,6 +266,16 @@ pub fn track_file(name: &[u8]) -> bool {
 /// Forgets the recorded file.
 pub fn untrack_file() {
     with_guard(|g| g.file_len = 0)
+}
+
+/// Deletes the recorded file now and forgets it (nothing if none is
+/// recorded): for an owner that keeps the file's name only here (the swap
+/// file), once it has closed the file.
+pub fn delete_tracked_file() {
+    let (name, len) = with_guard(|g| (g.file, core::mem::take(&mut g.file_len)));
+    if len != 0 {
+        let _ = file::delete(&name[..len]);
+    }
 }
 
 /// Whether the program whose PSP is `psp` is still resident: its PSP's

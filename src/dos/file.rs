@@ -43,7 +43,9 @@ pub const MAX_PATH: usize = 80;
 
 /// An ASCIZ copy of `path` in a near buffer, as DOS wants it in DS:DX.
 fn asciiz(path: &[u8], buf: &mut [u8; MAX_PATH]) -> Result<u32, DosError> {
-    if path.len() >= MAX_PATH || path.contains(&0) {
+    // A byte loop, not `contains(&0)`: that links core's word-wise memchr
+    // (about 250 bytes with its callers) into the C library.
+    if path.len() >= MAX_PATH || path.iter().any(|&b| b == 0) {
         return Err(DosError::BAD_ARGUMENT);
     }
     buf[..path.len()].copy_from_slice(path);
@@ -73,14 +75,29 @@ impl File {
         dir: &[u8],
         name_out: &mut [u8; MAX_PATH],
     ) -> Result<(Self, usize), DosError> {
-        // DOS appends a 12-byte name (8 characters + ".") plus NUL to the path
-        // in place, so the buffer must have room for it.
-        if dir.len() + 14 > MAX_PATH || dir.contains(&0) {
+        if dir.len() + 14 > MAX_PATH {
             return Err(DosError::BAD_ARGUMENT);
         }
         *name_out = [0; MAX_PATH];
         name_out[..dir.len()].copy_from_slice(dir);
-        let name = near_offset(name_out.as_ptr());
+        Self::create_unique_at(name_out, dir.len())
+    }
+
+    /// [`create_unique`](Self::create_unique) in one buffer: `path` holds
+    /// the directory in its first `dir_len` bytes, and DOS appends the name
+    /// it chose there (ASCIZ); returns the handle and the full name's
+    /// length without the NUL. What follows the directory is overwritten.
+    pub fn create_unique_at(
+        path: &mut [u8; MAX_PATH],
+        dir_len: usize,
+    ) -> Result<(Self, usize), DosError> {
+        // DOS appends a 12-byte name (8 characters + ".") plus NUL to the path
+        // in place, so the buffer must have room for it.
+        if dir_len + 14 > MAX_PATH || path[..dir_len].iter().any(|&b| b == 0) {
+            return Err(DosError::BAD_ARGUMENT);
+        }
+        path[dir_len..].fill(0);
+        let name = near_offset(path.as_ptr());
         let (ax, carry): (u16, u8);
         // SAFETY: DS:DX = ASCIZ directory in a buffer with room for the name
         // DOS appends; CX = attribute 0 (normal file).
@@ -89,7 +106,7 @@ impl File {
                  inout("ax") 0x5A00u16 => ax, in("cx") 0u16, in("edx") name);
         }
         let handle = dos_result(carry, ax)?;
-        let len = name_out.iter().position(|&b| b == 0).unwrap_or(MAX_PATH);
+        let len = path.iter().position(|&b| b == 0).unwrap_or(MAX_PATH);
         Ok((Self { handle }, len))
     }
 
@@ -361,6 +378,13 @@ impl TmpDir {
         }
         tmp.len = len;
         Some(tmp)
+    }
+
+    /// The buffer and the prefix's length in it, for
+    /// [`File::create_unique_at`] (the new file's name then goes where
+    /// the directory is: no second 80-byte buffer).
+    pub fn into_buffer(self) -> ([u8; MAX_PATH], usize) {
+        (self.dir, self.len)
     }
 
     /// The prefix, separator included.

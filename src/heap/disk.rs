@@ -7,13 +7,16 @@ use super::store::Dir;
 use crate::dos::disk;
 use crate::dos::exitguard;
 use crate::dos::far::{FarPtr, Segment};
-use crate::dos::file::{SeekFrom, TempFile, TmpDir};
+use crate::dos::file::{self, File, SeekFrom, TmpDir};
 use crate::vmm::BackendError;
 
-/// The swap file.
+/// The swap file. Its name is kept only in the exit guard's record, which
+/// holds it anyway while the heap is open (a second copy here was 80 bytes
+/// of each store slot in the C library's `.bss`, and of the stack frames
+/// that open one: `_vheapinit`'s path is the library's deepest).
 #[derive(Debug)]
 pub struct DiskStore {
-    file: TempFile,
+    file: File,
     size: u32,
     drive: u8,
 }
@@ -41,13 +44,23 @@ impl DiskStore {
         let dir = TmpDir::from_env().ok_or(BackendError::ABSENT)?;
         // The drive whose free space limits the file.
         let drive = dir.drive();
+        // DOS writes the new file's name after the directory, in place.
+        let (mut path, dir_len) = dir.into_buffer();
+        let (file, len) =
+            File::create_unique_at(&mut path, dir_len).map_err(|_| BackendError::ABSENT)?;
+        // Deleted by that name at `close`, or if the program ends before
+        // `_vheapterm`. A name DOS made always fits the record; were it
+        // refused, nothing could delete the file later: no store then.
+        if !exitguard::track_file(&path[..len]) {
+            let _ = file.close();
+            let _ = file::delete(&path[..len]);
+            return Err(BackendError::ABSENT);
+        }
         let mut store = Self {
-            file: TempFile::create_in(&dir).map_err(|_| BackendError::ABSENT)?,
+            file,
             size: 0,
             drive,
         };
-        // Deleted by name if the program ends before `_vheapterm`.
-        exitguard::track_file(store.file.name());
         // A file that cannot hold one sector (full drive, or one that does
         // not store what is written) is no swap store: say so now, as the
         // status flags (`fVmDisableDisk`, `fhVm`), rather than at the first
@@ -68,10 +81,10 @@ impl DiskStore {
         Ok(store)
     }
 
-    /// Closes and deletes the swap file.
+    /// Closes and deletes the swap file (by the name the exit guard holds).
     pub fn close(self) {
-        self.file.close();
-        exitguard::untrack_file();
+        let _ = self.file.close();
+        exitguard::delete_tracked_file();
     }
 
     /// The DOS handle of the swap file (`fhVm`).
@@ -139,14 +152,13 @@ impl DiskStore {
         let filler = FarPtr::new(Segment::data(), 0);
         let mut at = self
             .file
-            .file()
             .seek(SeekFrom::Start, self.size as i32)
             .map_err(|_| BackendError::IO)?;
         while at < target {
             let n = (target - at).min(PIECE) as u16;
             // SAFETY: any 32 KiB from offset 0 of the program's own segment
             // are readable memory, and DOS only reads them.
-            match unsafe { self.file.file().write_far(filler, n) } {
+            match unsafe { self.file.write_far(filler, n) } {
                 Ok(w) => {
                     at += w as u32;
                     if w < usize::from(n) {
@@ -157,7 +169,6 @@ impl DiskStore {
             }
         }
         self.file
-            .file()
             .seek(SeekFrom::End, 0)
             .map_err(|_| BackendError::IO)
     }
@@ -172,7 +183,7 @@ impl DiskStore {
         arena_at: u32,
         len: u32,
     ) -> Result<(), BackendError> {
-        let file = self.file.file();
+        let file = &mut self.file;
         file.seek(SeekFrom::Start, file_at as i32)
             .map_err(|_| BackendError::IO)?;
         let mut done = 0;
