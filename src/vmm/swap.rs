@@ -3,12 +3,15 @@
 //! handles and file handles stays constant however many blocks there are.
 //!
 //! Extents are counted in paragraphs and rounded up to a *size class*:
-//! exact for 1..=64 paragraphs (up to 1 KiB), then eight classes per power
-//! of two up to 4096 paragraphs (64 KiB), so rounding wastes at most 1/8.
+//! exact for 1..=16 paragraphs (up to 256 bytes), then eight classes per
+//! power of two up to 4096 paragraphs (64 KiB), so rounding wastes at most
+//! 1/8. (Exact up to 64 paragraphs was 32 more classes: 128 bytes of list
+//! heads per store, 384 of the C library's resident `.bss`, to save at most
+//! 3 paragraphs of swap space per extent of 33..64.)
 //! Every store keeps one LIFO free list per class. The lists are threaded
 //! through the free extents themselves (the first 4 bytes of a free extent in
 //! the store hold the next free extent), so the allocator's own state is a
-//! fixed 112 list heads per store however fragmented the swap space is.
+//! fixed 80 list heads per store however fragmented the swap space is.
 //! Allocation pops a list head (one 16-byte store read) or bumps the store's
 //! top (growing the store in [`GROW_STEP_PARAS`] steps); freeing pushes (one
 //! 16-byte store write). Both are O(1). Free extents are not coalesced; when
@@ -24,8 +27,11 @@ use super::backend::{Arena, Store, StoreKind};
 use super::stats::StoreStats;
 use super::units::{ArenaAddr, Bytes, Paras, StoreAddr};
 
+/// Classes 0..EXACT are 1..=EXACT paragraphs; above, eight per power of
+/// two (exact again up to 16: the steps there are one paragraph).
+const EXACT: u32 = 8;
 /// Number of size classes.
-pub const CLASSES: usize = 112;
+pub const CLASSES: usize = 80;
 /// How much a store grows at least each time it must grow (256 KiB), so that
 /// growing is rare and backend allocations stay few.
 pub const GROW_STEP_PARAS: Paras = Paras::new(256 * 64);
@@ -84,22 +90,22 @@ impl SwapLoc {
 pub fn class_of(paras: Paras) -> usize {
     let paras = paras.get();
     debug_assert!((1..=4096).contains(&paras));
-    if paras <= 64 {
+    if paras <= EXACT {
         return (paras - 1) as usize;
     }
     let n = paras - 1;
     let msb = 31 - n.leading_zeros();
     let sub = (n >> (msb - 3)) & 7;
-    (64 + (msb - 6) * 8 + sub) as usize
+    (EXACT + (msb - 3) * 8 + sub) as usize
 }
 
 /// The size of every extent of class `class`.
 pub fn class_paras(class: usize) -> Paras {
-    if class < 64 {
+    if class < EXACT as usize {
         return Paras::new(class as u32 + 1);
     }
-    let c = (class - 64) as u32;
-    let msb = c / 8 + 6;
+    let c = class as u32 - EXACT;
+    let msb = c / 8 + 3;
     let sub = c % 8;
     Paras::new((9 + sub) << (msb - 3))
 }
