@@ -153,6 +153,7 @@ pub fn detect() -> bool {
 // Not inlined: its 256-byte `PageMap` would stay in the caller's frame
 // (`_vheapinit`'s) for the whole call, on top of the disk store's opening.
 #[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
 pub fn copy_ready() -> Result<(), EmsError> {
     if !detect() {
         return Err(EmsError::NO_DRIVER);

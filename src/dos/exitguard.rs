@@ -271,6 +271,7 @@ pub fn untrack_file() {
 /// Deletes the recorded file now and forgets it (nothing if none is
 /// recorded): for an owner that keeps the file's name only here (the swap
 /// file), once it has closed the file.
+#[cfg_attr(feature = "dos", optimize(size))]
 pub fn delete_tracked_file() {
     let (name, len) = with_guard(|g| (g.file, core::mem::take(&mut g.file_len)));
     if len != 0 {
