@@ -364,27 +364,9 @@ impl TmpDir {
     /// `TMP` from the environment, or `None` if it is not set, empty or too
     /// long.
     pub fn from_env() -> Option<Self> {
-        let mut tmp = Self {
-            dir: [0u8; MAX_PATH],
-            len: 0,
-        };
-        let mut len = env::var(b"TMP", &mut tmp.dir[..MAX_PATH - 14])?;
-        if len == 0 {
-            return None;
-        }
-        if !matches!(tmp.dir[len - 1], b'\\' | b'/' | b':') {
-            tmp.dir[len] = b'\\';
-            len += 1;
-        }
-        tmp.len = len;
-        Some(tmp)
-    }
-
-    /// The buffer and the prefix's length in it, for
-    /// [`File::create_unique_at`] (the new file's name then goes where
-    /// the directory is: no second 80-byte buffer).
-    pub fn into_buffer(self) -> ([u8; MAX_PATH], usize) {
-        (self.dir, self.len)
+        let mut dir = [0u8; MAX_PATH];
+        let len = tmp_dir_into(&mut dir)?;
+        Some(Self { dir, len })
     }
 
     /// The prefix, separator included.
@@ -395,11 +377,7 @@ impl TmpDir {
     /// The drive the directory is on, as INT 21h AH=36h numbers it:
     /// 1 = A:, ... from a leading `X:`, else 0 (the current drive).
     pub fn drive(&self) -> u8 {
-        if self.len >= 2 && self.dir[1] == b':' {
-            self.dir[0].to_ascii_uppercase().wrapping_sub(b'A') + 1
-        } else {
-            0
-        }
+        drive_of(self.as_bytes())
     }
 
     /// The path of `name` in the directory, and its length; `None` if it
@@ -413,6 +391,29 @@ impl TmpDir {
         let mut p = self.dir;
         p[start..len].copy_from_slice(name);
         Some((p, len))
+    }
+}
+
+/// [`TmpDir::from_env`] into `buf`, where the caller wants it (the swap
+/// file is created in that same buffer, see [`File::create_unique_at`]):
+/// the prefix's length, or `None`.
+pub fn tmp_dir_into(buf: &mut [u8; MAX_PATH]) -> Option<usize> {
+    let mut len = env::var(b"TMP", &mut buf[..MAX_PATH - 14])?;
+    if len == 0 {
+        return None;
+    }
+    if !matches!(buf[len - 1], b'\\' | b'/' | b':') {
+        buf[len] = b'\\';
+        len += 1;
+    }
+    Some(len)
+}
+
+/// [`TmpDir::drive`] of a directory prefix `dir`.
+pub fn drive_of(dir: &[u8]) -> u8 {
+    match dir {
+        [d, b':', ..] => d.to_ascii_uppercase().wrapping_sub(b'A') + 1,
+        _ => 0,
     }
 }
 

@@ -7,7 +7,7 @@ use super::store::Dir;
 use crate::dos::disk;
 use crate::dos::exitguard;
 use crate::dos::far::{FarPtr, Segment};
-use crate::dos::file::{self, File, SeekFrom, TmpDir};
+use crate::dos::file::{self, File, SeekFrom, MAX_PATH};
 use crate::vmm::BackendError;
 
 /// The swap file. Its name is kept only in the exit guard's record, which
@@ -41,11 +41,11 @@ impl DiskStore {
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
     pub fn open() -> Result<Self, BackendError> {
-        let dir = TmpDir::from_env().ok_or(BackendError::ABSENT)?;
-        // The drive whose free space limits the file.
-        let drive = dir.drive();
         // DOS writes the new file's name after the directory, in place.
-        let (mut path, dir_len) = dir.into_buffer();
+        let mut path = [0u8; MAX_PATH];
+        let dir_len = file::tmp_dir_into(&mut path).ok_or(BackendError::ABSENT)?;
+        // The drive whose free space limits the file.
+        let drive = file::drive_of(&path[..dir_len]);
         let (file, len) =
             File::create_unique_at(&mut path, dir_len).map_err(|_| BackendError::ABSENT)?;
         // Deleted by that name at `close`, or if the program ends before
