@@ -154,6 +154,7 @@ impl Arena for DosArena {
         unsafe { self.field(p, field).write_u32(value) }
     }
 
+#[inline(never)]
     fn fill(&mut self, at: ArenaAddr, len: Bytes, byte: u8) {
         let (at, len) = (at.offset(), len.get());
         let mut done = 0;
