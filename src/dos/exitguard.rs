@@ -306,8 +306,7 @@ extern "C" fn __vmemory_exit_cleanup() {
     // Disarmed first, and each record cleared before its resource is given
     // back, so that nothing below runs twice. (The record is not copied out
     // first: that was 180 bytes of stack and 100 of code.)
-    let Some(psp) = with_guard(|g| core::mem::replace(&mut g.armed, false).then_some(g.psp))
-    else {
+    let Some(psp) = with_guard(|g| core::mem::replace(&mut g.armed, false).then_some(g.psp)) else {
         return;
     };
     if still_resident(psp) {

@@ -54,7 +54,7 @@ impl Backends for DosBackends {
     // Out of line: inlined into `_vheapinit`, each store's value was built
     // and moved through that frame (400 bytes of code, 160 of its stack).
     #[inline(never)]
-#[cfg_attr(feature = "dos", optimize(size))]
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn open_store(&mut self, kind: StoreKind) -> Result<DosStore, BackendError> {
         DosStore::open(kind)
     }

@@ -351,7 +351,10 @@ impl<B: Backends> Vmm<B> {
     /// invalid. Does nothing when not initialized.
     pub fn term(&mut self) {
         let backends = &mut self.backends;
-        if let Some(arena) = self.heap.take_apart(|kind, s| backends.close_store(kind, s)) {
+        if let Some(arena) = self
+            .heap
+            .take_apart(|kind, s| backends.close_store(kind, s))
+        {
             self.backends.close_arena(arena);
         }
     }
