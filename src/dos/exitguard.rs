@@ -252,8 +252,7 @@ pub fn untrack_ems(handle: EmsHandle) {
 /// replaces the old); false if the name is too long or empty. A relative name
 /// is resolved against the current drive and directory when the program ends.
 pub fn track_file(name: &[u8]) -> bool {
-    // (A byte loop, not `contains(&0)`: see `file::asciiz`.)
-    if name.is_empty() || name.len() >= MAX_PATH || name.iter().any(|&b| b == 0) {
+    if name.is_empty() || name.len() >= MAX_PATH || file::has_nul(name) {
         return false;
     }
     with_guard(|g| {

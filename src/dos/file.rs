@@ -41,11 +41,17 @@ pub enum SeekFrom {
 /// The longest ASCIZ path this layer passes to DOS (64 + drive + name + NUL).
 pub const MAX_PATH: usize = 80;
 
+/// Whether `s` holds a NUL byte. A byte loop, not `contains(&0)`: that
+/// links core's word-wise memchr (about 250 bytes with its callers) into
+/// the C library.
+#[allow(clippy::manual_contains)]
+pub fn has_nul(s: &[u8]) -> bool {
+    s.iter().any(|&b| b == 0)
+}
+
 /// An ASCIZ copy of `path` in a near buffer, as DOS wants it in DS:DX.
 fn asciiz(path: &[u8], buf: &mut [u8; MAX_PATH]) -> Result<u32, DosError> {
-    // A byte loop, not `contains(&0)`: that links core's word-wise memchr
-    // (about 250 bytes with its callers) into the C library.
-    if path.len() >= MAX_PATH || path.iter().any(|&b| b == 0) {
+    if path.len() >= MAX_PATH || has_nul(path) {
         return Err(DosError::BAD_ARGUMENT);
     }
     buf[..path.len()].copy_from_slice(path);
@@ -93,7 +99,7 @@ impl File {
     ) -> Result<(Self, usize), DosError> {
         // DOS appends a 12-byte name (8 characters + ".") plus NUL to the path
         // in place, so the buffer must have room for it.
-        if dir_len + 14 > MAX_PATH || path[..dir_len].iter().any(|&b| b == 0) {
+        if dir_len + 14 > MAX_PATH || has_nul(&path[..dir_len]) {
             return Err(DosError::BAD_ARGUMENT);
         }
         path[dir_len..].fill(0);
