@@ -59,9 +59,10 @@ use super::file::{self, MAX_PATH};
 use super::rt;
 use super::xms::{XmsBlock, XmsHandle};
 
-/// How many EMBs, and how many EMS handles, the guard records at most (the
-/// VMM's stores use at most 8 of each).
-pub const CAPACITY: usize = 16;
+/// How many EMBs, and how many EMS handles, the guard records at most: as
+/// many as the VMM's stores use (`heap::chunked::MAX_CHUNKS`, asserted
+/// there). 16 was 48 bytes more of the C library's `.bss`.
+pub const CAPACITY: usize = 8;
 
 /// Offset of the terminate address (a far pointer, offset first) in the PSP.
 const PSP_TERMINATE_ADDRESS: u16 = 0x0A;
