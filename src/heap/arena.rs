@@ -43,7 +43,8 @@ impl DosArena {
         Ok(Self { base, paras: want })
     }
 
-    /// Gives the block back to DOS.
+    /// Gives the block back to DOS. (Out of line: 16 bytes less.)
+    #[inline(never)]
     pub fn close(self) {
         // SAFETY: the block is ours; after `_vheapterm` nothing refers to it
         // (every handle is invalid and `_vload` pointers expired).
