@@ -326,7 +326,6 @@ fn refresh_status(out: &mut StatusOut, f: Function) {
 
 /// The block computed again (see [`refresh_status`]).
 #[inline(never)]
-#[cfg_attr(feature = "dos", optimize(size))]
 fn recompute_status(out: &mut StatusOut) {
     let now = heap::status();
     if out.block != now {
