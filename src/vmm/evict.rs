@@ -23,6 +23,14 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             if let Some(p) = self.place.fit(&self.arena, need) {
                 return Ok(self.place.carve(&mut self.arena, p, need));
             }
+            // The table's extra slots are free space lent out: back
+            // before compaction or eviction.
+            if self
+                .table
+                .give_back(&mut self.arena, &mut self.stores, &mut self.place)
+            {
+                continue;
+            }
             if self.place.free_paras >= need {
                 let (index, policy) = (&mut self.index, &mut self.policy);
                 let made = self.place.compact_for(
@@ -72,7 +80,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 // Lazy commit: the block gets swap space now.
                 let h = a.handle(p);
                 let idx = h.index();
-                let e = self.table.get(a, &mut self.stores, idx)?;
+                // No extra table slot while making room.
+                let e = self.table.get(a, &mut self.stores, None, idx)?;
                 debug_assert!(e.live_for(h).is_some());
                 let loc = self.stores.write_new(a, data, bparas, len)?;
                 let e = Entry::Live {
@@ -80,7 +89,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                     loc,
                     paras: bparas,
                 };
-                if let Err(err) = self.table.put(a, &mut self.stores, idx, e) {
+                if let Err(err) = self.table.put(a, &mut self.stores, None, idx, e) {
                     self.stores.free(a, loc, bparas);
                     return Err(err);
                 }
