@@ -25,9 +25,10 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             }
             // The table's extra slots are free space lent out: back
             // before compaction or eviction.
-            if self
-                .table
-                .give_back(&mut self.arena, &mut self.stores, &mut self.place)
+            if self.table.has_extra()
+                && self
+                    .table
+                    .give_back(&mut self.arena, &mut self.stores, &mut self.place)
             {
                 continue;
             }

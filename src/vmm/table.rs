@@ -148,8 +148,10 @@ impl Table {
             stamp: 0,
             at: ArenaPara::NIL,
         }; MAX_SLOTS];
-        for (i, s) in slots[..nslots].iter_mut().enumerate() {
-            s.at = slots_at + Paras::new(i as u32 * PAGE_PARAS.get());
+        let mut at = slots_at;
+        for s in slots.iter_mut().take(nslots) {
+            s.at = at;
+            at = at + PAGE_PARAS;
         }
         Self {
             dir,
@@ -218,22 +220,18 @@ impl Table {
         self.slot_at(i)
     }
 
-    /// Where table page `page` is cached, paging it in if needed: into an
-    /// empty slot, else a new extra slot from `room`'s free space (if given),
-    /// else the least recently used slot's.
-    fn page_at<A: Arena, S: Store<A>>(
+    /// Pages table page `page` (not cached) in: into an empty slot, else a
+    /// new extra slot from `room`'s free space (if given), else the least
+    /// recently used slot's. Returns the slot, clean and not yet touched.
+    /// Not inlined: the miss path, out of the way of the hits.
+    #[inline(never)]
+    fn page_in<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
         room: Option<&mut Placement>,
         page: u32,
-        dirty: bool,
-    ) -> Result<ArenaAddr, VmError> {
-        // A cached page first; the victim is chosen only on a miss.
-        if let Some(i) = (0..self.nslots).find(|&i| self.slots[i].page == page) {
-            return Ok(self.touch(i, dirty));
-        }
-        self.clock = self.clock.wrapping_add(1);
+    ) -> Result<usize, VmError> {
         let loc = self.dir_get(a, page);
         // A page without swap space (it may end up pinned, and writing it
         // back needs an allocation) goes to a fixed slot only.
@@ -281,13 +279,21 @@ impl Table {
             a.fill(base, PAGE_BYTES, 0);
         }
         let s = &mut self.slots[i];
-        (s.page, s.dirty, s.pinned, s.stamp) = (page, dirty, false, self.clock);
-        self.last = i;
-        Ok(base)
+        (s.page, s.dirty, s.pinned) = (page, false, false);
+        Ok(i)
+    }
+
+    /// Whether the table holds extra slots (that [`Self::give_back`] may
+    /// give back).
+    #[inline(always)]
+    pub fn has_extra(&self) -> bool {
+        self.nslots > self.nfixed
     }
 
     /// Gives every extra slot back to `room` (its page written back first if
     /// dirty; a slot whose write fails stays). Whether any was given back.
+    /// Not inlined: placement calls it only while extra slots exist.
+    #[inline(never)]
     pub fn give_back<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -357,12 +363,14 @@ impl Table {
         let page = idx.page();
         // The page used last needs no search: a call that reads an entry
         // and then writes it back (`evict`) finds it there.
-        let base = if self.slots[self.last].page == page {
-            self.touch(self.last, dirty)
+        let i = if self.slots[self.last].page == page {
+            self.last
+        } else if let Some(i) = (0..self.nslots).find(|&i| self.slots[i].page == page) {
+            i
         } else {
-            self.page_at(a, st, room, page, dirty)?
+            self.page_in(a, st, room, page)?
         };
-        Ok(base + Bytes::new(idx.in_page() * ENTRY_BYTES))
+        Ok(self.touch(i, dirty) + Bytes::new(idx.in_page() * ENTRY_BYTES))
     }
 
     /// The entry in the two doublewords at `at`: the first word, then
@@ -451,11 +459,10 @@ impl Table {
             // (otherwise a full swap space could make `_vfree` impossible).
             // The page is cached dirty and zero-filled, so the store copy is
             // written before it is ever read.
-            // (No extra slot: the page has no swap space.)
-            self.page_at(a, st, None, page, true)?;
-            let slot = (0..self.nslots)
-                .find(|&i| self.slots[i].page == page)
-                .expect("page_at caches the page");
+            // (No extra slot: the page has no swap space.) `entry_at`
+            // leaves the page's slot in `last`.
+            self.entry_at(a, st, None, idx, true)?;
+            let slot = self.last;
             match st.alloc(a, PAGE_PARAS) {
                 Ok(loc) => {
                     self.dir_set(a, page, loc);
