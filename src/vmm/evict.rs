@@ -9,7 +9,8 @@
 use super::backend::{Arena, Store};
 use super::header::{data_addr, Flags, Regions};
 use super::heap::Heap;
-use super::table::Entry;
+use super::swap::SwapLoc;
+use super::table::Table;
 use super::units::{ArenaPara, Paras};
 use super::VmError;
 
@@ -78,22 +79,14 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 self.stores.write(loc, a, data, len)?;
                 loc
             } else {
-                // Lazy commit: the block gets swap space now.
+                // Lazy commit: the block gets swap space now, recorded in
+                // its entry with one visit (no table access in between, so
+                // the entry stays where it is).
                 let h = a.handle(p);
-                let idx = h.index();
-                // No extra table slot while making room.
-                let e = self.table.get(a, &mut self.stores, None, idx)?;
-                debug_assert!(e.live_for(h).is_some());
+                let at = self.table.locate(a, &mut self.stores, h.index())?;
+                debug_assert!(Table::read(a, at).live_for(h) == Some((SwapLoc::NONE, bparas)));
                 let loc = self.stores.write_new(a, data, bparas, len)?;
-                let e = Entry::Live {
-                    gen: e.gen(),
-                    loc,
-                    paras: bparas,
-                };
-                if let Err(err) = self.table.put(a, &mut self.stores, None, idx, e) {
-                    self.stores.free(a, loc, bparas);
-                    return Err(err);
-                }
+                self.table.set_loc(a, at, loc);
                 loc
             };
             self.stores.count_page_out(loc, len);

@@ -69,13 +69,6 @@ pub enum Entry {
 }
 
 impl Entry {
-    /// The slot's generation.
-    pub fn gen(self) -> Gen {
-        match self {
-            Entry::Live { gen, .. } | Entry::Free { gen, .. } => gen,
-        }
-    }
-
     /// The live entry of handle `h`, or `None` if `h` is stale.
     pub fn live_for(self, h: Handle) -> Option<(SwapLoc, Paras)> {
         match self {
@@ -371,6 +364,31 @@ impl Table {
             self.page_in(a, st, room, page)?
         };
         Ok(self.touch(i, dirty) + Bytes::new(idx.in_page() * ENTRY_BYTES))
+    }
+
+    /// Where the entry of slot `idx` is, its page cached (no extra slot is
+    /// taken: placement is making room), for [`Self::set_loc`] with no
+    /// table access in between.
+    pub fn locate<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        idx: HandleIdx,
+    ) -> Result<ArenaAddr, VmError> {
+        self.entry_at(a, st, None, idx, false)
+    }
+
+    /// Gives the live entry at `at` (from [`Self::locate`], the last table
+    /// access) swap location `loc`; its generation and size stay.
+    pub fn set_loc<A: Arena>(&mut self, a: &mut A, at: ArenaAddr, loc: SwapLoc) {
+        // `entry_at` left the entry's slot in `last`.
+        self.slots[self.last].dirty = true;
+        a.write_u32(at, loc.raw());
+    }
+
+    /// The entry at `at` (from [`Self::locate`]), for checks.
+    pub fn read<A: Arena>(a: &A, at: ArenaAddr) -> Entry {
+        Self::load(a, at)
     }
 
     /// The entry in the two doublewords at `at`: the first word, then
