@@ -30,7 +30,7 @@
 //!
 //! Near memory (the 64 KiB code/data/stack segment on DOS) holds only the
 //! fixed-size [`Vmm`] value: layout offsets, counters, list heads, the swap
-//! allocator's 112 free-list heads per store and the table-slot map: 2 092
+//! allocator's 112 free-list heads per store and the table-slot map: 2 096
 //! bytes on the DOS target (the C library's bss), however many blocks there
 //! are, built in place by `_vheapinit` (`heap::HeapSlot`) so that no copy
 //! of it passes through the stack. The core's code is about 14.4 KB there

@@ -100,7 +100,7 @@ pub struct Table {
     nslots: usize,
     /// Fixed slots (in the arena's table-slot area, never given back).
     nfixed: usize,
-    /// The slot `page_at` returned last (a call reads an entry and then
+    /// The slot `entry_at` used last (a call reads an entry and then
     /// writes it back: the second access finds its page here).
     last: usize,
     clock: u32,
@@ -325,10 +325,9 @@ impl Table {
     }
 
     /// Panics if the slots are inconsistent: an empty slot marked dirty, a
-    /// page cached twice, a page
-    /// without swap space in an extra slot, a pinned page that has swap
-    /// space, an extra slot's region not locked, or a slot past the ones in
-    /// use that is not empty.
+    /// page cached twice, a page without swap space in an extra slot, a
+    /// pinned page that has swap space, an extra slot's region not locked,
+    /// or a slot past the ones in use that is not empty.
     pub fn check<A: Arena>(&self, a: &A) {
         for (i, s) in self.slots.iter().enumerate() {
             assert!(s.page != EMPTY_SLOT || !s.dirty, "empty slot {i} dirty");
