@@ -62,9 +62,12 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             if let Some(p) = r {
                 return Ok(Res::Resident(p));
             }
-            let e = self
-                .table
-                .get(&mut self.arena, &mut self.stores, h.index())?;
+            let e = self.table.get(
+                &mut self.arena,
+                &mut self.stores,
+                Some(&mut self.place),
+                h.index(),
+            )?;
             let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
             return Ok(Res::Away(loc, paras));
         }
@@ -73,7 +76,9 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 return Err(VmError::Locked);
             }
         }
-        let (loc, paras) = self.table.release(&mut self.arena, &mut self.stores, h)?;
+        let (loc, paras) =
+            self.table
+                .release(&mut self.arena, &mut self.stores, &mut self.place, h)?;
         if loc.is_some() {
             self.stores.free(&mut self.arena, loc, paras);
         }
@@ -103,9 +108,12 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// The table entry of valid handle `h`: its swap copy and size.
     fn entry(&mut self, h: Handle) -> Result<(SwapLoc, Paras), VmError> {
-        let e = self
-            .table
-            .get(&mut self.arena, &mut self.stores, h.index())?;
+        let e = self.table.get(
+            &mut self.arena,
+            &mut self.stores,
+            Some(&mut self.place),
+            h.index(),
+        )?;
         e.live_for(h).ok_or(VmError::InvalidHandle)
     }
 
@@ -188,7 +196,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         if !self.place.fits(paras) {
             return Err(VmError::NoRoom);
         }
-        self.table.alloc(&mut self.arena, &mut self.stores, paras)
+        self.table
+            .alloc(&mut self.arena, &mut self.stores, &mut self.place, paras)
     }
 
     /// `_vfree`.
@@ -264,8 +273,13 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             loc: SwapLoc::NONE,
             paras: rs.newp,
         };
-        self.table
-            .put(&mut self.arena, &mut self.stores, rs.h.index(), e)?;
+        self.table.put(
+            &mut self.arena,
+            &mut self.stores,
+            Some(&mut self.place),
+            rs.h.index(),
+            e,
+        )?;
         if rs.old_loc.is_some() {
             self.stores.free(&mut self.arena, rs.old_loc, rs.oldp);
         }

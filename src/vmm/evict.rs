@@ -9,7 +9,8 @@
 use super::backend::{Arena, Store};
 use super::header::{data_addr, Flags, Regions};
 use super::heap::Heap;
-use super::table::Entry;
+use super::swap::SwapLoc;
+use super::table::Table;
 use super::units::{ArenaPara, Paras};
 use super::VmError;
 
@@ -22,6 +23,15 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         loop {
             if let Some(p) = self.place.fit(&self.arena, need) {
                 return Ok(self.place.carve(&mut self.arena, p, need));
+            }
+            // The table's extra slots are free space lent out: back
+            // before compaction or eviction.
+            if self.table.has_extra()
+                && self
+                    .table
+                    .give_back(&mut self.arena, &mut self.stores, &mut self.place)
+            {
+                continue;
             }
             if self.place.free_paras >= need {
                 let (index, policy) = (&mut self.index, &mut self.policy);
@@ -69,21 +79,14 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 self.stores.write(loc, a, data, len)?;
                 loc
             } else {
-                // Lazy commit: the block gets swap space now.
+                // Lazy commit: the block gets swap space now, recorded in
+                // its entry with one visit (no table access in between, so
+                // the entry stays where it is).
                 let h = a.handle(p);
-                let idx = h.index();
-                let e = self.table.get(a, &mut self.stores, idx)?;
-                debug_assert!(e.live_for(h).is_some());
+                let at = self.table.locate(a, &mut self.stores, h.index())?;
+                debug_assert!(Table::read(a, at).live_for(h) == Some((SwapLoc::NONE, bparas)));
                 let loc = self.stores.write_new(a, data, bparas, len)?;
-                let e = Entry::Live {
-                    gen: e.gen(),
-                    loc,
-                    paras: bparas,
-                };
-                if let Err(err) = self.table.put(a, &mut self.stores, idx, e) {
-                    self.stores.free(a, loc, bparas);
-                    return Err(err);
-                }
+                self.table.set_loc(a, at, loc);
                 loc
             };
             self.stores.count_page_out(loc, len);

@@ -4,13 +4,23 @@
 //! page, pinned in the arena). Free slots form a LIFO list threaded through
 //! the entries.
 //!
-//! Belongs here: entries, paging table pages in and out, handing out and
-//! taking back slots. Does not belong here: the handle bit layout
-//! (`handle`), resident blocks (`index`), or what a call does with an entry
-//! (`calls`).
+//! Besides its fixed slots the table borrows *extra slots* from the data
+//! heap's free space when it misses (a region each, locked, on no list),
+//! and gives them all back when placement finds no room for a block, before
+//! any block is evicted: so a small cache whose blocks leave the heap empty
+//! (lazy commit) holds many table pages, and a block never waits for one.
+//! Only pages with swap space go to an extra slot, so giving one back never
+//! needs an allocation.
+//!
+//! Belongs here: entries, paging table pages in and out, the table's slots,
+//! handing out and taking back handle slots. Does not belong here: the
+//! handle bit layout (`handle`), resident blocks (`index`), or what a call
+//! does with an entry (`calls`).
 
 use super::backend::{Arena, Store};
 use super::handle::{Gen, Handle, HandleIdx};
+use super::header::{Flags, Regions, HDR_PARAS};
+use super::place::Placement;
 use super::stores::Stores;
 use super::swap::SwapLoc;
 use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
@@ -24,8 +34,10 @@ const ENTRY_BYTES: u32 = 8;
 const DIR_ENTRY_BYTES: u32 = 4;
 /// The live bit of an entry's generation word.
 const LIVE: u16 = 0x8000;
-/// Most cached table pages.
+/// Most cached table pages (fixed and extra slots).
 pub const MAX_SLOTS: usize = 8;
+/// An extra slot's region: a header and a page.
+const EXTRA_PARAS: Paras = Paras::new(HDR_PARAS.get() + PAGE_PARAS.get());
 const EMPTY_SLOT: u32 = u32::MAX;
 
 /// The second doubleword of a live entry of generation `gen` and size
@@ -57,13 +69,6 @@ pub enum Entry {
 }
 
 impl Entry {
-    /// The slot's generation.
-    pub fn gen(self) -> Gen {
-        match self {
-            Entry::Live { gen, .. } | Entry::Free { gen, .. } => gen,
-        }
-    }
-
     /// The live entry of handle `h`, or `None` if `h` is stale.
     pub fn live_for(self, h: Handle) -> Option<(SwapLoc, Paras)> {
         match self {
@@ -82,17 +87,20 @@ struct Slot {
     /// cached while any other slot can be replaced.
     pinned: bool,
     stamp: u32,
+    /// Where the page is cached (an extra slot's region is a header below).
+    at: ArenaPara,
 }
 
 /// The table's state (near data) and its places in the arena.
 pub struct Table {
     /// The directory: one [`SwapLoc`] per table page.
     dir: ArenaAddr,
-    /// The first table slot; slot `i` is `i` pages further.
-    slots_at: ArenaPara,
     slots: [Slot; MAX_SLOTS],
+    /// Slots in use: the fixed ones, then the extra ones.
     nslots: usize,
-    /// The slot `page_at` returned last (a call reads an entry and then
+    /// Fixed slots (in the arena's table-slot area, never given back).
+    nfixed: usize,
+    /// The slot `entry_at` used last (a call reads an entry and then
     /// writes it back: the second access finds its page here).
     last: usize,
     clock: u32,
@@ -126,16 +134,23 @@ impl Table {
     ) -> Self {
         // `SwapLoc::NONE` is all ones.
         a.fill(dir, Self::dir_bytes(pages), 0xFF);
+        let mut slots = [Slot {
+            page: EMPTY_SLOT,
+            dirty: false,
+            pinned: false,
+            stamp: 0,
+            at: ArenaPara::NIL,
+        }; MAX_SLOTS];
+        let mut at = slots_at;
+        for s in slots.iter_mut().take(nslots) {
+            s.at = at;
+            at = at + PAGE_PARAS;
+        }
         Self {
             dir,
-            slots_at,
-            slots: [Slot {
-                page: EMPTY_SLOT,
-                dirty: false,
-                pinned: false,
-                stamp: 0,
-            }; MAX_SLOTS],
+            slots,
             nslots,
+            nfixed: nslots,
             last: 0,
             clock: 0,
             hwm: HandleIdx::FIRST,
@@ -156,7 +171,7 @@ impl Table {
     }
 
     fn slot_at(&self, i: usize) -> ArenaAddr {
-        (self.slots_at + Paras::new(i as u32 * PAGE_PARAS.get())).addr()
+        self.slots[i].at.addr()
     }
 
     fn dir_get<A: Arena>(&self, a: &A, page: u32) -> SwapLoc {
@@ -198,21 +213,28 @@ impl Table {
         self.slot_at(i)
     }
 
-    /// Where table page `page` is cached, paging it in if needed.
-    fn page_at<A: Arena, S: Store<A>>(
+    /// Pages table page `page` (not cached) in: into an empty slot, else a
+    /// new extra slot from `room`'s free space (if given), else the least
+    /// recently used slot's. Returns the slot, clean and not yet touched.
+    /// Not inlined: the miss path, out of the way of the hits.
+    #[inline(never)]
+    fn page_in<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
+        room: Option<&mut Placement>,
         page: u32,
-        dirty: bool,
-    ) -> Result<ArenaAddr, VmError> {
-        // A cached page first; the victim is chosen only on a miss.
-        if let Some(i) = (0..self.nslots).find(|&i| self.slots[i].page == page) {
-            return Ok(self.touch(i, dirty));
-        }
-        self.clock = self.clock.wrapping_add(1);
+    ) -> Result<usize, VmError> {
+        let loc = self.dir_get(a, page);
+        // A page without swap space (it may end up pinned, and writing it
+        // back needs an allocation) goes to a fixed slot only.
+        let n = if loc.is_some() {
+            self.nslots
+        } else {
+            self.nfixed
+        };
         let mut victim = 0;
-        for i in 0..self.nslots {
+        for i in 0..n {
             let s = &self.slots[i];
             let v = &self.slots[victim];
             // Empty first, then least recently used, a pinned page last.
@@ -224,27 +246,108 @@ impl Table {
                 victim = i;
             }
         }
-        let i = victim;
+        let mut i = victim;
+        if self.slots[i].page != EMPTY_SLOT && loc.is_some() && self.nslots < MAX_SLOTS {
+            // Free space no block uses: an extra slot, locked so that
+            // compaction leaves it where it is. Only while half the data
+            // heap stays free: room that blocks will soon need is not lent
+            // (a loan given back costs a write and, later, a read; with a
+            // full cache the loans only moved blocks about: tracesim's
+            // churn wrote 0.2% more).
+            if let Some(room) =
+                room.filter(|r| r.free_paras.get() >= EXTRA_PARAS.get() + r.capacity().get() / 2)
+            {
+                if let Some(p) = room.fit(a, EXTRA_PARAS) {
+                    let p = room.carve(a, p, EXTRA_PARAS);
+                    a.set_state(p, Flags::USED, 1);
+                    i = self.nslots;
+                    self.nslots += 1;
+                    self.slots[i].at = p + HDR_PARAS;
+                }
+            }
+        }
         if self.slots[i].page != EMPTY_SLOT && self.slots[i].dirty {
             self.writeback(a, st, i)?;
         }
         self.slots[i].page = EMPTY_SLOT;
         let base = self.slot_at(i);
-        let loc = self.dir_get(a, page);
         if loc.is_some() {
             st.read(loc, a, base, PAGE_BYTES)?;
             st.stats[loc.store()].table_ins += 1;
         } else {
             a.fill(base, PAGE_BYTES, 0);
         }
-        self.slots[i] = Slot {
-            page,
-            dirty,
-            pinned: false,
-            stamp: self.clock,
-        };
-        self.last = i;
-        Ok(base)
+        let s = &mut self.slots[i];
+        (s.page, s.dirty, s.pinned) = (page, false, false);
+        Ok(i)
+    }
+
+    /// Whether the table holds extra slots (that [`Self::give_back`] may
+    /// give back).
+    #[inline(always)]
+    pub fn has_extra(&self) -> bool {
+        self.nslots > self.nfixed
+    }
+
+    /// Gives every extra slot back to `room` (its page written back first if
+    /// dirty; a slot whose write fails stays). Whether any was given back.
+    /// Not inlined: placement calls it only while extra slots exist.
+    #[inline(never)]
+    pub fn give_back<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        room: &mut Placement,
+    ) -> bool {
+        let mut any = false;
+        let mut i = self.nfixed;
+        while i < self.nslots {
+            if self.slots[i].dirty && self.writeback(a, st, i).is_err() {
+                i += 1;
+                continue;
+            }
+            room.release(a, self.slots[i].at - HDR_PARAS);
+            self.nslots -= 1;
+            let n = self.nslots;
+            self.slots[i] = self.slots[n];
+            // An empty slot is clean (`writeback` must never see it).
+            (self.slots[n].page, self.slots[n].dirty) = (EMPTY_SLOT, false);
+            any = true;
+        }
+        any
+    }
+
+    /// Whether region `p` is one of the extra slots (for the invariant check).
+    pub fn holds_region(&self, p: ArenaPara) -> bool {
+        self.slots[self.nfixed..self.nslots]
+            .iter()
+            .any(|s| s.at - HDR_PARAS == p)
+    }
+
+    /// Panics if the slots are inconsistent: an empty slot marked dirty, a
+    /// page cached twice, a page without swap space in an extra slot, a
+    /// pinned page that has swap space, an extra slot's region not locked,
+    /// or a slot past the ones in use that is not empty.
+    pub fn check<A: Arena>(&self, a: &A) {
+        for (i, s) in self.slots.iter().enumerate() {
+            assert!(s.page != EMPTY_SLOT || !s.dirty, "empty slot {i} dirty");
+            if i >= self.nslots {
+                assert_eq!(s.page, EMPTY_SLOT, "slot {i} past the used ones");
+                continue;
+            }
+            if s.page == EMPTY_SLOT {
+                continue;
+            }
+            let others = &self.slots[..self.nslots];
+            assert_eq!(others.iter().filter(|o| o.page == s.page).count(), 1);
+            let has_swap = self.dir_get(a, s.page).is_some();
+            assert!(!(s.pinned && has_swap), "pinned page {} has swap", s.page);
+            if i >= self.nfixed {
+                assert!(has_swap, "page {} in an extra slot has no swap", s.page);
+                let p = s.at - HDR_PARAS;
+                assert!(a.is_used(p) && a.locks(p) == 1 && a.size(p) >= EXTRA_PARAS);
+            }
+        }
     }
 
     /// Where the entry of slot `idx` is, its page cached (and marked dirty
@@ -255,18 +358,46 @@ impl Table {
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
+        room: Option<&mut Placement>,
         idx: HandleIdx,
         dirty: bool,
     ) -> Result<ArenaAddr, VmError> {
         let page = idx.page();
         // The page used last needs no search: a call that reads an entry
         // and then writes it back (`evict`) finds it there.
-        let base = if self.slots[self.last].page == page {
-            self.touch(self.last, dirty)
+        let i = if self.slots[self.last].page == page {
+            self.last
+        } else if let Some(i) = (0..self.nslots).find(|&i| self.slots[i].page == page) {
+            i
         } else {
-            self.page_at(a, st, page, dirty)?
+            self.page_in(a, st, room, page)?
         };
-        Ok(base + Bytes::new(idx.in_page() * ENTRY_BYTES))
+        Ok(self.touch(i, dirty) + Bytes::new(idx.in_page() * ENTRY_BYTES))
+    }
+
+    /// Where the entry of slot `idx` is, its page cached (no extra slot is
+    /// taken: placement is making room), for [`Self::set_loc`] with no
+    /// table access in between.
+    pub fn locate<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        idx: HandleIdx,
+    ) -> Result<ArenaAddr, VmError> {
+        self.entry_at(a, st, None, idx, false)
+    }
+
+    /// Gives the live entry at `at` (from [`Self::locate`], the last table
+    /// access) swap location `loc`; its generation and size stay.
+    pub fn set_loc<A: Arena>(&mut self, a: &mut A, at: ArenaAddr, loc: SwapLoc) {
+        // `entry_at` left the entry's slot in `last`.
+        self.slots[self.last].dirty = true;
+        a.write_u32(at, loc.raw());
+    }
+
+    /// The entry at `at` (from [`Self::locate`]), for checks.
+    pub fn read<A: Arena>(a: &A, at: ArenaAddr) -> Entry {
+        Self::load(a, at)
     }
 
     /// The entry in the two doublewords at `at`: the first word, then
@@ -307,9 +438,10 @@ impl Table {
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
+        room: Option<&mut Placement>,
         idx: HandleIdx,
     ) -> Result<Entry, VmError> {
-        let at = self.entry_at(a, st, idx, false)?;
+        let at = self.entry_at(a, st, room, idx, false)?;
         Ok(Self::load(a, at))
     }
 
@@ -319,10 +451,11 @@ impl Table {
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
+        room: Option<&mut Placement>,
         idx: HandleIdx,
         e: Entry,
     ) -> Result<(), VmError> {
-        let at = self.entry_at(a, st, idx, true)?;
+        let at = self.entry_at(a, st, room, idx, true)?;
         Self::store(a, at, e);
         Ok(())
     }
@@ -333,6 +466,7 @@ impl Table {
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
+        room: &mut Placement,
         paras: Paras,
     ) -> Result<Handle, VmError> {
         // The most recently freed slot (its page has swap space, or is
@@ -352,10 +486,10 @@ impl Table {
             // (otherwise a full swap space could make `_vfree` impossible).
             // The page is cached dirty and zero-filled, so the store copy is
             // written before it is ever read.
-            self.page_at(a, st, page, true)?;
-            let slot = (0..self.nslots)
-                .find(|&i| self.slots[i].page == page)
-                .expect("page_at caches the page");
+            // (No extra slot: the page has no swap space.) `entry_at`
+            // leaves the page's slot in `last`.
+            self.entry_at(a, st, None, idx, true)?;
+            let slot = self.last;
             match st.alloc(a, PAGE_PARAS) {
                 Ok(loc) => {
                     self.dir_set(a, page, loc);
@@ -369,7 +503,7 @@ impl Table {
                 // allocated, and `_vfree` never needs new swap space.
                 Err(e) if !self.slots[slot].pinned => {
                     let pinned = self.slots.iter().filter(|s| s.pinned).count();
-                    if pinned + 1 >= self.nslots {
+                    if pinned + 1 >= self.nfixed {
                         // Nothing is written to the page yet: it may leave clean.
                         self.slots[slot].dirty = false;
                         return Err(e);
@@ -384,7 +518,7 @@ impl Table {
         // read (the raw words, the format of `load`/`store`: its next slot,
         // then its generation with the live bit clear) and the live one
         // written over it.
-        let at = self.entry_at(a, st, idx, true)?;
+        let at = self.entry_at(a, st, Some(room), idx, true)?;
         let gen = if from_free {
             let (next, high) = a.read_u32_pair(at);
             debug_assert!(high as u16 & LIVE == 0, "live slot on the free list");
@@ -407,12 +541,13 @@ impl Table {
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
+        room: &mut Placement,
         h: Handle,
     ) -> Result<(SwapLoc, Paras), VmError> {
         let idx = h.index();
         // Clean until the handle is known valid: a refused handle leaves
         // the page as it was.
-        let at = self.entry_at(a, st, idx, false)?;
+        let at = self.entry_at(a, st, Some(room), idx, false)?;
         // The raw words (the format of `load`/`store`): live in `h`'s
         // generation is the live bit and that generation in the low half.
         let (word, high) = a.read_u32_pair(at);
