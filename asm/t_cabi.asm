@@ -586,7 +586,6 @@ s_ss:  db "SS", 0
 s_sp:  db "SP", 0
 s_flags: db "FLAGS(DF,IF)", 0
 s_stale: db "stale-global-at-byte", 0
-s_unclear: db "status-changed-word", 0
 n0: db " cPageDos=", 0
 n1: db " fVmSwapping=", 0
 n2: db " fVmDisableDisk=", 0

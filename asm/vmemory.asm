@@ -35,21 +35,24 @@
 ;
 ; What happens inside (no code is patched at run time):
 ;   1. Each entry pushes its call word (function number, return kind,
-;      argument bytes) and near-calls vm_common; its RETF n pops the args.
-;   2. vm_common saves FLAGS, the 8 32-bit registers (PUSHAD) and DS, ES, FS,
-;      GS on the caller's stack (50 bytes with the call's own words).
-;   3. It derives the image's segment from its own CS:IP (CALL/POP: the image
-;      starts at a paragraph boundary at a fixed distance after that label),
-;      so it works wherever the linker puts this segment and whatever frame
-;      (segment or group) CS uses. A _vload, _vlock or _vunlock of a
-;      resident block is answered here (the hit path, below), and the
-;      steps 4-5 are skipped.
+;      argument bytes) and near-calls vm_hit (_vload, _vlock, _vunlock) or
+;      vm_common (the others); its RETF n pops the args.
+;   2. Both save FLAGS, the 8 32-bit registers (PUSHAD) and DS, ES, FS, GS
+;      on the caller's stack (50 bytes with the call's own words).
+;   3. They derive the image's segment from their own CS:IP (CALL/POP: the
+;      image starts at a paragraph boundary at a fixed distance after that
+;      label), so it works wherever the linker puts this segment and
+;      whatever frame (segment or group) CS uses. vm_hit answers a _vload,
+;      _vlock or _vunlock of a resident block itself (the hit path, below),
+;      and the steps 4-5 are skipped.
 ;   4. It reads the argument block into EDX (first 4 bytes) and ECX (the
 ;      rest), switches to SS:ESP = image segment : stack top from the image
 ;      header (upper half of ESP 0, as code16 Rust needs), with CS = DS = ES
-;      = SS, keeping the caller's SS:ESP in SI:EDI and the call word in EBX
-;      (registers Rust preserves), and far-calls the image's entry stub
-;      (EBX = call word), DF clear.
+;      = SS, keeping the caller's SS:ESP in SI:EDI, its frame in BP and the
+;      call word in EBX (registers Rust preserves), and far-calls the
+;      image's entry stub through the image header's far pointer (whose
+;      segment word it writes first: the image's data, not code), EBX =
+;      call word, DF clear.
 ;   5. Back with EAX = result and EDX nonzero when the status values
 ;      changed, it copies the image's status block over the status globals
 ;      then (DGROUP found through a segment fixup, not through DS), restores
@@ -87,7 +90,8 @@
 
 ; Image header words (src/cabi/mod.rs, src/cabi/image.ld).
 VMH_MAGIC       equ 0
-VMH_ENTRY       equ 4
+VMH_ENTRY       equ 2                   ; far pointer: offset (from the image) ...
+VMH_ENTRY_SEG   equ 4                   ; ... and segment (written by the shim)
 VMH_STACK       equ 6
 VMH_STATUS      equ 14
 
@@ -98,12 +102,10 @@ RET_DXAX        equ 2
 
 VM_STATUS_WORDS equ 9
 
-; After the status block (src/cabi/mod.rs StatusOut): the word that says it
-; changed, then what the hit path below needs: where the library's resident
-; index is (the library publishes it after every call it runs, and clears
-; the hint).
-VMS_CHANGED     equ VM_STATUS_WORDS * 2 ; (the library clears it and returns it in EDX)
-VMS_HINT        equ VMS_CHANGED + 2     ; the header of the last block found here (0: none)
+; After the status block (src/cabi/mod.rs StatusOut): what the hit path
+; below needs: where the library's resident index is (the library publishes
+; it when a heap opens or closes, and clears the hint at every call it runs).
+VMS_HINT        equ VM_STATUS_WORDS * 2 ; the header of the last block found here (0: none)
 VMS_INDEX_SEG   equ VMS_HINT + 2        ; segment of bucket 0 (0: always call the library)
 VMS_INDEX_MASK  equ VMS_INDEX_SEG + 2   ; buckets - 1 (below 8000h)
 VMS_ARENA_SEG   equ VMS_INDEX_MASK + 2  ; segment of the arena's paragraph 0
@@ -170,11 +172,29 @@ _fVmInitialized:        dw 0
         global _VHEAPINIT, _VHEAPTERM, _VMALLOC, _VFREE, _VREALLOC
         global _VMSIZE, _VLOAD, _VLOCK, _VUNLOCK, _VLOCKCNT
 
-; VMFUNC name, function number (src/cabi/mod.rs Function), argument bytes, return kind
+; The caller's registers, flags and segment registers onto its stack (the
+; frame F_*), BP = the frame.
+%macro SAVE 0
+        pushf
+        pushad
+        push ds
+        push es
+        push fs
+        push gs
+        mov bp, sp                      ; BP = caller's frame (SS = caller's SS)
+%endmacro
+
+; VMFUNC name, function number (src/cabi/mod.rs Function), argument bytes, return kind.
+; _vload, _vlock and _vunlock (6, 7, 8) try the hit path first (vm_hit);
+; the others go straight to the library (vm_common).
 %macro VMFUNC 4
 %1:
         push word ((%2) | ((%4) << 4) | ((%3) << 8))
+  %if (%2) >= 6 && (%2) <= 8
+        call vm_hit
+  %else
         call vm_common
+  %endif
   %if %3
         retf %3
   %else
@@ -193,7 +213,7 @@ _fVmInitialized:        dw 0
         VMFUNC _VUNLOCK,   8, 6, RET_NONE   ; void (_vmhnd_t, int dirty)
         VMFUNC _VLOCKCNT,  9, 4, RET_AX     ; unsigned (_vmhnd_t)
 
-; The hit path's pieces (in vm_common; CS:SI + ST = the status block, ECX =
+; The hit path's pieces (in vm_hit; CS:SI + ST = the status block, ECX =
 ; the handle, FS = its header once found).
 %define ST vm_image - ..@here
 
@@ -222,14 +242,8 @@ _fVmInitialized:        dw 0
 %%ok:
 %endmacro
 
-vm_common:
-        pushf
-        pushad
-        push ds
-        push es
-        push fs
-        push gs
-        mov bp, sp                      ; BP = caller's frame (SS = caller's SS)
+vm_hit:
+        SAVE
 
         ; The hit path: _vload, _vlock or _vunlock of a resident block. The
         ; block is found through the library's resident index (as the
@@ -259,8 +273,6 @@ vm_common:
         je .load
         cmp di, CALL_VUNLOCK
         je .unlock
-        cmp di, CALL_VLOCK
-        jne .other                      ; no hit path: BX = IP of ..@here still
         mov ecx, [bp + F_ARGS]          ; _vlock(h)
         FIND
         cmp byte [fs:HDR_LOCKS], 255
@@ -290,12 +302,20 @@ vm_common:
         jmp vm_restore
 .undo:  dec word [cs:si + ST + VMS_HITS]
 .library:
-        ; The image segment, from CS:IP (BX = IP of ..@here when the call
-        ; went by no hit path, which left BX as it was).
         call .here
 .here:  pop bx                          ; BX = IP of .here in CS
-        sub bx, .here - ..@here         ; BX = IP of ..@here
-.other: add bx, ST                      ; BX = offset of the image in CS (multiple of 16)
+        add bx, vm_image - .here        ; BX = offset of the image in CS
+        jmp vm_enter
+
+; Every call the hit path does not answer: into the library image.
+vm_common:
+        SAVE
+        call .here
+.here:  pop bx                          ; BX = IP of .here in CS
+        add bx, vm_image - .here        ; BX = offset of the image in CS (multiple of 16)
+vm_enter:
+        ; The image segment, from CS:IP: the image starts at a paragraph
+        ; boundary at a fixed distance after the label.
         shr bx, 4
         mov ax, cs
         add ax, bx                      ; AX = image segment
@@ -318,18 +338,18 @@ vm_common:
         mov es, ax
         cld
 
-        ; Onto the private stack; the caller's SS:ESP stays in SI:EDI.
+        ; Onto the private stack; the caller's SS:ESP stays in SI:EDI, its
+        ; frame in BP (Rust keeps EBP).
         mov si, ss
         mov edi, esp
         mov ss, ax
         movzx esp, word [VMH_STACK]     ; DS = image: the header (no interrupt between the two)
 
-        ; Far call to the entry stub: EBX = call word, EDX, ECX = arguments.
-        push ax                         ; segment } far pointer to
-        push word [VMH_ENTRY]           ; offset  } the entry stub
-        mov bp, sp
-        call far [bp]                   ; SS = image: [bp] is on the private stack
-                                        ; (left there: the stack is dropped below)
+        ; Far call to the entry stub through the header's far pointer (its
+        ; segment is this image's: written here, as the image cannot know
+        ; it): EBX = call word, EDX, ECX = arguments.
+        mov [VMH_ENTRY_SEG], ax
+        call far [VMH_ENTRY]
 
         ; Status block -> status globals, when the library says it changed
         ; (EDX nonzero; EAX = result, kept).
@@ -354,10 +374,10 @@ vm_fix_dgroup:
         pop si
 vm_status_done:
 
-        ; Back to the caller's stack; result into the saved AX (and DX).
+        ; Back to the caller's stack (BP = its frame still); result into the
+        ; saved AX (and DX).
         mov ss, si
         mov esp, edi                    ; (no interrupt between the two)
-        mov bp, sp
         test bl, 0x30
         jz vm_restore                   ; RET_NONE
         mov [bp + F_EAX], ax
@@ -365,7 +385,6 @@ vm_status_done:
         jz vm_restore                   ; RET_AX
         shr eax, 16
         mov [bp + F_EDX], ax
-.restore:
 vm_restore:
         pop gs
         pop fs
@@ -376,7 +395,7 @@ vm_restore:
         ret 2                           ; drop the call word
 
 ; The hint missed (FIND): FS = the header of ECX's block, through the
-; index, and the hint set to it. Not resident: to vm_common's .library,
+; index, and the hint set to it. Not resident: to vm_hit's .library,
 ; dropping this call's return address.
 vm_walk:
         mov bx, [cs:si + ST + VMS_INDEX_SEG]
@@ -398,7 +417,7 @@ vm_walk:
 .found: mov [cs:si + ST + VMS_HINT], fs
         ret
 .none:  pop bx
-        jmp vm_common.library
+        jmp vm_hit.library
 
 ; ---------------------------------------------------------------------------
 ; The Rust library image, at a paragraph boundary of this segment, followed

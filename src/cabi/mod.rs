@@ -2,15 +2,15 @@
 //!
 //! C programs call `_VMALLOC` & co. as `__far __pascal` functions. The shim
 //! saves the caller's registers, switches to the library image's own segment
-//! and private stack, copies the Pascal argument block onto that stack and
-//! far-calls [`ENTRY`](self#image-layout) with
+//! and private stack, reads the Pascal argument block into registers and
+//! far-calls the entry stub (through the [image header](self#image-layout)) with
 //!
 //! | register | value |
 //! |---|---|
 //! | `EBX` | the call word: function number (bits 0-3), return kind (bits 4-5), argument bytes (bits 8-15), upper half 0 |
 //! | `EDX` | the first 4 bytes of the argument block (when it has them) |
 //! | `ECX` | the bytes after them: a word (upper half undefined) or a dword |
-//! | `EBX`, `ESI`, `EDI`, `EBP` | kept (the shim holds the call word and the caller's `SS:ESP` there) |
+//! | `EBX`, `ESI`, `EDI`, `EBP` | kept (the shim holds the call word, the caller's `SS:ESP` and its frame there) |
 //! | `CS = DS = ES = SS` | the image segment; `ESP` below the image's stack top, upper half 0; `DF` clear |
 //!
 //! The entry stub (below) zeroes `.bss` on the first call, calls
@@ -21,7 +21,7 @@
 //!
 //! `_vload`, `_vlock` and `_vunlock` of a resident block never get here:
 //! the shim answers them itself, finding the block through the core's
-//! resident index (published in [`StatusOut`] after every call) and doing
+//! resident index (published in [`StatusOut`] when a heap opens) and doing
 //! what the core's hit path ([`crate::vmm::Vmm::hit`]) would; the calls
 //! that reach the dispatcher are not hits (or would be a 256th lock or an
 //! unlock of an unlocked block).
@@ -34,8 +34,8 @@
 //! | offset | word |
 //! |---|---|
 //! | 0 | magic `0x4D56` ("VM") |
-//! | 2 | layout version (1) |
-//! | 4 | offset of the entry stub |
+//! | 2 | offset of the entry stub |
+//! | 4 | segment of the entry stub: 0 in the file; the shim writes the image's segment there and far-calls through words 2-4 |
 //! | 6 | top of the private stack (initial `SP`) |
 //! | 8 | size of the image file (code + data) |
 //! | 10 | start of `.bss` (zeroed by the entry stub) |
@@ -58,9 +58,8 @@ mod function;
 pub use function::Function;
 
 /// What the shim reads (its offset is in the image header): the status
-/// block the shim copies out, a word saying it changed since the shim last
-/// copied it (the dispatcher passes it on and clears it), and where
-/// the resident index is, for the shim's hit path (`asm/vmemory.asm`: a
+/// block the shim copies out (when the dispatcher says it changed, in
+/// `EDX`), and where the resident index is, for the shim's hit path (`asm/vmemory.asm`: a
 /// `_vload`, `_vlock` or `_vunlock` of a resident block answered in the
 /// shim, which changes the lock count and dirty flag in the block's header
 /// ([`STATE_WORD`]), counts the hit there and counts loads and locks in
@@ -73,17 +72,14 @@ pub struct Status(UnsafeCell<StatusOut>);
 pub struct StatusOut {
     /// The status values, as the caller's globals hold them.
     pub block: StatusBlock,
-    /// Nonzero: `block` differs from the caller's globals. The dispatcher
-    /// returns it to the shim in `EDX` and clears it (the shim copies the
-    /// block then); it stays here so that the offsets after it stay put.
-    pub changed: u16,
     /// The segment of the header the shim found last, tried first (0:
     /// none); cleared at every call the dispatcher runs, which may move or
     /// free blocks.
     pub hint: u16,
     /// The segment of bucket 0 of the resident index; 0 when the shim must
     /// not look (no heap, or an index it cannot address: see
-    /// `publish_index`).
+    /// `publish_index`). Set when a heap is opened or closed (an open
+    /// heap's index stays where it is).
     pub index_seg: u16,
     /// Buckets - 1: a handle's bucket is its low word ANDed with this.
     pub index_mask: u16,
@@ -96,12 +92,11 @@ pub struct StatusOut {
 
 // The offsets `asm/vmemory.asm` names (VMS_*).
 const _: () = assert!(
-    core::mem::offset_of!(StatusOut, changed) == STATUS_BYTES
-        && core::mem::offset_of!(StatusOut, hint) == STATUS_BYTES + 2
-        && core::mem::offset_of!(StatusOut, index_seg) == STATUS_BYTES + 4
-        && core::mem::offset_of!(StatusOut, index_mask) == STATUS_BYTES + 6
-        && core::mem::offset_of!(StatusOut, arena_seg) == STATUS_BYTES + 8
-        && core::mem::offset_of!(StatusOut, hits) == STATUS_BYTES + 10
+    core::mem::offset_of!(StatusOut, hint) == STATUS_BYTES
+        && core::mem::offset_of!(StatusOut, index_seg) == STATUS_BYTES + 2
+        && core::mem::offset_of!(StatusOut, index_mask) == STATUS_BYTES + 4
+        && core::mem::offset_of!(StatusOut, arena_seg) == STATUS_BYTES + 6
+        && core::mem::offset_of!(StatusOut, hits) == STATUS_BYTES + 8
 );
 
 // The header layout `asm/vmemory.asm` names (HDR_*).
@@ -124,7 +119,6 @@ unsafe impl Sync for Status {}
 #[allow(non_upper_case_globals)]
 pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
     block: StatusBlock::IDLE,
-    changed: 0,
     hint: 0,
     index_seg: 0,
     index_mask: 0,
@@ -187,42 +181,92 @@ fn handle_after_word(first: u32, rest: u32) -> u32 {
 /// copies it without looking. `fastcall` (`rest` in `ECX`, `first` in
 /// `EDX`, `call` on the stack, popped here): the entry stub pushes only
 /// `call`.
+///
+/// What runs besides the call itself is what every call needs and no more
+/// (the churn of a C program is `_vmalloc` and `_vfree` by the thousand):
+/// the shim's hits handed to the core when there were any, the shim's hint
+/// cleared (the call may have moved or freed the block it names), and a
+/// compare of the heap's status stamp; the status block and the index's
+/// place are computed again only when that stamp moved or the heap was
+/// opened or closed ([`refresh`]).
 #[no_mangle]
 pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32) -> u64 {
     let f = Function((call & 0x0F) as u8);
     // SAFETY: single-threaded; the shim reads the block only after this
     // returns, and no other reference to it is alive.
     let out = unsafe { &mut *__cabi_status.0.get() };
-    let result = heap::with_vmm(|v| {
+    heap::with_vmm(|v| {
         if out.hits != 0 {
             v.hits_elsewhere(core::mem::take(&mut out.hits));
         }
-        run(v, f, first, rest)
-    });
-    publish_index(out);
-    refresh_status(out, f);
-    u64::from(result) | u64::from(core::mem::take(&mut out.changed)) << 32
+        let result = run(v, f, first, rest);
+        out.hint = 0;
+        u64::from(result) | u64::from(refresh(out, v, f)) << 32
+    })
 }
 
-/// Tells the shim where the resident index is now (any call may have
-/// opened, closed or changed it) and clears its hint. The shim walks it with 16-bit offsets
-/// from one segment: an index whose buckets are not paragraph aligned or
-/// take more than 64 KiB is not published, and every call goes to the
-/// library. Inline: it runs after every call the dispatcher makes.
+/// The heap's status stamp ([`crate::vmm::Vmm::status_stamp`]) when
+/// [`refresh`] last computed the block, widened so that "no heap" is a
+/// value of its own ([`NO_STAMP`]) and the test is one compare.
+struct Stamp(UnsafeCell<u32>);
+
+/// [`Stamp`] with no heap open.
+const NO_STAMP: u32 = 0x1_0000;
+
+// SAFETY: as for `Status`: one thread, one call at a time.
+unsafe impl Sync for Stamp {}
+
+static STAMP: Stamp = Stamp(UnsafeCell::new(NO_STAMP));
+
+/// After call `f`: nonzero when the status block changed (the shim then
+/// copies it). The block and the index's place are computed again
+/// ([`republish`]) only when they may have changed: after `_vheapinit` or
+/// `_vheapterm` (a heap opened or closed: the index and the arena are
+/// elsewhere, or gone), or when the heap's status stamp moved (swap space
+/// was allocated or released). Most calls change neither, and then this
+/// is a compare.
 #[inline(always)]
-fn publish_index(out: &mut StatusOut) {
-    out.hint = 0;
+fn refresh(out: &mut StatusOut, v: &DosVmm, f: Function) -> u16 {
+    // SAFETY: single-threaded; only this function touches `STAMP`.
+    let last = unsafe { &mut *STAMP.0.get() };
+    let stamp = v.status_stamp().map_or(NO_STAMP, u32::from);
+    // `_vheapinit` (0) and `_vheapterm` (1): always.
+    const _: () = assert!(Function::VHEAPINIT.0 < 2 && Function::VHEAPTERM.0 < 2);
+    if stamp == *last && f.0 >= 2 {
+        return 0;
+    }
+    *last = stamp;
+    republish(out, v)
+}
+
+/// The status block and the index's place computed again (see
+/// [`refresh`]): 1 when the block changed.
+#[inline(never)]
+fn republish(out: &mut StatusOut, v: &DosVmm) -> u16 {
+    publish_index(out, v);
+    let now = v.status_block();
+    if out.block == now {
+        return 0;
+    }
+    out.block = now;
+    1
+}
+
+/// Tells the shim where the resident index is (the heap was opened or
+/// closed, see [`refresh`]: for an open heap it stays where it is). The
+/// shim walks it with 16-bit offsets from one segment: an index whose
+/// buckets are not paragraph aligned or take more than 64 KiB is not
+/// published, and every call goes to the library.
+fn publish_index(out: &mut StatusOut, v: &DosVmm) {
     out.index_seg = 0;
-    heap::with_vmm(|v| {
-        let (Some(ip), Some(arena)) = (v.index_place(), v.arena()) else {
-            return;
-        };
-        if ip.mask < 0x8000 && ip.buckets.is_aligned() {
-            out.index_mask = ip.mask as u16;
-            out.arena_seg = arena.far_para(ArenaAddr::START).seg.value();
-            out.index_seg = arena.far_para(ip.buckets).seg.value();
-        }
-    });
+    let (Some(ip), Some(arena)) = (v.index_place(), v.arena()) else {
+        return;
+    };
+    if ip.mask < 0x8000 && ip.buckets.is_aligned() {
+        out.index_mask = ip.mask as u16;
+        out.arena_seg = arena.far_para(ArenaAddr::START).seg.value();
+        out.index_seg = arena.far_para(ip.buckets).seg.value();
+    }
 }
 
 /// Calls the core's function `f` with the arguments the shim passed (see
@@ -288,46 +332,4 @@ fn vheapinit(v: &mut DosVmm, first: u32, rest: u32) -> u32 {
 #[inline(never)]
 fn vheapterm(v: &mut DosVmm) {
     v.vheapterm()
-}
-
-/// The heap's status stamp ([`crate::vmm::Vmm::status_stamp`]) when
-/// [`refresh_status`] last computed the block, widened so that "no heap"
-/// is a value of its own ([`NO_STAMP`]) and the test is one compare.
-struct Stamp(UnsafeCell<u32>);
-
-/// [`Stamp`] with no heap open.
-const NO_STAMP: u32 = 0x1_0000;
-
-// SAFETY: as for `Status`: one thread, one call at a time.
-unsafe impl Sync for Stamp {}
-
-static STAMP: Stamp = Stamp(UnsafeCell::new(NO_STAMP));
-
-/// Brings the block the shim reads up to date after call `f`, and marks it
-/// changed when it is. The block is computed again only when it may have
-/// changed: after `_vheapinit` or `_vheapterm`, or when the heap's status
-/// stamp moved (swap space was allocated or released). Most `_vmalloc`s
-/// and `_vfree`s change neither, and then this is a compare.
-#[inline(always)]
-fn refresh_status(out: &mut StatusOut, f: Function) {
-    // SAFETY: single-threaded; only this function touches `STAMP`.
-    let last = unsafe { &mut *STAMP.0.get() };
-    let stamp = heap::status_stamp().map_or(NO_STAMP, u32::from);
-    // `_vheapinit` (0) and `_vheapterm` (1): always.
-    const _: () = assert!(Function::VHEAPINIT.0 < 2 && Function::VHEAPTERM.0 < 2);
-    if stamp == *last && f.0 >= 2 {
-        return;
-    }
-    *last = stamp;
-    recompute_status(out);
-}
-
-/// The block computed again (see [`refresh_status`]).
-#[inline(never)]
-fn recompute_status(out: &mut StatusOut) {
-    let now = heap::status();
-    if out.block != now {
-        out.block = now;
-        out.changed = 1;
-    }
 }
