@@ -34,7 +34,7 @@
 //! | offset | word |
 //! |---|---|
 //! | 0 | magic `0x4D56` ("VM") |
-//! | 2 | offset of the entry stub |
+//! | 2 | offset of the entry stub (the stub of the first call, which zeroes `.bss` and then writes the offset of the stub of every later call here) |
 //! | 4 | segment of the entry stub: 0 in the file; the shim writes the image's segment there and far-calls through words 2-4 |
 //! | 6 | top of the private stack (initial `SP`) |
 //! | 8 | size of the image file (code + data) |
@@ -126,18 +126,18 @@ pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
     hits: 0,
 }));
 
-// The entry stub, at the offset the header names. On the first call it
-// zeroes `.bss` (the shim's object file reserves the space but nothing
-// clears it; ECX, EDX and EDI are kept, the shim holds the caller's ESP
-// in EDI), then it pushes EBX (call word) and calls the `fastcall`
-// dispatcher with ECX and EDX as the shim set them, and returns to the shim
-// with a 16-bit far return, the result in EAX and the status flag in EDX.
+// The entry stub, at the offset the header names: first `__cabi_first`,
+// which zeroes `.bss` (the shim's object file reserves the space but
+// nothing clears it; ECX, EDX and EDI are kept, the shim holds the caller's
+// ESP in EDI) and then makes the header name `__cabi_entry` (a data word of
+// the image, so every later call goes straight there). `__cabi_entry`
+// pushes EBX (call word) and calls the `fastcall` dispatcher with ECX and
+// EDX as the shim set them, and returns to the shim with a 16-bit far
+// return, the result in EAX and the status flag in EDX.
 global_asm!(
     ".section .cabi.entry, \"ax\"",
-    ".globl __cabi_entry",
-    "__cabi_entry:",
-    "    cmpb $0, __cabi_ready",
-    "    jne 1f",
+    ".globl __cabi_first",
+    "__cabi_first:",
     "    pushl %ecx",
     "    pushl %edi",
     "    movl $__bss_start, %edi",
@@ -147,12 +147,12 @@ global_asm!(
     "    rep stosb",
     "    popl %edi",
     "    popl %ecx",
-    "    movb $1, __cabi_ready",
-    "1:  pushl %ebx",
+    "    movw $__cabi_entry, 2",
+    ".globl __cabi_entry",
+    "__cabi_entry:",
+    "    pushl %ebx",
     "    calll vmemory_cabi_dispatch",
     "    lretw",
-    ".section .data.__cabi_ready, \"aw\"",
-    "__cabi_ready: .byte 0",
     options(att_syntax)
 );
 
@@ -201,7 +201,7 @@ pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32)
         }
         let result = run(v, f, first, rest);
         out.hint = 0;
-        u64::from(result) | u64::from(refresh(out, v, f)) << 32
+        u64::from(result) | u64::from(refresh(out, v)) << 32
     })
 }
 
@@ -212,27 +212,36 @@ struct Stamp(UnsafeCell<u32>);
 
 /// [`Stamp`] with no heap open.
 const NO_STAMP: u32 = 0x1_0000;
+/// [`Stamp`] after `_vheapinit` or `_vheapterm`: no heap's stamp, so that
+/// [`refresh`] computes everything again.
+const STALE_STAMP: u32 = 0x2_0000;
 
 // SAFETY: as for `Status`: one thread, one call at a time.
 unsafe impl Sync for Stamp {}
 
 static STAMP: Stamp = Stamp(UnsafeCell::new(NO_STAMP));
 
-/// After call `f`: nonzero when the status block changed (the shim then
+/// Makes the next [`refresh`] compute the block and the index's place
+/// again: a heap was opened or closed (the index and the arena are
+/// elsewhere, or gone).
+fn stamp_stale() {
+    // SAFETY: single-threaded; no reference to `STAMP` is alive.
+    unsafe { *STAMP.0.get() = STALE_STAMP };
+}
+
+/// After a call: nonzero when the status block changed (the shim then
 /// copies it). The block and the index's place are computed again
 /// ([`republish`]) only when they may have changed: after `_vheapinit` or
-/// `_vheapterm` (a heap opened or closed: the index and the arena are
-/// elsewhere, or gone), or when the heap's status stamp moved (swap space
-/// was allocated or released). Most calls change neither, and then this
-/// is a compare.
+/// `_vheapterm` ([`stamp_stale`]), or when the heap's status stamp moved
+/// (swap space was allocated or released). Most calls change neither, and
+/// then this is a compare.
 #[inline(always)]
-fn refresh(out: &mut StatusOut, v: &DosVmm, f: Function) -> u16 {
-    // SAFETY: single-threaded; only this function touches `STAMP`.
+fn refresh(out: &mut StatusOut, v: &DosVmm) -> u16 {
+    // SAFETY: single-threaded; only this function and `stamp_stale`, never
+    // at the same time, touch `STAMP`.
     let last = unsafe { &mut *STAMP.0.get() };
     let stamp = v.status_stamp().map_or(NO_STAMP, u32::from);
-    // `_vheapinit` (0) and `_vheapterm` (1): always.
-    const _: () = assert!(Function::VHEAPINIT.0 < 2 && Function::VHEAPTERM.0 < 2);
-    if stamp == *last && f.0 >= 2 {
+    if stamp == *last {
         return 0;
     }
     *last = stamp;
@@ -327,9 +336,11 @@ fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
 /// Block: `[swaparea, dosmax, dosmin]`.
 #[inline(never)]
 fn vheapinit(v: &mut DosVmm, first: u32, rest: u32) -> u32 {
+    stamp_stale();
     u32::from(v.vheapinit(rest as u16, (first >> 16) as u16, first as u16) as u16)
 }
 #[inline(never)]
 fn vheapterm(v: &mut DosVmm) {
+    stamp_stale();
     v.vheapterm()
 }

@@ -27,6 +27,11 @@ const LIVE: u16 = 0x8000;
 /// Most cached table pages.
 pub const MAX_SLOTS: usize = 8;
 const EMPTY_SLOT: u32 = u32::MAX;
+/// Table pages with a memo of their slot (see [`Table::memo`]): page `p`
+/// shares entry `p % MEMO_PAGES`.
+const MEMO_PAGES: usize = 8;
+// A memo entry masked to a slot number is always a slot index.
+const _: () = assert!(MAX_SLOTS.is_power_of_two() && MEMO_PAGES.is_power_of_two());
 
 /// The second doubleword of a live entry of generation `gen` and size
 /// `paras` (the first is its swap location).
@@ -92,6 +97,11 @@ pub struct Table {
     slots_at: ArenaPara,
     slots: [Slot; MAX_SLOTS],
     nslots: usize,
+    /// Where a table page was found last: entry `p % MEMO_PAGES` is the
+    /// slot that held a page `p` (a guess, checked against the slot before
+    /// use), so that an entry of a cached page is found without a search
+    /// (`_vmalloc` and `_vfree` of a C program's churn).
+    memo: [u8; MEMO_PAGES],
     /// The slot `page_at` returned last (a call reads an entry and then
     /// writes it back: the second access finds its page here).
     last: usize,
@@ -136,6 +146,7 @@ impl Table {
                 stamp: 0,
             }; MAX_SLOTS],
             nslots,
+            memo: [0; MEMO_PAGES],
             last: 0,
             clock: 0,
             hwm: HandleIdx::FIRST,
@@ -247,6 +258,20 @@ impl Table {
         Ok(base)
     }
 
+    /// Where the entry of slot `idx` is if its page is cached in the slot
+    /// its memo names (marked dirty if `dirty`); `None` otherwise, nothing
+    /// changed. Inline, a few instructions: `_vmalloc` and `_vfree` try it
+    /// before [`Self::entry_at`].
+    #[inline(always)]
+    fn entry_cached(&mut self, idx: HandleIdx, dirty: bool) -> Option<ArenaAddr> {
+        let page = idx.page();
+        let i = usize::from(self.memo[page as usize & (MEMO_PAGES - 1)]) & (MAX_SLOTS - 1);
+        if self.slots[i].page != page {
+            return None;
+        }
+        Some(self.touch(i, dirty) + Bytes::new(idx.in_page() * ENTRY_BYTES))
+    }
+
     /// Where the entry of slot `idx` is, its page cached (and marked dirty
     /// if `dirty`). One copy, not inlined: every entry access goes through
     /// it (the resident size), and a call visits an entry once.
@@ -258,14 +283,15 @@ impl Table {
         idx: HandleIdx,
         dirty: bool,
     ) -> Result<ArenaAddr, VmError> {
+        // The slot the page was found in last needs no search: a call that
+        // reads an entry and then writes it back (`evict`) finds it there.
+        if let Some(at) = self.entry_cached(idx, dirty) {
+            return Ok(at);
+        }
         let page = idx.page();
-        // The page used last needs no search: a call that reads an entry
-        // and then writes it back (`evict`) finds it there.
-        let base = if self.slots[self.last].page == page {
-            self.touch(self.last, dirty)
-        } else {
-            self.page_at(a, st, page, dirty)?
-        };
+        let base = self.page_at(a, st, page, dirty)?;
+        // `page_at` left the page's slot in `last`.
+        self.memo[page as usize & (MEMO_PAGES - 1)] = self.last as u8;
         Ok(base + Bytes::new(idx.in_page() * ENTRY_BYTES))
     }
 
@@ -384,7 +410,10 @@ impl Table {
         // read (the raw words, the format of `load`/`store`: its next slot,
         // then its generation with the live bit clear) and the live one
         // written over it.
-        let at = self.entry_at(a, st, idx, true)?;
+        let at = match self.entry_cached(idx, true) {
+            Some(at) => at,
+            None => self.entry_at(a, st, idx, true)?,
+        };
         let gen = if from_free {
             let (next, high) = a.read_u32_pair(at);
             debug_assert!(high as u16 & LIVE == 0, "live slot on the free list");
@@ -412,7 +441,10 @@ impl Table {
         let idx = h.index();
         // Clean until the handle is known valid: a refused handle leaves
         // the page as it was.
-        let at = self.entry_at(a, st, idx, false)?;
+        let at = match self.entry_cached(idx, false) {
+            Some(at) => at,
+            None => self.entry_at(a, st, idx, false)?,
+        };
         // The raw words (the format of `load`/`store`): live in `h`'s
         // generation is the live bit and that generation in the low half.
         let (word, high) = a.read_u32_pair(at);
@@ -420,8 +452,8 @@ impl Table {
             return Err(VmError::InvalidHandle);
         }
         let (loc, paras) = (SwapLoc::from_raw(word), Paras::from((high >> 16) as u16));
-        // `entry_at` left the entry's slot in `last`.
-        self.slots[self.last].dirty = true;
+        // `entry_cached` or `entry_at` left the entry's slot in `last`.
+        self.slots[self.last & (MAX_SLOTS - 1)].dirty = true;
         // Free: the next free slot, the next generation, size 0.
         let free_high = u32::from(h.gen().next().get());
         a.write_u32_pair(at, self.free_head.get(), free_high);
