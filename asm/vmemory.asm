@@ -37,8 +37,9 @@
 ;   1. Each entry pushes its call word (function number, return kind,
 ;      argument bytes) and near-calls vm_hit (_vload, _vlock, _vunlock) or
 ;      vm_common (the others); its RETF n pops the args.
-;   2. Both save FLAGS, the 8 32-bit registers (PUSHAD) and DS, ES, FS, GS
-;      on the caller's stack (50 bytes with the call's own words).
+;   2. Both save FLAGS, the 8 32-bit registers (PUSHAD), DS and ES on the
+;      caller's stack (46 bytes with the call's own words; vm_hit also FS,
+;      which only the hit path changes).
 ;   3. They derive the image's segment from their own CS:IP (CALL/POP: the
 ;      image starts at a paragraph boundary at a fixed distance after that
 ;      label), so it works wherever the linker puts this segment and
@@ -128,24 +129,22 @@ CALL_VLOAD      equ 6 | (RET_DXAX << 4) | (6 << 8)
 CALL_VLOCK      equ 7 | (RET_DXAX << 4) | (4 << 8)
 CALL_VUNLOCK    equ 8 | (RET_NONE << 4) | (6 << 8)
 
-; The caller's frame in vm_common after its pushes (SS = caller's SS).
-F_GS            equ 0
-F_FS            equ 2
-F_ES            equ 4
-F_DS            equ 6
-F_EDI           equ 8
-F_ESI           equ 12
-F_EBP           equ 16
-F_ESP           equ 20
-F_EBX           equ 24
-F_EDX           equ 28
-F_ECX           equ 32
-F_EAX           equ 36
-F_FLAGS         equ 40
-F_NEAR          equ 42
-F_CALL          equ 44
-F_FAR           equ 46
-F_ARGS          equ 50
+; The caller's frame in vm_common and vm_hit after SAVE (SS = caller's SS).
+F_ES            equ 0
+F_DS            equ 2
+F_EDI           equ 4
+F_ESI           equ 8
+F_EBP           equ 12
+F_ESP           equ 16
+F_EBX           equ 20
+F_EDX           equ 24
+F_ECX           equ 28
+F_EAX           equ 32
+F_FLAGS         equ 36
+F_NEAR          equ 38
+F_CALL          equ 40
+F_FAR           equ 42
+F_ARGS          equ 46
 
 ; ---------------------------------------------------------------------------
 ; Status globals (KB402074), near data in DGROUP. See include/vmemory.h for
@@ -172,15 +171,16 @@ _fVmInitialized:        dw 0
         global _VHEAPINIT, _VHEAPTERM, _VMALLOC, _VFREE, _VREALLOC
         global _VMSIZE, _VLOAD, _VLOCK, _VUNLOCK, _VLOCKCNT
 
-; The caller's registers, flags and segment registers onto its stack (the
-; frame F_*), BP = the frame.
+; The caller's flags, registers, DS and ES onto its stack (the frame F_*),
+; BP = the frame. FS and GS are not saved here: nothing in the library
+; changes them (its Rust code never loads them, and the DOS, XMS and EMS
+; calls it makes keep them, as T_CABI checks after every call under each
+; engine); the hit path, which uses FS, saves it itself.
 %macro SAVE 0
         pushf
         pushad
         push ds
         push es
-        push fs
-        push gs
         mov bp, sp                      ; BP = caller's frame (SS = caller's SS)
 %endmacro
 
@@ -244,6 +244,7 @@ _fVmInitialized:        dw 0
 
 vm_hit:
         SAVE
+        push fs                         ; (the hit path's own: see SAVE)
 
         ; The hit path: _vload, _vlock or _vunlock of a resident block. The
         ; block is found through the library's resident index (as the
@@ -280,15 +281,6 @@ vm_hit:
         COUNT
         inc byte [fs:HDR_LOCKS]
         jmp .answer
-.unlock:
-        FIND
-        cmp byte [fs:HDR_LOCKS], 0
-        je .library
-        dec byte [fs:HDR_LOCKS]
-        cmp word [bp + F_ARGS], 0
-        je vm_restore
-        or byte [fs:HDR_FLAGS], HDR_DIRTY
-        jmp vm_restore
 .load:  FIND
         COUNT
         cmp word [bp + F_ARGS], 0
@@ -299,9 +291,25 @@ vm_hit:
         add bx, HDR_PARAS
         mov word [bp + F_EAX], 0
         mov [bp + F_EDX], bx
-        jmp vm_restore
+        jmp .restore
+.unlock:
+        FIND
+        cmp byte [fs:HDR_LOCKS], 0
+        je .library
+        dec byte [fs:HDR_LOCKS]
+        cmp word [bp + F_ARGS], 0
+        je .restore
+        or byte [fs:HDR_FLAGS], HDR_DIRTY
+.restore:
+        pop fs
+        pop es
+        pop ds
+        popad
+        popf
+        ret 2                           ; drop the call word
 .undo:  dec word [cs:si + ST + VMS_HITS]
 .library:
+        pop fs
         call .here
 .here:  pop bx                          ; BX = IP of .here in CS
         add bx, vm_image - .here        ; BX = offset of the image in CS
@@ -386,8 +394,6 @@ vm_status_done:
         shr eax, 16
         mov [bp + F_EDX], ax
 vm_restore:
-        pop gs
-        pop fs
         pop es
         pop ds
         popad

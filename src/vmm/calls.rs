@@ -47,26 +47,33 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// callers (the resident size).
     #[inline(never)]
     fn resolve(&mut self, h: Handle) -> Result<Res, VmError> {
-        self.resolve_or_free(h, false)
+        let mut r = Res::Away(SwapLoc::NONE, Paras::ZERO);
+        self.resolve_or_free(h, Some(&mut r))?;
+        Ok(r)
     }
 
-    /// [`Self::resolve`], or with `free` the whole of `_vfree` (a
-    /// meaningless `Res` on success). One function for both, so that
-    /// `resident` and `Table::release` are inlined once (the resident
-    /// size); `_vfree` visits the handle's table entry once, resident or
-    /// not: the table validates, reads and frees the slot together.
+    /// [`Self::resolve`] into `*into`, or without `into` the whole of
+    /// `_vfree`. One function for both, so that `resident` and
+    /// `Table::release` are inlined once (the resident size); `_vfree`
+    /// visits the handle's table entry once, resident or not: the table
+    /// validates, reads and frees the slot together. The answer goes
+    /// through `into`, not the result, so that `_vfree` gets its result in
+    /// a register.
     #[inline(never)]
-    fn resolve_or_free(&mut self, h: Handle, free: bool) -> Result<Res, VmError> {
+    fn resolve_or_free(&mut self, h: Handle, into: Option<&mut Res>) -> Result<(), VmError> {
         let r = self.resident(h)?;
-        if !free {
-            if let Some(p) = r {
-                return Ok(Res::Resident(p));
-            }
-            let e = self
-                .table
-                .get(&mut self.arena, &mut self.stores, h.index())?;
-            let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
-            return Ok(Res::Away(loc, paras));
+        if let Some(into) = into {
+            *into = match r {
+                Some(p) => Res::Resident(p),
+                None => {
+                    let e = self
+                        .table
+                        .get(&mut self.arena, &mut self.stores, h.index())?;
+                    let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
+                    Res::Away(loc, paras)
+                }
+            };
+            return Ok(());
         }
         if let Some(p) = r {
             if self.arena.locks(p) > 0 {
@@ -82,7 +89,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             // still the block's region.
             self.drop_resident(p);
         }
-        Ok(Res::Away(SwapLoc::NONE, Paras::ZERO))
+        Ok(())
     }
 
     /// The region of `h`'s block if it is resident, `None` if it is not
@@ -193,7 +200,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vfree`.
     pub fn free(&mut self, h: Handle) -> Result<(), VmError> {
-        self.resolve_or_free(h, true).map(|_| ())
+        self.resolve_or_free(h, None)
     }
 
     /// `_vrealloc`.
