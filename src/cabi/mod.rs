@@ -197,12 +197,21 @@ pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32)
     let out = unsafe { &mut *__cabi_status.0.get() };
     heap::with_vmm(|v| {
         if out.hits != 0 {
-            v.hits_elsewhere(core::mem::take(&mut out.hits));
+            fold_hits(v, out);
         }
         let result = run(v, f, first, rest);
         out.hint = 0;
         u64::from(result) | u64::from(refresh(out, v)) << 32
     })
+}
+
+/// The hits the shim answered since the last call, handed to the core
+/// (before the call, as if the core had answered them itself). Out of the
+/// dispatcher's way: a run of `_vmalloc` and `_vfree` has none.
+#[cold]
+#[inline(never)]
+fn fold_hits(v: &mut DosVmm, out: &mut StatusOut) {
+    v.hits_elsewhere(core::mem::take(&mut out.hits));
 }
 
 /// The heap's status stamp ([`crate::vmm::Vmm::status_stamp`]) when

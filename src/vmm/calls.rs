@@ -14,7 +14,7 @@ use super::heap::Heap;
 use super::swap::SwapLoc;
 use super::table::Entry;
 use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
-use super::{Hit, VmError, MAX_BLOCK_SIZE, MAX_LOCKS};
+use super::{Hit, VmError, VmHandle, MAX_BLOCK_SIZE, MAX_LOCKS, VM_NULL};
 
 /// Where a valid handle's block is.
 enum Res {
@@ -190,12 +190,38 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// `_vmalloc`.
+    #[inline(always)]
     pub fn alloc(&mut self, size: u32) -> Result<Handle, VmError> {
-        let paras = block_paras(size)?;
-        if !self.place.fits(paras) {
-            return Err(VmError::NoRoom);
+        let mut why = VmError::NoRoom;
+        match self.alloc_raw(size, &mut why) {
+            VM_NULL => Err(why),
+            h => Ok(Handle::from_raw(h)),
         }
-        self.table.alloc(&mut self.arena, &mut self.stores, paras)
+    }
+
+    /// `_vmalloc` with the handle as C gets it, [`VM_NULL`] on failure
+    /// (and why in `why`): the one copy of its steps, with the result in
+    /// a register (a `Result` of a handle would go through memory).
+    #[inline(never)]
+    fn alloc_raw(&mut self, size: u32, why: &mut VmError) -> VmHandle {
+        let paras = match block_paras(size) {
+            Ok(paras) if self.place.fits(paras) => paras,
+            Ok(_) => {
+                *why = VmError::NoRoom;
+                return VM_NULL;
+            }
+            Err(e) => {
+                *why = e;
+                return VM_NULL;
+            }
+        };
+        match self.table.alloc(&mut self.arena, &mut self.stores, paras) {
+            Ok(h) => h.raw(),
+            Err(e) => {
+                *why = e;
+                VM_NULL
+            }
+        }
     }
 
     /// `_vfree`.
