@@ -191,7 +191,6 @@ fn handle_after_word(first: u32, rest: u32) -> u32 {
 /// opened or closed ([`refresh`]).
 #[no_mangle]
 pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32) -> u64 {
-    let f = Function((call & 0x0F) as u8);
     // SAFETY: single-threaded; the shim reads the block only after this
     // returns, and no other reference to it is alive.
     let out = unsafe { &mut *__cabi_status.0.get() };
@@ -199,7 +198,7 @@ pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32)
         if out.hits != 0 {
             fold_hits(v, out);
         }
-        let result = run(v, f, first, rest);
+        let result = run(v, call, first, rest);
         out.hint = 0;
         u64::from(result) | u64::from(refresh(out, v)) << 32
     })
@@ -287,8 +286,8 @@ fn publish_index(out: &mut StatusOut, v: &DosVmm) {
     }
 }
 
-/// Calls the core's function `f` with the arguments the shim passed (see
-/// [`vmemory_cabi_dispatch`] for `first` and `rest`).
+/// Calls the core's function numbered in `call` (the shim's call word) with the
+/// arguments the shim passed (see [`vmemory_cabi_dispatch`] for `first` and `rest`).
 ///
 /// `_vmalloc` and `_vfree`, the calls a program makes by the thousand, go
 /// straight to their [`Vmm`](crate::vmm::Vmm) calls from the dispatcher's
@@ -297,14 +296,17 @@ fn publish_index(out: &mut StatusOut, v: &DosVmm) {
 /// single call, not the sum of them inlined into one frame (`T_CABI.EXE`
 /// checks it keeps a quarter free).
 #[inline(always)]
-fn run(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
-    match f {
-        Function::VMALLOC => v.vmalloc(first),
-        Function::VFREE => {
+fn run(v: &mut DosVmm, call: u32, first: u32, rest: u32) -> u32 {
+    // The number in a full register: two compares, no widening.
+    const VMALLOC: u32 = Function::VMALLOC.0 as u32;
+    const VFREE: u32 = Function::VFREE.0 as u32;
+    match call & 0x0F {
+        VMALLOC => v.vmalloc(first),
+        VFREE => {
             v.vfree(first);
             0
         }
-        _ => other(v, f, first, rest),
+        f => other(v, Function(f as u8), first, rest),
     }
 }
 
