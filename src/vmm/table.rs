@@ -379,9 +379,8 @@ impl Table {
             // The page is cached dirty and zero-filled, so the store copy is
             // written before it is ever read.
             self.page_at(a, st, page, true)?;
-            let slot = (0..self.nslots)
-                .find(|&i| self.slots[i].page == page)
-                .expect("page_at caches the page");
+            // `page_at` left the page's slot in `last`.
+            let slot = self.last & (MAX_SLOTS - 1);
             match st.alloc(a, PAGE_PARAS) {
                 Ok(loc) => {
                     self.dir_set(a, page, loc);
