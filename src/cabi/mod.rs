@@ -323,13 +323,13 @@ fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
         // Block: [size.lo, size.hi, h.lo, h.hi].
         Function::VREALLOC => v.vrealloc(rest, first),
         Function::VMSIZE => v.vmsize(first),
-        // Block: [dirty, h.lo, h.hi].
-        Function::VLOAD => {
-            let a = v.vload(handle_after_word(first, rest), first as i16);
-            far(heap::arena_far(v, a))
-        }
-        Function::VLOCK => {
-            let a = v.vlock(first);
+        // Block: [dirty, h.lo, h.hi] for _vload, [h.lo, h.hi] for _vlock.
+        Function::VLOAD | Function::VLOCK => {
+            let a = if f == Function::VLOAD {
+                v.vload(handle_after_word(first, rest), first as i16)
+            } else {
+                v.vlock(first)
+            };
             far(heap::arena_far(v, a))
         }
         Function::VUNLOCK => {

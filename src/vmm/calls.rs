@@ -47,7 +47,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// callers (the resident size).
     #[inline(never)]
     fn resolve(&mut self, h: Handle) -> Result<Res, VmError> {
-        let mut r = Res::Away(SwapLoc::NONE, Paras::ZERO);
+        let mut r = Res::Resident(ArenaPara::NIL);
         self.resolve_or_free(h, Some(&mut r))?;
         Ok(r)
     }
