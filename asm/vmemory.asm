@@ -213,22 +213,9 @@ _fVmInitialized:        dw 0
         VMFUNC _VUNLOCK,   8, 6, RET_NONE   ; void (_vmhnd_t, int dirty)
         VMFUNC _VLOCKCNT,  9, 4, RET_AX     ; unsigned (_vmhnd_t)
 
-; The hit path's pieces (in vm_hit; CS:SI + ST = the status block, ECX =
-; the handle, FS = its header once found).
+; The hit path's pieces (in vm_hit; CS:SI + ST = the status block, FS =
+; the block's header).
 %define ST vm_image - ..@here
-
-; FIND: FS = the header of ECX's block, found through the hint or the index
-; (vm_walk); to .library if it is not resident.
-%macro FIND 0
-        mov bx, [cs:si + ST + VMS_HINT]
-        test bx, bx
-        jz %%walk
-        mov fs, bx
-        cmp ecx, [fs:HDR_HANDLE]
-        je %%found
-%%walk: call vm_walk
-%%found:
-%endmacro
 
 ; COUNT: a load or lock of the block at FS, for the library's counts (to
 ; .undo when 65535 wait) and in its header for the replacement policy (a
@@ -268,32 +255,57 @@ vm_hit:
         pop bx                          ; BX = IP of ..@here in CS
         mov si, [cs:bx + ST + VMH_STATUS]
         add si, bx                      ; CS:SI + ST = the status block
-        mov di, [bp + F_CALL]
-        mov ecx, [bp + F_ARGS + 2]      ; the handle of _vload(h, dirty), _vunlock(h, dirty)
-        cmp di, CALL_VLOAD
+        ; ECX = the handle: the last 4 bytes of the argument block (4 bytes
+        ; for _vlock(h), 6 for _vload(h, dirty) and _vunlock(h, dirty)).
+        movzx di, byte [bp + F_CALL + 1]
+        mov ecx, [bp + di + F_ARGS - 4]
+
+        ; FS = the header of ECX's block: the hint first, then its chain in
+        ; the index (the hint set to what it finds); not resident: the library.
+        mov bx, [cs:si + ST + VMS_HINT]
+        test bx, bx
+        jz .walk
+        mov fs, bx
+        cmp ecx, [fs:HDR_HANDLE]
+        je .found
+.walk:  mov bx, [cs:si + ST + VMS_INDEX_SEG]
+        test bx, bx
+        jz .library
+        mov fs, bx
+        mov bx, cx
+        and bx, [cs:si + ST + VMS_INDEX_MASK]
+        add bx, bx
+        mov bx, [fs:bx]                 ; BX = the chain's first region (0: none)
+.chain: test bx, bx
+        jz .library
+        add bx, [cs:si + ST + VMS_ARENA_SEG]
+        mov fs, bx                      ; FS = a resident block's header
+        cmp ecx, [fs:HDR_HANDLE]
+        je .hint
+        mov bx, [fs:HDR_HNEXT]
+        jmp .chain
+.hint:  mov [cs:si + ST + VMS_HINT], fs
+.found:
+        cmp word [bp + F_CALL], CALL_VLOAD
         je .load
-        cmp di, CALL_VUNLOCK
+        cmp word [bp + F_CALL], CALL_VUNLOCK
         je .unlock
-        mov ecx, [bp + F_ARGS]          ; _vlock(h)
-        FIND
-        cmp byte [fs:HDR_LOCKS], 255
+        cmp byte [fs:HDR_LOCKS], 255    ; _vlock
         je .library
         COUNT
         inc byte [fs:HDR_LOCKS]
         jmp .answer
-.load:  FIND
-        COUNT
+.load:  COUNT
         cmp word [bp + F_ARGS], 0
         je .answer
         or byte [fs:HDR_FLAGS], HDR_DIRTY
 .answer:
         mov bx, fs
         add bx, HDR_PARAS
-        mov word [bp + F_EAX], 0
+        and word [bp + F_EAX], 0
         mov [bp + F_EDX], bx
         jmp .restore
 .unlock:
-        FIND
         cmp byte [fs:HDR_LOCKS], 0
         je .library
         dec byte [fs:HDR_LOCKS]
@@ -399,31 +411,6 @@ vm_restore:
         popad
         popf
         ret 2                           ; drop the call word
-
-; The hint missed (FIND): FS = the header of ECX's block, through the
-; index, and the hint set to it. Not resident: to vm_hit's .library,
-; dropping this call's return address.
-vm_walk:
-        mov bx, [cs:si + ST + VMS_INDEX_SEG]
-        test bx, bx
-        jz .none
-        mov fs, bx
-        mov bx, cx
-        and bx, [cs:si + ST + VMS_INDEX_MASK]
-        add bx, bx
-        mov bx, [fs:bx]                 ; BX = the chain's first region (0: none)
-.chain: test bx, bx
-        jz .none
-        add bx, [cs:si + ST + VMS_ARENA_SEG]
-        mov fs, bx                      ; FS = a resident block's header
-        cmp ecx, [fs:HDR_HANDLE]
-        je .found
-        mov bx, [fs:HDR_HNEXT]
-        jmp .chain
-.found: mov [cs:si + ST + VMS_HINT], fs
-        ret
-.none:  pop bx
-        jmp vm_hit.library
 
 ; ---------------------------------------------------------------------------
 ; The Rust library image, at a paragraph boundary of this segment, followed
