@@ -286,9 +286,9 @@ vm_hit:
         jmp .chain
 .hint:  mov [cs:si + ST + VMS_HINT], fs
 .found:
-        cmp word [bp + F_CALL], CALL_VLOAD
+        cmp byte [bp + F_CALL], CALL_VLOAD & 0xFF   ; (the low bytes differ)
         je .load
-        cmp word [bp + F_CALL], CALL_VUNLOCK
+        cmp byte [bp + F_CALL], CALL_VUNLOCK & 0xFF
         je .unlock
         cmp byte [fs:HDR_LOCKS], 255    ; _vlock
         je .library
@@ -371,14 +371,14 @@ vm_enter:
         mov [VMH_ENTRY_SEG], ax
         call far [VMH_ENTRY]
 
+        ; Back to the caller's stack (BP = its frame still); EAX = result.
+        mov ss, si
+        mov esp, edi                    ; (no interrupt between the two)
+
         ; Status block -> status globals, when the library says it changed
-        ; (EDX nonzero; EAX = result, kept).
+        ; (EDX nonzero). DS = image still: Rust code keeps DS.
         test dx, dx
         jz vm_status_done
-        push si                         ; the caller's SS:ESP, for the copy's SI, DI
-        push edi
-        mov cx, ss
-        mov ds, cx                      ; DS = image (whatever Rust left)
         mov si, [VMH_STATUS]
 vm_fix_dgroup:
 %ifdef VM_BIN
@@ -390,14 +390,9 @@ vm_fix_dgroup:
         mov di, _cPageDos
         mov cx, VM_STATUS_WORDS
         rep movsw
-        pop edi
-        pop si
 vm_status_done:
 
-        ; Back to the caller's stack (BP = its frame still); result into the
-        ; saved AX (and DX).
-        mov ss, si
-        mov esp, edi                    ; (no interrupt between the two)
+        ; The result into the saved AX (and DX).
         test bl, 0x30
         jz vm_restore                   ; RET_NONE
         mov [bp + F_EAX], ax
