@@ -314,6 +314,11 @@ fn run(v: &mut DosVmm, call: u32, first: u32, rest: u32) -> u32 {
 /// path: the shim tried the hit path before the dispatcher.
 #[inline(never)]
 fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
+    // `_vheapinit` (0) and `_vheapterm` (1) open or close a heap.
+    const _: () = assert!(Function::VHEAPINIT.0 < 2 && Function::VHEAPTERM.0 < 2);
+    if f.0 < 2 {
+        stamp_stale();
+    }
     match f {
         Function::VHEAPINIT => vheapinit(v, first, rest),
         Function::VHEAPTERM => {
@@ -344,11 +349,9 @@ fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
 /// Block: `[swaparea, dosmax, dosmin]`.
 #[inline(never)]
 fn vheapinit(v: &mut DosVmm, first: u32, rest: u32) -> u32 {
-    stamp_stale();
     u32::from(v.vheapinit(rest as u16, (first >> 16) as u16, first as u16) as u16)
 }
 #[inline(never)]
 fn vheapterm(v: &mut DosVmm) {
-    stamp_stale();
     v.vheapterm()
 }
