@@ -267,20 +267,19 @@ fn republish(out: &mut StatusOut, v: &DosVmm) -> u16 {
 }
 
 /// Tells the shim where the resident index is (the heap was opened or
-/// closed, see [`refresh`]: for an open heap it stays where it is). The
-/// shim walks it with 16-bit offsets from one segment: an index whose
-/// buckets are not paragraph aligned or take more than 64 KiB is not
-/// published, and every call goes to the library.
+/// closed, see [`refresh`]: for an open heap it stays where it is; 0: no
+/// heap). The shim walks it with 16-bit offsets from one segment: the core
+/// lays the buckets out at a paragraph, at most 4,096 of them for the
+/// largest arena (`tests/vmm_hit.rs` checks what it publishes).
 fn publish_index(out: &mut StatusOut, v: &DosVmm) {
     out.index_seg = 0;
     let (Some(ip), Some(arena)) = (v.index_place(), v.arena()) else {
         return;
     };
-    if ip.mask < 0x8000 && ip.buckets.is_aligned() {
-        out.index_mask = ip.mask as u16;
-        out.arena_seg = arena.far_para(ArenaAddr::START).seg.value();
-        out.index_seg = arena.far_para(ip.buckets).seg.value();
-    }
+    debug_assert!(ip.mask < 0x8000 && ip.buckets.is_aligned());
+    out.index_mask = ip.mask as u16;
+    out.arena_seg = arena.far_para(ArenaAddr::START).seg.value();
+    out.index_seg = arena.far_para(ip.buckets).seg.value();
 }
 
 /// Calls the core's function numbered in `call` (the shim's call word) with the
