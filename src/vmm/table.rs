@@ -283,15 +283,18 @@ impl Table {
         idx: HandleIdx,
         dirty: bool,
     ) -> Result<ArenaAddr, VmError> {
-        // The slot the page was found in last needs no search: a call that
-        // reads an entry and then writes it back (`evict`) finds it there.
-        if let Some(at) = self.entry_cached(idx, dirty) {
-            return Ok(at);
-        }
+        // The page used last needs no search: a call that reads an entry
+        // and then writes it back (`evict`) finds it there. (`_vmalloc` and
+        // `_vfree` try the memo first, `entry_cached`.)
         let page = idx.page();
-        let base = self.page_at(a, st, page, dirty)?;
-        // `page_at` left the page's slot in `last`.
-        self.memo[page as usize & (MEMO_PAGES - 1)] = self.last as u8;
+        let base = if self.slots[self.last].page == page {
+            self.touch(self.last, dirty)
+        } else {
+            let base = self.page_at(a, st, page, dirty)?;
+            // `page_at` left the page's slot in `last`.
+            self.memo[page as usize & (MEMO_PAGES - 1)] = self.last as u8;
+            base
+        };
         Ok(base + Bytes::new(idx.in_page() * ENTRY_BYTES))
     }
 
