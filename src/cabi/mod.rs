@@ -198,9 +198,9 @@ pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32)
         if out.hits != 0 {
             fold_hits(v, out);
         }
-        let result = run(v, call, first, rest);
+        let (result, stamp) = run(v, call, first, rest);
         out.hint = 0;
-        u64::from(result) | u64::from(refresh(out, v)) << 32
+        u64::from(result) | u64::from(refresh(out, v, stamp)) << 32
     })
 }
 
@@ -244,11 +244,11 @@ fn stamp_stale() {
 /// (swap space was allocated or released). Most calls change neither, and
 /// then this is a compare.
 #[inline(always)]
-fn refresh(out: &mut StatusOut, v: &DosVmm) -> u16 {
+fn refresh(out: &mut StatusOut, v: &DosVmm, stamp: Option<u16>) -> u16 {
     // SAFETY: single-threaded; only this function and `stamp_stale`, never
     // at the same time, touch `STAMP`.
     let last = unsafe { &mut *STAMP.0.get() };
-    let stamp = v.status_stamp().map_or(NO_STAMP, u32::from);
+    let stamp = stamp.map_or(NO_STAMP, u32::from);
     if stamp == *last {
         return 0;
     }
@@ -292,17 +292,17 @@ fn publish_index(out: &mut StatusOut, v: &DosVmm) {
 /// single call, not the sum of them inlined into one frame (`T_CABI.EXE`
 /// checks it keeps a quarter free).
 #[inline(always)]
-fn run(v: &mut DosVmm, call: u32, first: u32, rest: u32) -> u32 {
+fn run(v: &mut DosVmm, call: u32, first: u32, rest: u32) -> (u32, Option<u16>) {
     // The number in a full register: two compares, no widening.
     const VMALLOC: u32 = Function::VMALLOC.0 as u32;
     const VFREE: u32 = Function::VFREE.0 as u32;
     match call & 0x0F {
-        VMALLOC => v.vmalloc(first),
-        VFREE => {
-            v.vfree(first);
-            0
+        VMALLOC => v.vmalloc_stamped(first),
+        VFREE => (0, v.vfree_stamped(first)),
+        f => {
+            let r = other(v, Function(f as u8), first, rest);
+            (r, v.status_stamp())
         }
-        f => other(v, Function(f as u8), first, rest),
     }
 }
 

@@ -507,6 +507,29 @@ impl<B: Backends> Vmm<B> {
         let _ = self.free(h);
     }
 
+    /// [`vmalloc`](Self::vmalloc), and the [`status_stamp`](Self::status_stamp)
+    /// after it: for a caller that keeps a copy of the status block (the C
+    /// ABI), one look at whether a heap is open for both.
+    #[inline(always)]
+    pub fn vmalloc_stamped(&mut self, size: u32) -> (VmHandle, Option<u16>) {
+        match self.heap.as_mut() {
+            Some(h) => {
+                let r = h.alloc(size).map_or(VM_NULL, Handle::raw);
+                (r, Some(h.stores.changes))
+            }
+            None => (VM_NULL, None),
+        }
+    }
+
+    /// [`vfree`](Self::vfree), and the [`status_stamp`](Self::status_stamp)
+    /// after it (see [`vmalloc_stamped`](Self::vmalloc_stamped)).
+    #[inline(always)]
+    pub fn vfree_stamped(&mut self, h: VmHandle) -> Option<u16> {
+        let heap = self.heap.as_mut()?;
+        let _ = heap.free(Handle::from_raw(h));
+        Some(heap.stores.changes)
+    }
+
     /// `_vmhnd_t _vrealloc(_vmhnd_t, unsigned long size)`: `_VM_NULL` on
     /// failure (old block intact) and after freeing with size 0.
     pub fn vrealloc(&mut self, h: VmHandle, size: u32) -> VmHandle {
