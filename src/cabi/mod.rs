@@ -131,9 +131,11 @@ pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
 // nothing clears it; ECX, EDX and EDI are kept, the shim holds the caller's
 // ESP in EDI) and then makes the header name `__cabi_entry` (a data word of
 // the image, so every later call goes straight there). `__cabi_entry`
-// pushes EBX (call word) and calls the `fastcall` dispatcher with ECX and
-// EDX as the shim set them, and returns to the shim with a 16-bit far
-// return, the result in EAX and the status flag in EDX.
+// hands the hits the shim answered to the core when there are any
+// (`vmemory_cabi_fold_hits`, ECX and EDX kept around it), pushes EBX (call
+// word) and calls the `fastcall` dispatcher with ECX and EDX as the shim
+// set them, and returns to the shim with a 16-bit far return, the result in
+// EAX and the status flag in EDX.
 global_asm!(
     ".section .cabi.entry, \"ax\"",
     ".globl __cabi_first",
@@ -150,9 +152,19 @@ global_asm!(
     "    movw $__cabi_entry, 2",
     ".globl __cabi_entry",
     "__cabi_entry:",
-    "    pushl %ebx",
+    "    cmpw $0, {status}+{hits}",
+    "    jne 2f",
+    "1:  pushl %ebx",
     "    calll vmemory_cabi_dispatch",
     "    lretw",
+    "2:  pushl %ecx",
+    "    pushl %edx",
+    "    calll vmemory_cabi_fold_hits",
+    "    popl %edx",
+    "    popl %ecx",
+    "    jmp 1b",
+    status = sym __cabi_status,
+    hits = const core::mem::offset_of!(StatusOut, hits),
     options(att_syntax)
 );
 
@@ -183,9 +195,9 @@ fn handle_after_word(first: u32, rest: u32) -> u32 {
 /// `call`.
 ///
 /// What runs besides the call itself is what every call needs and no more
-/// (the churn of a C program is `_vmalloc` and `_vfree` by the thousand):
-/// the shim's hits handed to the core when there were any, the shim's hint
-/// cleared (the call may have moved or freed the block it names), and a
+/// (the churn of a C program is `_vmalloc` and `_vfree` by the thousand;
+/// the entry stub has handed the shim's hits to the core when there were
+/// any): the shim's hint cleared (the call may have moved or freed the block it names), and a
 /// compare of the heap's status stamp; the status block and the index's
 /// place are computed again only when that stamp moved or the heap was
 /// opened or closed ([`refresh`]).
@@ -195,9 +207,6 @@ pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32)
     // returns, and no other reference to it is alive.
     let out = unsafe { &mut *__cabi_status.0.get() };
     heap::with_vmm(|v| {
-        if out.hits != 0 {
-            fold_hits(v, out);
-        }
         let (result, stamp) = run(v, call, first, rest);
         out.hint = 0;
         u64::from(result) | u64::from(refresh(out, v, stamp)) << 32
@@ -205,12 +214,15 @@ pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32)
 }
 
 /// The hits the shim answered since the last call, handed to the core
-/// (before the call, as if the core had answered them itself). Out of the
-/// dispatcher's way: a run of `_vmalloc` and `_vfree` has none.
-#[cold]
-#[inline(never)]
-fn fold_hits(v: &mut DosVmm, out: &mut StatusOut) {
-    v.hits_elsewhere(core::mem::take(&mut out.hits));
+/// before the call, as if the core had answered them itself: the entry
+/// stub calls this when there are any (a run of `_vmalloc` and `_vfree`
+/// has none), so that the dispatcher does not look.
+#[no_mangle]
+pub extern "C" fn vmemory_cabi_fold_hits() {
+    // SAFETY: single-threaded; called by the entry stub before the
+    // dispatcher, while no other reference to the block is alive.
+    let out = unsafe { &mut *__cabi_status.0.get() };
+    heap::with_vmm(|v| v.hits_elsewhere(core::mem::take(&mut out.hits)));
 }
 
 /// The heap's status stamp ([`crate::vmm::Vmm::status_stamp`]) when
