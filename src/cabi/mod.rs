@@ -207,8 +207,9 @@ pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32)
     // returns, and no other reference to it is alive.
     let out = unsafe { &mut *__cabi_status.0.get() };
     heap::with_vmm(|v| {
-        let (result, stamp) = run(v, call, first, rest);
+        // The call may move or free the block the shim's hint names.
         out.hint = 0;
+        let (result, stamp) = run(v, call, first, rest);
         u64::from(result) | u64::from(refresh(out, v, stamp)) << 32
     })
 }
