@@ -223,10 +223,8 @@ _fVmInitialized:        dw 0
 %macro COUNT 0
         inc word [cs:si + ST + VMS_HITS]
         jz .undo
-        inc byte [fs:HDR_REFS]
-        jnz %%ok
-        dec byte [fs:HDR_REFS]
-%%ok:
+        cmp byte [fs:HDR_REFS], 255     ; CF = below 255
+        adc byte [fs:HDR_REFS], 0
 %endmacro
 
 vm_hit:
