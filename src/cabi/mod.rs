@@ -129,8 +129,9 @@ pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
 // The entry stub, at the offset the header names: first `__cabi_first`,
 // which zeroes `.bss` (the shim's object file reserves the space but
 // nothing clears it; ECX, EDX and EDI are kept, the shim holds the caller's
-// ESP in EDI) and then makes the header name `__cabi_entry` (a data word of
-// the image, so every later call goes straight there). `__cabi_entry`
+// ESP in EDI: `rep stosb` with 16-bit addresses changes only CX and DI)
+// and then makes the header name `__cabi_entry` (a data word of the image,
+// so every later call goes straight there). `__cabi_entry`
 // hands the hits the shim answered to the core when there are any
 // (`vmemory_cabi_fold_hits`, ECX and EDX kept around it), pushes EBX (call
 // word) and calls the `fastcall` dispatcher with ECX and EDX as the shim
@@ -140,15 +141,14 @@ global_asm!(
     ".section .cabi.entry, \"ax\"",
     ".globl __cabi_first",
     "__cabi_first:",
-    "    pushl %ecx",
-    "    pushl %edi",
-    "    movl $__bss_start, %edi",
-    "    movl $__bss_end, %ecx",
-    "    subl %edi, %ecx",
-    "    xorl %eax, %eax",
+    "    pushw %cx",
+    "    pushw %di",
+    "    movw $__bss_start, %di",
+    "    movw $__bss_bytes, %cx",
+    "    xorb %al, %al",
     "    rep stosb",
-    "    popl %edi",
-    "    popl %ecx",
+    "    popw %di",
+    "    popw %cx",
     "    movw $__cabi_entry, 2",
     ".globl __cabi_entry",
     "__cabi_entry:",
@@ -232,10 +232,10 @@ pub extern "C" fn vmemory_cabi_fold_hits() {
 struct Stamp(UnsafeCell<u32>);
 
 /// [`Stamp`] with no heap open.
-const NO_STAMP: u32 = 0x1_0000;
+const NO_STAMP: u32 = u32::MAX;
 /// [`Stamp`] after `_vheapinit` or `_vheapterm`: no heap's stamp, so that
 /// [`refresh`] computes everything again.
-const STALE_STAMP: u32 = 0x2_0000;
+const STALE_STAMP: u32 = 0x1_0000;
 
 // SAFETY: as for `Status`: one thread, one call at a time.
 unsafe impl Sync for Stamp {}
@@ -266,17 +266,17 @@ fn refresh(out: &mut StatusOut, v: &DosVmm, stamp: Option<u16>) -> u16 {
         return 0;
     }
     *last = stamp;
-    republish(out, v)
+    republish(out, v);
+    1
 }
 
 /// The status block and the index's place computed again (see
-/// [`refresh`]); 1: the shim copies the block (not compared with the last
-/// one: this runs seldom, and the copy is 9 words).
+/// [`refresh`]). The shim then copies the block (not compared with the
+/// last one: this runs seldom, and the copy is 9 words).
 #[inline(never)]
-fn republish(out: &mut StatusOut, v: &DosVmm) -> u16 {
+fn republish(out: &mut StatusOut, v: &DosVmm) {
     publish_index(out, v);
     out.block = v.status_block();
-    1
 }
 
 /// Tells the shim where the resident index is (the heap was opened or
