@@ -30,8 +30,8 @@
 ;   FLAGS:  restored as they were at entry (DF, IF, TF; arithmetic flags too)
 ; Status globals _cPageDos .. _fVmInitialized (DGROUP, _DATA, 18 bytes,
 ;   contiguous) hold the image's status block after every call: the shim
-;   copies it whenever the library says a call changed it (a hit on a
-;   resident block never does).
+;   copies it whenever the library says a call may have changed it (a
+;   hit on a resident block never does).
 ;
 ; What happens inside (no code is patched at run time):
 ;   1. Each entry pushes its call word (function number, return kind,
@@ -54,11 +54,11 @@
 ;      image's entry stub through the image header's far pointer (whose
 ;      segment word it writes first: the image's data, not code), EBX =
 ;      call word, DF clear.
-;   5. Back with EAX = result and EDX nonzero when the status values
-;      changed, it copies the image's status block over the status globals
-;      then (DGROUP found through a segment fixup, not through DS), restores
-;      the caller's SS:ESP, stores AX (and DX) of the result into the saved
-;      registers, and pops everything.
+;   5. Back with EAX = result and EDX nonzero when the status values may
+;      have changed, it restores the caller's SS:ESP, copies the image's
+;      status block over the status globals then (DGROUP found through a
+;      segment fixup, not through DS), stores AX (and DX) of the result into
+;      the saved registers, and pops everything.
 ; Not reentrant: one private stack; do not call from interrupt handlers (the
 ; MS VMM was not reentrant either).
 ; When the program ends: from _vheapinit to _vheapterm the terminate address
