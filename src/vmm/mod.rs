@@ -217,8 +217,10 @@ pub enum VmError {
 /// resident iff the chain that starts at the `u16` at `buckets + 2 x (idx &
 /// mask)` holds a region whose header's handle is that handle exactly. The
 /// chain's entries are region paragraphs (0 ends it) and each header's
-/// link to the next is at [`STATE_WORD`]`.hash_next`. Valid until the next
-/// call that is not a hit.
+/// link to the next is at [`STATE_WORD`]`.hash_next`. The place stays the
+/// same from `_vheapinit` to `_vheapterm` (the C ABI tells its shim once,
+/// when the heap opens); the chains change with every call that is not a
+/// hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IndexPlace {
     /// Bucket 0 (paragraph aligned).
