@@ -300,7 +300,7 @@ impl Twins {
 /// offset of `h`'s block if it is resident. As the shim, it takes the
 /// bucket from the handle's low word.
 fn shim_find(v: &mut Vmm<VecBackends>, ip: IndexPlace, h: VmHandle) -> Option<u32> {
-    assert!(ip.mask < 0x8000 && ip.buckets.offset() % 16 == 0);
+    assert!(ip.mask < 0x8000 && ip.buckets.offset().is_multiple_of(16));
     let st = STATE_WORD;
     let a = v.arena_mut().unwrap();
     let word = |o: u32| u16::from_le_bytes([a.slice(o, 1)[0], a.slice(o + 1, 1)[0]]);

@@ -197,10 +197,10 @@ fn handle_after_word(first: u32, rest: u32) -> u32 {
 /// What runs besides the call itself is what every call needs and no more
 /// (the churn of a C program is `_vmalloc` and `_vfree` by the thousand;
 /// the entry stub has handed the shim's hits to the core when there were
-/// any): the shim's hint cleared (the call may have moved or freed the block it names), and a
-/// compare of the heap's status stamp; the status block and the index's
-/// place are computed again only when that stamp moved or the heap was
-/// opened or closed ([`refresh`]).
+/// any): the shim's hint cleared (the call may move or free the block it
+/// names), and a compare of the heap's status stamp; the status block and
+/// the index's place are computed again only when that stamp moved or the
+/// heap was opened or closed.
 #[no_mangle]
 pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32) -> u64 {
     // SAFETY: single-threaded; the shim reads the block only after this
