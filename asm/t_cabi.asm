@@ -231,6 +231,19 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
         cmp word [bad], 0
         sete al
         CHECK "_vload of a resident block again (shim's hit path): same pointer"
+        ; Its loads are counted in its header for the replacement policy, a
+        ; byte that stays at 255 however many hits the shim answers.
+        mov word [idx], 300
+.sat:   VCALL _VLOAD, RET_DXAX, 0, dword [h1], word 0
+        dec word [idx]
+        jnz .sat
+        les di, [res]
+        mov ax, es
+        sub ax, HDR_PARAS
+        mov es, ax
+        cmp byte [es:HDR_REFS], 255
+        sete al
+        CHECK "300 more hits: the header's count stays at 255"
         ; Lock and unlock it in turn: the shim's hit path changes the lock
         ; count in the block's header itself.
         mov word [bad], 0
@@ -586,7 +599,6 @@ s_ss:  db "SS", 0
 s_sp:  db "SP", 0
 s_flags: db "FLAGS(DF,IF)", 0
 s_stale: db "stale-global-at-byte", 0
-s_unclear: db "status-changed-word", 0
 n0: db " cPageDos=", 0
 n1: db " fVmSwapping=", 0
 n2: db " fVmDisableDisk=", 0

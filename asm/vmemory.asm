@@ -30,31 +30,35 @@
 ;   FLAGS:  restored as they were at entry (DF, IF, TF; arithmetic flags too)
 ; Status globals _cPageDos .. _fVmInitialized (DGROUP, _DATA, 18 bytes,
 ;   contiguous) hold the image's status block after every call: the shim
-;   copies it whenever the library says a call changed it (a hit on a
-;   resident block never does).
+;   copies it whenever the library says a call may have changed it (a
+;   hit on a resident block never does).
 ;
 ; What happens inside (no code is patched at run time):
 ;   1. Each entry pushes its call word (function number, return kind,
-;      argument bytes) and near-calls vm_common; its RETF n pops the args.
-;   2. vm_common saves FLAGS, the 8 32-bit registers (PUSHAD) and DS, ES, FS,
-;      GS on the caller's stack (50 bytes with the call's own words).
-;   3. It derives the image's segment from its own CS:IP (CALL/POP: the image
-;      starts at a paragraph boundary at a fixed distance after that label),
-;      so it works wherever the linker puts this segment and whatever frame
-;      (segment or group) CS uses. A _vload, _vlock or _vunlock of a
-;      resident block is answered here (the hit path, below), and the
-;      steps 4-5 are skipped.
+;      argument bytes) and near-calls vm_hit (_vload, _vlock, _vunlock) or
+;      vm_common (the others); its RETF n pops the args.
+;   2. Both save FLAGS, the 8 32-bit registers (PUSHAD), DS and ES on the
+;      caller's stack (46 bytes with the call's own words; vm_hit also FS,
+;      which only the hit path changes).
+;   3. They derive the image's segment from their own CS:IP (CALL/POP: the
+;      image starts at a paragraph boundary at a fixed distance after that
+;      label), so it works wherever the linker puts this segment and
+;      whatever frame (segment or group) CS uses. vm_hit answers a _vload,
+;      _vlock or _vunlock of a resident block itself (the hit path, below),
+;      and the steps 4-5 are skipped.
 ;   4. It reads the argument block into EDX (first 4 bytes) and ECX (the
 ;      rest), switches to SS:ESP = image segment : stack top from the image
 ;      header (upper half of ESP 0, as code16 Rust needs), with CS = DS = ES
-;      = SS, keeping the caller's SS:ESP in SI:EDI and the call word in EBX
-;      (registers Rust preserves), and far-calls the image's entry stub
-;      (EBX = call word), DF clear.
-;   5. Back with EAX = result and EDX nonzero when the status values
-;      changed, it copies the image's status block over the status globals
-;      then (DGROUP found through a segment fixup, not through DS), restores
-;      the caller's SS:ESP, stores AX (and DX) of the result into the saved
-;      registers, and pops everything.
+;      = SS, keeping the caller's SS:ESP in SI:EDI, its frame in BP and the
+;      call word in EBX (registers Rust preserves), and far-calls the
+;      image's entry stub through the image header's far pointer (whose
+;      segment word it writes first: the image's data, not code), EBX =
+;      call word, DF clear.
+;   5. Back with EAX = result and EDX nonzero when the status values may
+;      have changed, it restores the caller's SS:ESP, copies the image's
+;      status block over the status globals then (DGROUP found through a
+;      segment fixup, not through DS), stores AX (and DX) of the result into
+;      the saved registers, and pops everything.
 ; Not reentrant: one private stack; do not call from interrupt handlers (the
 ; MS VMM was not reentrant either).
 ; When the program ends: from _vheapinit to _vheapterm the terminate address
@@ -87,7 +91,8 @@
 
 ; Image header words (src/cabi/mod.rs, src/cabi/image.ld).
 VMH_MAGIC       equ 0
-VMH_ENTRY       equ 4
+VMH_ENTRY       equ 2                   ; far pointer: offset (from the image) ...
+VMH_ENTRY_SEG   equ 4                   ; ... and segment (written by the shim)
 VMH_STACK       equ 6
 VMH_STATUS      equ 14
 
@@ -98,12 +103,10 @@ RET_DXAX        equ 2
 
 VM_STATUS_WORDS equ 9
 
-; After the status block (src/cabi/mod.rs StatusOut): the word that says it
-; changed, then what the hit path below needs: where the library's resident
-; index is (the library publishes it after every call it runs, and clears
-; the hint).
-VMS_CHANGED     equ VM_STATUS_WORDS * 2 ; (the library clears it and returns it in EDX)
-VMS_HINT        equ VMS_CHANGED + 2     ; the header of the last block found here (0: none)
+; After the status block (src/cabi/mod.rs StatusOut): what the hit path
+; below needs: where the library's resident index is (the library publishes
+; it when a heap opens or closes, and clears the hint at every call it runs).
+VMS_HINT        equ VM_STATUS_WORDS * 2 ; the header of the last block found here (0: none)
 VMS_INDEX_SEG   equ VMS_HINT + 2        ; segment of bucket 0 (0: always call the library)
 VMS_INDEX_MASK  equ VMS_INDEX_SEG + 2   ; buckets - 1 (below 8000h)
 VMS_ARENA_SEG   equ VMS_INDEX_MASK + 2  ; segment of the arena's paragraph 0
@@ -126,24 +129,22 @@ CALL_VLOAD      equ 6 | (RET_DXAX << 4) | (6 << 8)
 CALL_VLOCK      equ 7 | (RET_DXAX << 4) | (4 << 8)
 CALL_VUNLOCK    equ 8 | (RET_NONE << 4) | (6 << 8)
 
-; The caller's frame in vm_common after its pushes (SS = caller's SS).
-F_GS            equ 0
-F_FS            equ 2
-F_ES            equ 4
-F_DS            equ 6
-F_EDI           equ 8
-F_ESI           equ 12
-F_EBP           equ 16
-F_ESP           equ 20
-F_EBX           equ 24
-F_EDX           equ 28
-F_ECX           equ 32
-F_EAX           equ 36
-F_FLAGS         equ 40
-F_NEAR          equ 42
-F_CALL          equ 44
-F_FAR           equ 46
-F_ARGS          equ 50
+; The caller's frame in vm_common and vm_hit after SAVE (SS = caller's SS).
+F_ES            equ 0
+F_DS            equ 2
+F_EDI           equ 4
+F_ESI           equ 8
+F_EBP           equ 12
+F_ESP           equ 16
+F_EBX           equ 20
+F_EDX           equ 24
+F_ECX           equ 28
+F_EAX           equ 32
+F_FLAGS         equ 36
+F_NEAR          equ 38
+F_CALL          equ 40
+F_FAR           equ 42
+F_ARGS          equ 46
 
 ; ---------------------------------------------------------------------------
 ; Status globals (KB402074), near data in DGROUP. See include/vmemory.h for
@@ -170,11 +171,30 @@ _fVmInitialized:        dw 0
         global _VHEAPINIT, _VHEAPTERM, _VMALLOC, _VFREE, _VREALLOC
         global _VMSIZE, _VLOAD, _VLOCK, _VUNLOCK, _VLOCKCNT
 
-; VMFUNC name, function number (src/cabi/mod.rs Function), argument bytes, return kind
+; The caller's flags, registers, DS and ES onto its stack (the frame F_*),
+; BP = the frame. FS and GS are not saved here: nothing in the library
+; changes them (its Rust code never loads them, and the DOS, XMS and EMS
+; calls it makes keep them, as T_CABI checks after every call under each
+; engine); the hit path, which uses FS, saves it itself.
+%macro SAVE 0
+        pushf
+        pushad
+        push ds
+        push es
+        mov bp, sp                      ; BP = caller's frame (SS = caller's SS)
+%endmacro
+
+; VMFUNC name, function number (src/cabi/mod.rs Function), argument bytes, return kind.
+; _vload, _vlock and _vunlock (6, 7, 8) try the hit path first (vm_hit);
+; the others go straight to the library (vm_common).
 %macro VMFUNC 4
 %1:
         push word ((%2) | ((%4) << 4) | ((%3) << 8))
+  %if (%2) >= 6 && (%2) <= 8
+        call vm_hit
+  %else
         call vm_common
+  %endif
   %if %3
         retf %3
   %else
@@ -193,22 +213,9 @@ _fVmInitialized:        dw 0
         VMFUNC _VUNLOCK,   8, 6, RET_NONE   ; void (_vmhnd_t, int dirty)
         VMFUNC _VLOCKCNT,  9, 4, RET_AX     ; unsigned (_vmhnd_t)
 
-; The hit path's pieces (in vm_common; CS:SI + ST = the status block, ECX =
-; the handle, FS = its header once found).
+; The hit path's pieces (in vm_hit; CS:SI + ST = the status block, FS =
+; the block's header).
 %define ST vm_image - ..@here
-
-; FIND: FS = the header of ECX's block, found through the hint or the index
-; (vm_walk); to .library if it is not resident.
-%macro FIND 0
-        mov bx, [cs:si + ST + VMS_HINT]
-        test bx, bx
-        jz %%walk
-        mov fs, bx
-        cmp ecx, [fs:HDR_HANDLE]
-        je %%found
-%%walk: call vm_walk
-%%found:
-%endmacro
 
 ; COUNT: a load or lock of the block at FS, for the library's counts (to
 ; .undo when 65535 wait) and in its header for the replacement policy (a
@@ -216,20 +223,13 @@ _fVmInitialized:        dw 0
 %macro COUNT 0
         inc word [cs:si + ST + VMS_HITS]
         jz .undo
-        inc byte [fs:HDR_REFS]
-        jnz %%ok
-        dec byte [fs:HDR_REFS]
-%%ok:
+        cmp byte [fs:HDR_REFS], 255     ; CF = below 255
+        adc byte [fs:HDR_REFS], 0
 %endmacro
 
-vm_common:
-        pushf
-        pushad
-        push ds
-        push es
-        push fs
-        push gs
-        mov bp, sp                      ; BP = caller's frame (SS = caller's SS)
+vm_hit:
+        SAVE
+        push fs                         ; (the hit path's own: see SAVE)
 
         ; The hit path: _vload, _vlock or _vunlock of a resident block. The
         ; block is found through the library's resident index (as the
@@ -253,49 +253,87 @@ vm_common:
         pop bx                          ; BX = IP of ..@here in CS
         mov si, [cs:bx + ST + VMH_STATUS]
         add si, bx                      ; CS:SI + ST = the status block
-        mov di, [bp + F_CALL]
-        mov ecx, [bp + F_ARGS + 2]      ; the handle of _vload(h, dirty), _vunlock(h, dirty)
-        cmp di, CALL_VLOAD
+        ; ECX = the handle: the last 4 bytes of the argument block (4 bytes
+        ; for _vlock(h), 6 for _vload(h, dirty) and _vunlock(h, dirty)).
+        movzx di, byte [bp + F_CALL + 1]
+        mov ecx, [bp + di + F_ARGS - 4]
+
+        ; FS = the header of ECX's block: the hint first, then its chain in
+        ; the index (the hint set to what it finds); not resident: the library.
+        mov bx, [cs:si + ST + VMS_HINT]
+        test bx, bx
+        jz .walk
+        mov fs, bx
+        cmp ecx, [fs:HDR_HANDLE]
+        je .found
+.walk:  mov bx, [cs:si + ST + VMS_INDEX_SEG]
+        test bx, bx
+        jz .library
+        mov fs, bx
+        mov bx, cx
+        and bx, [cs:si + ST + VMS_INDEX_MASK]
+        add bx, bx
+        mov bx, [fs:bx]                 ; BX = the chain's first region (0: none)
+.chain: test bx, bx
+        jz .library
+        add bx, [cs:si + ST + VMS_ARENA_SEG]
+        mov fs, bx                      ; FS = a resident block's header
+        cmp ecx, [fs:HDR_HANDLE]
+        je .hint
+        mov bx, [fs:HDR_HNEXT]
+        jmp .chain
+.hint:  mov [cs:si + ST + VMS_HINT], fs
+.found:
+        cmp byte [bp + F_CALL], CALL_VLOAD & 0xFF   ; (the low bytes differ)
         je .load
-        cmp di, CALL_VUNLOCK
+        cmp byte [bp + F_CALL], CALL_VUNLOCK & 0xFF
         je .unlock
-        cmp di, CALL_VLOCK
-        jne .other                      ; no hit path: BX = IP of ..@here still
-        mov ecx, [bp + F_ARGS]          ; _vlock(h)
-        FIND
-        cmp byte [fs:HDR_LOCKS], 255
+        cmp byte [fs:HDR_LOCKS], 255    ; _vlock
         je .library
         COUNT
         inc byte [fs:HDR_LOCKS]
         jmp .answer
-.unlock:
-        FIND
-        cmp byte [fs:HDR_LOCKS], 0
-        je .library
-        dec byte [fs:HDR_LOCKS]
-        cmp word [bp + F_ARGS], 0
-        je vm_restore
-        or byte [fs:HDR_FLAGS], HDR_DIRTY
-        jmp vm_restore
-.load:  FIND
-        COUNT
+.load:  COUNT
         cmp word [bp + F_ARGS], 0
         je .answer
         or byte [fs:HDR_FLAGS], HDR_DIRTY
 .answer:
         mov bx, fs
         add bx, HDR_PARAS
-        mov word [bp + F_EAX], 0
+        and word [bp + F_EAX], 0
         mov [bp + F_EDX], bx
-        jmp vm_restore
+        jmp .restore
+.unlock:
+        cmp byte [fs:HDR_LOCKS], 0
+        je .library
+        dec byte [fs:HDR_LOCKS]
+        cmp word [bp + F_ARGS], 0
+        je .restore
+        or byte [fs:HDR_FLAGS], HDR_DIRTY
+.restore:
+        pop fs
+        pop es
+        pop ds
+        popad
+        popf
+        ret 2                           ; drop the call word
 .undo:  dec word [cs:si + ST + VMS_HITS]
 .library:
-        ; The image segment, from CS:IP (BX = IP of ..@here when the call
-        ; went by no hit path, which left BX as it was).
+        pop fs
         call .here
 .here:  pop bx                          ; BX = IP of .here in CS
-        sub bx, .here - ..@here         ; BX = IP of ..@here
-.other: add bx, ST                      ; BX = offset of the image in CS (multiple of 16)
+        add bx, vm_image - .here        ; BX = offset of the image in CS
+        jmp vm_enter
+
+; Every call the hit path does not answer: into the library image.
+vm_common:
+        SAVE
+        call .here
+.here:  pop bx                          ; BX = IP of .here in CS
+        add bx, vm_image - .here        ; BX = offset of the image in CS (multiple of 16)
+vm_enter:
+        ; The image segment, from CS:IP: the image starts at a paragraph
+        ; boundary at a fixed distance after the label.
         shr bx, 4
         mov ax, cs
         add ax, bx                      ; AX = image segment
@@ -318,27 +356,27 @@ vm_common:
         mov es, ax
         cld
 
-        ; Onto the private stack; the caller's SS:ESP stays in SI:EDI.
+        ; Onto the private stack; the caller's SS:ESP stays in SI:EDI, its
+        ; frame in BP (Rust keeps EBP).
         mov si, ss
         mov edi, esp
         mov ss, ax
         movzx esp, word [VMH_STACK]     ; DS = image: the header (no interrupt between the two)
 
-        ; Far call to the entry stub: EBX = call word, EDX, ECX = arguments.
-        push ax                         ; segment } far pointer to
-        push word [VMH_ENTRY]           ; offset  } the entry stub
-        mov bp, sp
-        call far [bp]                   ; SS = image: [bp] is on the private stack
-                                        ; (left there: the stack is dropped below)
+        ; Far call to the entry stub through the header's far pointer (its
+        ; segment is this image's: written here, as the image cannot know
+        ; it): EBX = call word, EDX, ECX = arguments.
+        mov [VMH_ENTRY_SEG], ax
+        call far [VMH_ENTRY]
+
+        ; Back to the caller's stack (BP = its frame still); EAX = result.
+        mov ss, si
+        mov esp, edi                    ; (no interrupt between the two)
 
         ; Status block -> status globals, when the library says it changed
-        ; (EDX nonzero; EAX = result, kept).
+        ; (EDX nonzero). DS = image still: Rust code keeps DS.
         test dx, dx
         jz vm_status_done
-        push si                         ; the caller's SS:ESP, for the copy's SI, DI
-        push edi
-        mov cx, ss
-        mov ds, cx                      ; DS = image (whatever Rust left)
         mov si, [VMH_STATUS]
 vm_fix_dgroup:
 %ifdef VM_BIN
@@ -350,14 +388,9 @@ vm_fix_dgroup:
         mov di, _cPageDos
         mov cx, VM_STATUS_WORDS
         rep movsw
-        pop edi
-        pop si
 vm_status_done:
 
-        ; Back to the caller's stack; result into the saved AX (and DX).
-        mov ss, si
-        mov esp, edi                    ; (no interrupt between the two)
-        mov bp, sp
+        ; The result into the saved AX (and DX).
         test bl, 0x30
         jz vm_restore                   ; RET_NONE
         mov [bp + F_EAX], ax
@@ -365,40 +398,12 @@ vm_status_done:
         jz vm_restore                   ; RET_AX
         shr eax, 16
         mov [bp + F_EDX], ax
-.restore:
 vm_restore:
-        pop gs
-        pop fs
         pop es
         pop ds
         popad
         popf
         ret 2                           ; drop the call word
-
-; The hint missed (FIND): FS = the header of ECX's block, through the
-; index, and the hint set to it. Not resident: to vm_common's .library,
-; dropping this call's return address.
-vm_walk:
-        mov bx, [cs:si + ST + VMS_INDEX_SEG]
-        test bx, bx
-        jz .none
-        mov fs, bx
-        mov bx, cx
-        and bx, [cs:si + ST + VMS_INDEX_MASK]
-        add bx, bx
-        mov bx, [fs:bx]                 ; BX = the chain's first region (0: none)
-.chain: test bx, bx
-        jz .none
-        add bx, [cs:si + ST + VMS_ARENA_SEG]
-        mov fs, bx                      ; FS = a resident block's header
-        cmp ecx, [fs:HDR_HANDLE]
-        je .found
-        mov bx, [fs:HDR_HNEXT]
-        jmp .chain
-.found: mov [cs:si + ST + VMS_HINT], fs
-        ret
-.none:  pop bx
-        jmp vm_common.library
 
 ; ---------------------------------------------------------------------------
 ; The Rust library image, at a paragraph boundary of this segment, followed

@@ -1,7 +1,8 @@
 //! The hit path against the slow path: two VMMs over identical backends get
 //! the same random calls; one answers `_vload`, `_vlock` and `_vunlock`
 //! through `Vmm::hit` first, or as the C ABI's shim does on its own (found
-//! through `Vmm::index_place`, header changed in the arena, then
+//! through the index place `Vmm::index_place` gave when the heap opened,
+//! which the C ABI publishes only then, header changed in the arena, then
 //! `Vmm::hits_elsewhere`), the other only through the ordinary calls. Every
 //! result, every byte of the arenas (blocks, headers, lists, sketch), the
 //! status values and every counter (hits, misses, page-ins and page-outs, so
@@ -58,6 +59,9 @@ struct Twins {
     dead: Vec<VmHandle>,
     /// Loads and locks the shim's model answered.
     shim_hits: u32,
+    /// Where the index was when the heap opened: the C ABI publishes it to
+    /// the shim only when a heap opens or closes, so it must stay there.
+    published: IndexPlace,
 }
 
 impl Twins {
@@ -66,12 +70,14 @@ impl Twins {
         let mut slow = Vmm::new(VecBackends::new(dos_paras, caps));
         assert_eq!(fast.vheapinit(0, 0, VM_ALLSWAP), 1);
         assert_eq!(slow.vheapinit(0, 0, VM_ALLSWAP), 1);
+        let published = fast.index_place().expect("an open heap has an index");
         Twins {
             fast,
             slow,
             live: vec![],
             dead: vec![],
             shim_hits: 0,
+            published,
         }
     }
 
@@ -157,7 +163,7 @@ impl Twins {
                     Hit::Unlock { dirty: false },
                     Hit::Unlock { dirty: true },
                 ][usize::from(k)];
-                let Some(hdr) = shim_find(&mut self.fast, h) else {
+                let Some(hdr) = shim_find(&mut self.fast, self.published, h) else {
                     // Not resident (or not valid): the shim calls the library.
                     self.call(h, call);
                     return self.compare();
@@ -235,6 +241,11 @@ impl Twins {
 
     /// Everything the two sides can be asked without changing them.
     fn compare(&self) {
+        assert_eq!(
+            self.fast.index_place(),
+            Some(self.published),
+            "the index moved"
+        );
         assert_eq!(self.fast.status(), self.slow.status());
         assert_eq!(self.fast.status_block(), self.slow.status_block());
         assert_eq!(self.fast.cache_stats(), self.slow.cache_stats());
@@ -284,12 +295,12 @@ impl Twins {
     }
 }
 
-/// The shim's lookup (`asm/vmemory.asm`), over the arena's bytes: the
-/// header's byte offset of `h`'s block if it is resident. As the shim, it
-/// takes the bucket from the handle's low word.
-fn shim_find(v: &mut Vmm<VecBackends>, h: VmHandle) -> Option<u32> {
-    let ip = v.index_place()?;
-    assert!(ip.mask < 0x8000 && ip.buckets.offset() % 16 == 0);
+/// The shim's lookup (`asm/vmemory.asm`), over the arena's bytes, through
+/// the index place `ip` published when the heap opened: the header's byte
+/// offset of `h`'s block if it is resident. As the shim, it takes the
+/// bucket from the handle's low word.
+fn shim_find(v: &mut Vmm<VecBackends>, ip: IndexPlace, h: VmHandle) -> Option<u32> {
+    assert!(ip.mask < 0x8000 && ip.buckets.offset().is_multiple_of(16));
     let st = STATE_WORD;
     let a = v.arena_mut().unwrap();
     let word = |o: u32| u16::from_le_bytes([a.slice(o, 1)[0], a.slice(o + 1, 1)[0]]);

@@ -527,6 +527,39 @@ fn status_stamp_moves_with_swap_space() {
     assert_eq!(v.status_stamp(), None);
 }
 
+/// `vmalloc_stamped` and `vfree_stamped` (the C ABI's `_vmalloc` and
+/// `_vfree`) answer as `vmalloc`, `vfree` and `status_stamp` after them, on
+/// a twin heap: with no heap, bad sizes and handles, and swap space moving.
+#[test]
+fn stamped_calls_equal_the_plain_ones() {
+    let backends = || VecBackends::new(256, [Some(64 << 20), None, None]);
+    let (mut a, mut b) = (Vmm::new(backends()), Vmm::new(backends()));
+    assert_eq!(a.vmalloc_stamped(100), (VM_NULL, None));
+    assert_eq!(a.vfree_stamped(0x0010_0001), None);
+    assert_eq!(a.vheapinit(0, 0, VM_XMS), 1);
+    assert_eq!(b.vheapinit(0, 0, VM_XMS), 1);
+    let mut live = Vec::new();
+    for size in [100, 0, 65531, 1000, 4000, 70_000, 16, 2000, 65530] {
+        let (h, stamp) = a.vmalloc_stamped(size);
+        assert_eq!(h, b.vmalloc(size), "_vmalloc({size})");
+        assert_eq!(stamp, b.status_stamp());
+        if h != VM_NULL {
+            live.push(h);
+        }
+    }
+    // Dirty blocks through a 4 KB cache: swap space moves the stamp.
+    for &h in &live {
+        assert_eq!(a.vload(h, VM_DIRTY), b.vload(h, VM_DIRTY));
+    }
+    for h in live.iter().copied().chain([live[0], 0, 0xFFFF_FFFF]) {
+        assert_eq!(a.vfree_stamped(h), {
+            b.vfree(h);
+            b.status_stamp()
+        });
+    }
+    assert_eq!(a.status_block(), b.status_block());
+}
+
 /// Long runs with a tiny cache and no `_vheapterm`: heavy eviction traffic,
 /// hundreds of live handles (the handle table pages in and out).
 #[test]

@@ -2,15 +2,15 @@
 //!
 //! C programs call `_VMALLOC` & co. as `__far __pascal` functions. The shim
 //! saves the caller's registers, switches to the library image's own segment
-//! and private stack, copies the Pascal argument block onto that stack and
-//! far-calls [`ENTRY`](self#image-layout) with
+//! and private stack, reads the Pascal argument block into registers and
+//! far-calls the entry stub (through the [image header](self#image-layout)) with
 //!
 //! | register | value |
 //! |---|---|
 //! | `EBX` | the call word: function number (bits 0-3), return kind (bits 4-5), argument bytes (bits 8-15), upper half 0 |
 //! | `EDX` | the first 4 bytes of the argument block (when it has them) |
 //! | `ECX` | the bytes after them: a word (upper half undefined) or a dword |
-//! | `EBX`, `ESI`, `EDI`, `EBP` | kept (the shim holds the call word and the caller's `SS:ESP` there) |
+//! | `EBX`, `ESI`, `EDI`, `EBP` | kept (the shim holds the call word, the caller's `SS:ESP` and its frame there) |
 //! | `CS = DS = ES = SS` | the image segment; `ESP` below the image's stack top, upper half 0; `DF` clear |
 //!
 //! The entry stub (below) zeroes `.bss` on the first call, calls
@@ -21,7 +21,7 @@
 //!
 //! `_vload`, `_vlock` and `_vunlock` of a resident block never get here:
 //! the shim answers them itself, finding the block through the core's
-//! resident index (published in [`StatusOut`] after every call) and doing
+//! resident index (published in [`StatusOut`] when a heap opens) and doing
 //! what the core's hit path ([`crate::vmm::Vmm::hit`]) would; the calls
 //! that reach the dispatcher are not hits (or would be a 256th lock or an
 //! unlock of an unlocked block).
@@ -34,8 +34,8 @@
 //! | offset | word |
 //! |---|---|
 //! | 0 | magic `0x4D56` ("VM") |
-//! | 2 | layout version (1) |
-//! | 4 | offset of the entry stub |
+//! | 2 | offset of the entry stub (the stub of the first call, which zeroes `.bss` and then writes the offset of the stub of every later call here) |
+//! | 4 | segment of the entry stub: 0 in the file; the shim writes the image's segment there and far-calls through words 2-4 |
 //! | 6 | top of the private stack (initial `SP`) |
 //! | 8 | size of the image file (code + data) |
 //! | 10 | start of `.bss` (zeroed by the entry stub) |
@@ -58,9 +58,8 @@ mod function;
 pub use function::Function;
 
 /// What the shim reads (its offset is in the image header): the status
-/// block the shim copies out, a word saying it changed since the shim last
-/// copied it (the dispatcher passes it on and clears it), and where
-/// the resident index is, for the shim's hit path (`asm/vmemory.asm`: a
+/// block the shim copies out (when the dispatcher says it changed, in
+/// `EDX`), and where the resident index is, for the shim's hit path (`asm/vmemory.asm`: a
 /// `_vload`, `_vlock` or `_vunlock` of a resident block answered in the
 /// shim, which changes the lock count and dirty flag in the block's header
 /// ([`STATE_WORD`]), counts the hit there and counts loads and locks in
@@ -73,17 +72,14 @@ pub struct Status(UnsafeCell<StatusOut>);
 pub struct StatusOut {
     /// The status values, as the caller's globals hold them.
     pub block: StatusBlock,
-    /// Nonzero: `block` differs from the caller's globals. The dispatcher
-    /// returns it to the shim in `EDX` and clears it (the shim copies the
-    /// block then); it stays here so that the offsets after it stay put.
-    pub changed: u16,
     /// The segment of the header the shim found last, tried first (0:
     /// none); cleared at every call the dispatcher runs, which may move or
     /// free blocks.
     pub hint: u16,
     /// The segment of bucket 0 of the resident index; 0 when the shim must
     /// not look (no heap, or an index it cannot address: see
-    /// `publish_index`).
+    /// `publish_index`). Set when a heap is opened or closed (an open
+    /// heap's index stays where it is).
     pub index_seg: u16,
     /// Buckets - 1: a handle's bucket is its low word ANDed with this.
     pub index_mask: u16,
@@ -96,12 +92,11 @@ pub struct StatusOut {
 
 // The offsets `asm/vmemory.asm` names (VMS_*).
 const _: () = assert!(
-    core::mem::offset_of!(StatusOut, changed) == STATUS_BYTES
-        && core::mem::offset_of!(StatusOut, hint) == STATUS_BYTES + 2
-        && core::mem::offset_of!(StatusOut, index_seg) == STATUS_BYTES + 4
-        && core::mem::offset_of!(StatusOut, index_mask) == STATUS_BYTES + 6
-        && core::mem::offset_of!(StatusOut, arena_seg) == STATUS_BYTES + 8
-        && core::mem::offset_of!(StatusOut, hits) == STATUS_BYTES + 10
+    core::mem::offset_of!(StatusOut, hint) == STATUS_BYTES
+        && core::mem::offset_of!(StatusOut, index_seg) == STATUS_BYTES + 2
+        && core::mem::offset_of!(StatusOut, index_mask) == STATUS_BYTES + 4
+        && core::mem::offset_of!(StatusOut, arena_seg) == STATUS_BYTES + 6
+        && core::mem::offset_of!(StatusOut, hits) == STATUS_BYTES + 8
 );
 
 // The header layout `asm/vmemory.asm` names (HDR_*).
@@ -124,7 +119,6 @@ unsafe impl Sync for Status {}
 #[allow(non_upper_case_globals)]
 pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
     block: StatusBlock::IDLE,
-    changed: 0,
     hint: 0,
     index_seg: 0,
     index_mask: 0,
@@ -132,33 +126,45 @@ pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
     hits: 0,
 }));
 
-// The entry stub, at the offset the header names. On the first call it
-// zeroes `.bss` (the shim's object file reserves the space but nothing
-// clears it; ECX, EDX and EDI are kept, the shim holds the caller's ESP
-// in EDI), then it pushes EBX (call word) and calls the `fastcall`
-// dispatcher with ECX and EDX as the shim set them, and returns to the shim
-// with a 16-bit far return, the result in EAX and the status flag in EDX.
+// The entry stub, at the offset the header names: first `__cabi_first`,
+// which zeroes `.bss` (the shim's object file reserves the space but
+// nothing clears it; ECX, EDX and EDI are kept, the shim holds the caller's
+// ESP in EDI: `rep stosb` with 16-bit addresses changes only CX and DI)
+// and then makes the header name `__cabi_entry` (a data word of the image,
+// so every later call goes straight there). `__cabi_entry`
+// hands the hits the shim answered to the core when there are any
+// (`vmemory_cabi_fold_hits`, ECX and EDX kept around it), pushes EBX (call
+// word) and calls the `fastcall` dispatcher with ECX and EDX as the shim
+// set them, and returns to the shim with a 16-bit far return, the result in
+// EAX and the status flag in EDX.
 global_asm!(
     ".section .cabi.entry, \"ax\"",
+    ".globl __cabi_first",
+    "__cabi_first:",
+    "    pushw %cx",
+    "    pushw %di",
+    "    movw $__bss_start, %di",
+    "    movw $__bss_bytes, %cx",
+    "    xorb %al, %al",
+    "    rep stosb",
+    "    popw %di",
+    "    popw %cx",
+    "    movw $__cabi_entry, 2",
     ".globl __cabi_entry",
     "__cabi_entry:",
-    "    cmpb $0, __cabi_ready",
-    "    jne 1f",
-    "    pushl %ecx",
-    "    pushl %edi",
-    "    movl $__bss_start, %edi",
-    "    movl $__bss_end, %ecx",
-    "    subl %edi, %ecx",
-    "    xorl %eax, %eax",
-    "    rep stosb",
-    "    popl %edi",
-    "    popl %ecx",
-    "    movb $1, __cabi_ready",
+    "    cmpw $0, {status}+{hits}",
+    "    jne 2f",
     "1:  pushl %ebx",
     "    calll vmemory_cabi_dispatch",
     "    lretw",
-    ".section .data.__cabi_ready, \"aw\"",
-    "__cabi_ready: .byte 0",
+    "2:  pushl %ecx",
+    "    pushl %edx",
+    "    calll vmemory_cabi_fold_hits",
+    "    popl %edx",
+    "    popl %ecx",
+    "    jmp 1b",
+    status = sym __cabi_status,
+    hits = const core::mem::offset_of!(StatusOut, hits),
     options(att_syntax)
 );
 
@@ -187,46 +193,110 @@ fn handle_after_word(first: u32, rest: u32) -> u32 {
 /// copies it without looking. `fastcall` (`rest` in `ECX`, `first` in
 /// `EDX`, `call` on the stack, popped here): the entry stub pushes only
 /// `call`.
+///
+/// What runs besides the call itself is what every call needs and no more
+/// (the churn of a C program is `_vmalloc` and `_vfree` by the thousand;
+/// the entry stub has handed the shim's hits to the core when there were
+/// any): the shim's hint cleared (the call may move or free the block it
+/// names), and a compare of the heap's status stamp; the status block and
+/// the index's place are computed again only when that stamp moved or the
+/// heap was opened or closed.
 #[no_mangle]
 pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32) -> u64 {
-    let f = Function((call & 0x0F) as u8);
     // SAFETY: single-threaded; the shim reads the block only after this
     // returns, and no other reference to it is alive.
     let out = unsafe { &mut *__cabi_status.0.get() };
-    let result = heap::with_vmm(|v| {
-        if out.hits != 0 {
-            v.hits_elsewhere(core::mem::take(&mut out.hits));
-        }
-        run(v, f, first, rest)
-    });
-    publish_index(out);
-    refresh_status(out, f);
-    u64::from(result) | u64::from(core::mem::take(&mut out.changed)) << 32
-}
-
-/// Tells the shim where the resident index is now (any call may have
-/// opened, closed or changed it) and clears its hint. The shim walks it with 16-bit offsets
-/// from one segment: an index whose buckets are not paragraph aligned or
-/// take more than 64 KiB is not published, and every call goes to the
-/// library. Inline: it runs after every call the dispatcher makes.
-#[inline(always)]
-fn publish_index(out: &mut StatusOut) {
-    out.hint = 0;
-    out.index_seg = 0;
     heap::with_vmm(|v| {
-        let (Some(ip), Some(arena)) = (v.index_place(), v.arena()) else {
-            return;
-        };
-        if ip.mask < 0x8000 && ip.buckets.is_aligned() {
-            out.index_mask = ip.mask as u16;
-            out.arena_seg = arena.far_para(ArenaAddr::START).seg.value();
-            out.index_seg = arena.far_para(ip.buckets).seg.value();
-        }
-    });
+        // The call may move or free the block the shim's hint names.
+        out.hint = 0;
+        let (result, stamp) = run(v, call, first, rest);
+        u64::from(result) | u64::from(refresh(out, v, stamp)) << 32
+    })
 }
 
-/// Calls the core's function `f` with the arguments the shim passed (see
-/// [`vmemory_cabi_dispatch`] for `first` and `rest`).
+/// The hits the shim answered since the last call, handed to the core
+/// before the call, as if the core had answered them itself: the entry
+/// stub calls this when there are any (a run of `_vmalloc` and `_vfree`
+/// has none), so that the dispatcher does not look.
+#[no_mangle]
+pub extern "C" fn vmemory_cabi_fold_hits() {
+    // SAFETY: single-threaded; called by the entry stub before the
+    // dispatcher, while no other reference to the block is alive.
+    let out = unsafe { &mut *__cabi_status.0.get() };
+    heap::with_vmm(|v| v.hits_elsewhere(core::mem::take(&mut out.hits)));
+}
+
+/// The heap's status stamp ([`crate::vmm::Vmm::status_stamp`]) when
+/// [`refresh`] last computed the block, widened so that "no heap" is a
+/// value of its own ([`NO_STAMP`]) and the test is one compare.
+struct Stamp(UnsafeCell<u32>);
+
+/// [`Stamp`] with no heap open.
+const NO_STAMP: u32 = u32::MAX;
+/// [`Stamp`] after `_vheapinit` or `_vheapterm`: no heap's stamp, so that
+/// [`refresh`] computes everything again.
+const STALE_STAMP: u32 = 0x1_0000;
+
+// SAFETY: as for `Status`: one thread, one call at a time.
+unsafe impl Sync for Stamp {}
+
+static STAMP: Stamp = Stamp(UnsafeCell::new(NO_STAMP));
+
+/// Makes the next [`refresh`] compute the block and the index's place
+/// again: a heap was opened or closed (the index and the arena are
+/// elsewhere, or gone).
+fn stamp_stale() {
+    // SAFETY: single-threaded; no reference to `STAMP` is alive.
+    unsafe { *STAMP.0.get() = STALE_STAMP };
+}
+
+/// After a call: nonzero when the status block changed (the shim then
+/// copies it). The block and the index's place are computed again
+/// ([`republish`]) only when they may have changed: after `_vheapinit` or
+/// `_vheapterm` ([`stamp_stale`]), or when the heap's status stamp moved
+/// (swap space was allocated or released). Most calls change neither, and
+/// then this is a compare.
+#[inline(always)]
+fn refresh(out: &mut StatusOut, v: &DosVmm, stamp: Option<u16>) -> u16 {
+    // SAFETY: single-threaded; only this function and `stamp_stale`, never
+    // at the same time, touch `STAMP`.
+    let last = unsafe { &mut *STAMP.0.get() };
+    let stamp = stamp.map_or(NO_STAMP, u32::from);
+    if stamp == *last {
+        return 0;
+    }
+    *last = stamp;
+    republish(out, v);
+    1
+}
+
+/// The status block and the index's place computed again (see
+/// [`refresh`]). The shim then copies the block (not compared with the
+/// last one: this runs seldom, and the copy is 9 words).
+#[inline(never)]
+fn republish(out: &mut StatusOut, v: &DosVmm) {
+    publish_index(out, v);
+    out.block = v.status_block();
+}
+
+/// Tells the shim where the resident index is (the heap was opened or
+/// closed, see [`refresh`]: for an open heap it stays where it is; 0: no
+/// heap). The shim walks it with 16-bit offsets from one segment: the core
+/// lays the buckets out at a paragraph, at most 4,096 of them for the
+/// largest arena (`tests/vmm_hit.rs` checks what it publishes).
+fn publish_index(out: &mut StatusOut, v: &DosVmm) {
+    out.index_seg = 0;
+    let (Some(ip), Some(arena)) = (v.index_place(), v.arena()) else {
+        return;
+    };
+    debug_assert!(ip.mask < 0x8000 && ip.buckets.is_aligned());
+    out.index_mask = ip.mask as u16;
+    out.arena_seg = arena.far_para(ArenaAddr::START).seg.value();
+    out.index_seg = arena.far_para(ip.buckets).seg.value();
+}
+
+/// Calls the core's function numbered in `call` (the shim's call word) with the
+/// arguments the shim passed (see [`vmemory_cabi_dispatch`] for `first` and `rest`).
 ///
 /// `_vmalloc` and `_vfree`, the calls a program makes by the thousand, go
 /// straight to their [`Vmm`](crate::vmm::Vmm) calls from the dispatcher's
@@ -235,14 +305,17 @@ fn publish_index(out: &mut StatusOut) {
 /// single call, not the sum of them inlined into one frame (`T_CABI.EXE`
 /// checks it keeps a quarter free).
 #[inline(always)]
-fn run(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
-    match f {
-        Function::VMALLOC => v.vmalloc(first),
-        Function::VFREE => {
-            v.vfree(first);
-            0
+fn run(v: &mut DosVmm, call: u32, first: u32, rest: u32) -> (u32, Option<u16>) {
+    // The number in a full register: two compares, no widening.
+    const VMALLOC: u32 = Function::VMALLOC.0 as u32;
+    const VFREE: u32 = Function::VFREE.0 as u32;
+    match call & 0x0F {
+        VMALLOC => v.vmalloc_stamped(first),
+        VFREE => (0, v.vfree_stamped(first)),
+        f => {
+            let r = other(v, Function(f as u8), first, rest);
+            (r, v.status_stamp())
         }
-        _ => other(v, f, first, rest),
     }
 }
 
@@ -253,6 +326,11 @@ fn run(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
 /// path: the shim tried the hit path before the dispatcher.
 #[inline(never)]
 fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
+    // `_vheapinit` (0) and `_vheapterm` (1) open or close a heap.
+    const _: () = assert!(Function::VHEAPINIT.0 < 2 && Function::VHEAPTERM.0 < 2);
+    if f.0 < 2 {
+        stamp_stale();
+    }
     match f {
         Function::VHEAPINIT => vheapinit(v, first, rest),
         Function::VHEAPTERM => {
@@ -262,13 +340,13 @@ fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
         // Block: [size.lo, size.hi, h.lo, h.hi].
         Function::VREALLOC => v.vrealloc(rest, first),
         Function::VMSIZE => v.vmsize(first),
-        // Block: [dirty, h.lo, h.hi].
-        Function::VLOAD => {
-            let a = v.vload(handle_after_word(first, rest), first as i16);
-            far(heap::arena_far(v, a))
-        }
-        Function::VLOCK => {
-            let a = v.vlock(first);
+        // Block: [dirty, h.lo, h.hi] for _vload, [h.lo, h.hi] for _vlock.
+        Function::VLOAD | Function::VLOCK => {
+            let a = if f == Function::VLOAD {
+                v.vload(handle_after_word(first, rest), first as i16)
+            } else {
+                v.vlock(first)
+            };
             far(heap::arena_far(v, a))
         }
         Function::VUNLOCK => {
@@ -290,46 +368,4 @@ fn vheapinit(v: &mut DosVmm, first: u32, rest: u32) -> u32 {
 #[cfg_attr(feature = "dos", optimize(size))]
 fn vheapterm(v: &mut DosVmm) {
     v.vheapterm()
-}
-
-/// The heap's status stamp ([`crate::vmm::Vmm::status_stamp`]) when
-/// [`refresh_status`] last computed the block, widened so that "no heap"
-/// is a value of its own ([`NO_STAMP`]) and the test is one compare.
-struct Stamp(UnsafeCell<u32>);
-
-/// [`Stamp`] with no heap open.
-const NO_STAMP: u32 = 0x1_0000;
-
-// SAFETY: as for `Status`: one thread, one call at a time.
-unsafe impl Sync for Stamp {}
-
-static STAMP: Stamp = Stamp(UnsafeCell::new(NO_STAMP));
-
-/// Brings the block the shim reads up to date after call `f`, and marks it
-/// changed when it is. The block is computed again only when it may have
-/// changed: after `_vheapinit` or `_vheapterm`, or when the heap's status
-/// stamp moved (swap space was allocated or released). Most `_vmalloc`s
-/// and `_vfree`s change neither, and then this is a compare.
-#[inline(always)]
-fn refresh_status(out: &mut StatusOut, f: Function) {
-    // SAFETY: single-threaded; only this function touches `STAMP`.
-    let last = unsafe { &mut *STAMP.0.get() };
-    let stamp = heap::status_stamp().map_or(NO_STAMP, u32::from);
-    // `_vheapinit` (0) and `_vheapterm` (1): always.
-    const _: () = assert!(Function::VHEAPINIT.0 < 2 && Function::VHEAPTERM.0 < 2);
-    if stamp == *last && f.0 >= 2 {
-        return;
-    }
-    *last = stamp;
-    recompute_status(out);
-}
-
-/// The block computed again (see [`refresh_status`]).
-#[inline(never)]
-fn recompute_status(out: &mut StatusOut) {
-    let now = heap::status();
-    if out.block != now {
-        out.block = now;
-        out.changed = 1;
-    }
 }

@@ -14,7 +14,7 @@ use super::heap::Heap;
 use super::swap::SwapLoc;
 use super::table::Entry;
 use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
-use super::{Hit, VmError, MAX_BLOCK_SIZE, MAX_LOCKS};
+use super::{Hit, VmError, VmHandle, MAX_BLOCK_SIZE, MAX_LOCKS, VM_NULL};
 
 /// Where a valid handle's block is.
 enum Res {
@@ -47,29 +47,36 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// callers (the resident size).
     #[inline(never)]
     fn resolve(&mut self, h: Handle) -> Result<Res, VmError> {
-        self.resolve_or_free(h, false)
+        let mut r = Res::Resident(ArenaPara::NIL);
+        self.resolve_or_free(h, Some(&mut r))?;
+        Ok(r)
     }
 
-    /// [`Self::resolve`], or with `free` the whole of `_vfree` (a
-    /// meaningless `Res` on success). One function for both, so that
-    /// `resident` and `Table::release` are inlined once (the resident
-    /// size); `_vfree` visits the handle's table entry once, resident or
-    /// not: the table validates, reads and frees the slot together.
+    /// [`Self::resolve`] into `*into`, or without `into` the whole of
+    /// `_vfree`. One function for both, so that `resident` and
+    /// `Table::release` are inlined once (the resident size); `_vfree`
+    /// visits the handle's table entry once, resident or not: the table
+    /// validates, reads and frees the slot together. The answer goes
+    /// through `into`, not the result, so that `_vfree` gets its result in
+    /// a register.
     #[inline(never)]
-    fn resolve_or_free(&mut self, h: Handle, free: bool) -> Result<Res, VmError> {
+    fn resolve_or_free(&mut self, h: Handle, into: Option<&mut Res>) -> Result<(), VmError> {
         let r = self.resident(h)?;
-        if !free {
-            if let Some(p) = r {
-                return Ok(Res::Resident(p));
-            }
-            let e = self.table.get(
-                &mut self.arena,
-                &mut self.stores,
-                Some(&mut self.place),
-                h.index(),
-            )?;
-            let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
-            return Ok(Res::Away(loc, paras));
+        if let Some(into) = into {
+            *into = match r {
+                Some(p) => Res::Resident(p),
+                None => {
+                    let e = self.table.get(
+                        &mut self.arena,
+                        &mut self.stores,
+                        Some(&mut self.place),
+                        h.index(),
+                    )?;
+                    let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
+                    Res::Away(loc, paras)
+                }
+            };
+            return Ok(());
         }
         if let Some(p) = r {
             if self.arena.locks(p) > 0 {
@@ -87,7 +94,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             // still the block's region.
             self.drop_resident(p);
         }
-        Ok(Res::Away(SwapLoc::NONE, Paras::ZERO))
+        Ok(())
     }
 
     /// The region of `h`'s block if it is resident, `None` if it is not
@@ -191,18 +198,46 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// `_vmalloc`.
+    #[inline(always)]
     pub fn alloc(&mut self, size: u32) -> Result<Handle, VmError> {
-        let paras = block_paras(size)?;
-        if !self.place.fits(paras) {
-            return Err(VmError::NoRoom);
+        let mut why = VmError::NoRoom;
+        match self.alloc_raw(size, &mut why) {
+            VM_NULL => Err(why),
+            h => Ok(Handle::from_raw(h)),
         }
-        self.table
+    }
+
+    /// `_vmalloc` with the handle as C gets it, [`VM_NULL`] on failure
+    /// (and why in `why`): the one copy of its steps, with the result in
+    /// a register (a `Result` of a handle would go through memory).
+    #[inline(never)]
+    fn alloc_raw(&mut self, size: u32, why: &mut VmError) -> VmHandle {
+        let paras = match block_paras(size) {
+            Ok(paras) if self.place.fits(paras) => paras,
+            Ok(_) => {
+                *why = VmError::NoRoom;
+                return VM_NULL;
+            }
+            Err(e) => {
+                *why = e;
+                return VM_NULL;
+            }
+        };
+        match self
+            .table
             .alloc(&mut self.arena, &mut self.stores, &mut self.place, paras)
+        {
+            Ok(h) => h.raw(),
+            Err(e) => {
+                *why = e;
+                VM_NULL
+            }
+        }
     }
 
     /// `_vfree`.
     pub fn free(&mut self, h: Handle) -> Result<(), VmError> {
-        self.resolve_or_free(h, true).map(|_| ())
+        self.resolve_or_free(h, None)
     }
 
     /// `_vrealloc`. Size-optimized on DOS (see `lib.rs`): not a hot call.

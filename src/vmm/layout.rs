@@ -84,3 +84,21 @@ impl Layout {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the C ABI publishes to its shim without a check: for every
+    /// arena size, the resident index starts at a paragraph (it is an
+    /// `ArenaPara`) and its buckets fit the shim's 16-bit offsets.
+    #[test]
+    fn index_fits_the_shims_walk() {
+        for p in 0..=u32::from(u16::MAX) {
+            if let Some(l) = Layout::of(Paras::new(p)) {
+                assert!(l.buckets.is_power_of_two() && l.buckets <= 0x8000, "{p}");
+                assert!(u32::from(l.index.to_u16()) < p, "{p}");
+            }
+        }
+    }
+}

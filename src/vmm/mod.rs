@@ -225,8 +225,10 @@ pub enum VmError {
 /// resident iff the chain that starts at the `u16` at `buckets + 2 x (idx &
 /// mask)` holds a region whose header's handle is that handle exactly. The
 /// chain's entries are region paragraphs (0 ends it) and each header's
-/// link to the next is at [`STATE_WORD`]`.hash_next`. Valid until the next
-/// call that is not a hit.
+/// link to the next is at [`STATE_WORD`]`.hash_next`. The place stays the
+/// same from `_vheapinit` to `_vheapterm` (the C ABI tells its shim once,
+/// when the heap opens); the chains change with every call that is not a
+/// hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IndexPlace {
     /// Bucket 0 (paragraph aligned).
@@ -508,6 +510,29 @@ impl<B: Backends> Vmm<B> {
     /// `void _vfree(_vmhnd_t)`: invalid handles and locked blocks are ignored.
     pub fn vfree(&mut self, h: VmHandle) {
         let _ = self.free(h);
+    }
+
+    /// [`vmalloc`](Self::vmalloc), and the [`status_stamp`](Self::status_stamp)
+    /// after it: for a caller that keeps a copy of the status block (the C
+    /// ABI), one look at whether a heap is open for both.
+    #[inline(always)]
+    pub fn vmalloc_stamped(&mut self, size: u32) -> (VmHandle, Option<u16>) {
+        match self.heap.as_mut() {
+            Some(h) => {
+                let r = h.alloc(size).map_or(VM_NULL, Handle::raw);
+                (r, Some(h.stores.changes))
+            }
+            None => (VM_NULL, None),
+        }
+    }
+
+    /// [`vfree`](Self::vfree), and the [`status_stamp`](Self::status_stamp)
+    /// after it (see [`vmalloc_stamped`](Self::vmalloc_stamped)).
+    #[inline(always)]
+    pub fn vfree_stamped(&mut self, h: VmHandle) -> Option<u16> {
+        let heap = self.heap.as_mut()?;
+        let _ = heap.free(Handle::from_raw(h));
+        Some(heap.stores.changes)
     }
 
     /// `_vmhnd_t _vrealloc(_vmhnd_t, unsigned long size)`: `_VM_NULL` on

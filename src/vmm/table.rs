@@ -39,6 +39,11 @@ pub const MAX_SLOTS: usize = 8;
 /// An extra slot's region: a header and a page.
 const EXTRA_PARAS: Paras = Paras::new(HDR_PARAS.get() + PAGE_PARAS.get());
 const EMPTY_SLOT: u32 = u32::MAX;
+/// Table pages with a memo of their slot (see [`Table::memo`]): page `p`
+/// shares entry `p % MEMO_PAGES`.
+const MEMO_PAGES: usize = 8;
+// A memo entry masked to a slot number is always a slot index.
+const _: () = assert!(MAX_SLOTS.is_power_of_two() && MEMO_PAGES.is_power_of_two());
 
 /// The second doubleword of a live entry of generation `gen` and size
 /// `paras` (the first is its swap location).
@@ -100,6 +105,12 @@ pub struct Table {
     nslots: usize,
     /// Fixed slots (in the arena's table-slot area, never given back).
     nfixed: usize,
+    /// Where a table page was found last: entry `p % MEMO_PAGES` is the
+    /// slot that held a page `p` (a guess, checked against the slot before
+    /// use: `give_back` moves slots about), so that an entry of a cached
+    /// page is found without a search (`_vmalloc` and `_vfree` of a C
+    /// program's churn).
+    memo: [u8; MEMO_PAGES],
     /// The slot `entry_at` used last (a call reads an entry and then
     /// writes it back: the second access finds its page here).
     last: usize,
@@ -151,6 +162,7 @@ impl Table {
             slots,
             nslots,
             nfixed: nslots,
+            memo: [0; MEMO_PAGES],
             last: 0,
             clock: 0,
             hwm: HandleIdx::FIRST,
@@ -350,6 +362,20 @@ impl Table {
         }
     }
 
+    /// Where the entry of slot `idx` is if its page is cached in the slot
+    /// its memo names (marked dirty if `dirty`); `None` otherwise, nothing
+    /// changed. Inline, a few instructions: `_vmalloc` and `_vfree` try it
+    /// before [`Self::entry_at`].
+    #[inline(always)]
+    fn entry_cached(&mut self, idx: HandleIdx, dirty: bool) -> Option<ArenaAddr> {
+        let page = idx.page();
+        let i = usize::from(self.memo[page as usize & (MEMO_PAGES - 1)]) & (MAX_SLOTS - 1);
+        if self.slots[i].page != page {
+            return None;
+        }
+        Some(self.touch(i, dirty) + Bytes::new(idx.in_page() * ENTRY_BYTES))
+    }
+
     /// Where the entry of slot `idx` is, its page cached (and marked dirty
     /// if `dirty`). One copy, not inlined: every entry access goes through
     /// it (the resident size), and a call visits an entry once.
@@ -364,13 +390,17 @@ impl Table {
     ) -> Result<ArenaAddr, VmError> {
         let page = idx.page();
         // The page used last needs no search: a call that reads an entry
-        // and then writes it back (`evict`) finds it there.
+        // and then writes it back (`evict`) finds it there. (`_vmalloc` and
+        // `_vfree` try the memo first, `entry_cached`.)
         let i = if self.slots[self.last].page == page {
             self.last
-        } else if let Some(i) = (0..self.nslots).find(|&i| self.slots[i].page == page) {
-            i
         } else {
-            self.page_in(a, st, room, page)?
+            let i = match (0..self.nslots).find(|&i| self.slots[i].page == page) {
+                Some(i) => i,
+                None => self.page_in(a, st, room, page)?,
+            };
+            self.memo[page as usize & (MEMO_PAGES - 1)] = i as u8;
+            i
         };
         Ok(self.touch(i, dirty) + Bytes::new(idx.in_page() * ENTRY_BYTES))
     }
@@ -518,7 +548,10 @@ impl Table {
         // read (the raw words, the format of `load`/`store`: its next slot,
         // then its generation with the live bit clear) and the live one
         // written over it.
-        let at = self.entry_at(a, st, Some(room), idx, true)?;
+        let at = match self.entry_cached(idx, true) {
+            Some(at) => at,
+            None => self.entry_at(a, st, Some(room), idx, true)?,
+        };
         let gen = if from_free {
             let (next, high) = a.read_u32_pair(at);
             debug_assert!(high as u16 & LIVE == 0, "live slot on the free list");
@@ -547,7 +580,10 @@ impl Table {
         let idx = h.index();
         // Clean until the handle is known valid: a refused handle leaves
         // the page as it was.
-        let at = self.entry_at(a, st, Some(room), idx, false)?;
+        let at = match self.entry_cached(idx, false) {
+            Some(at) => at,
+            None => self.entry_at(a, st, Some(room), idx, false)?,
+        };
         // The raw words (the format of `load`/`store`): live in `h`'s
         // generation is the live bit and that generation in the low half.
         let (word, high) = a.read_u32_pair(at);
@@ -555,8 +591,8 @@ impl Table {
             return Err(VmError::InvalidHandle);
         }
         let (loc, paras) = (SwapLoc::from_raw(word), Paras::from((high >> 16) as u16));
-        // `entry_at` left the entry's slot in `last`.
-        self.slots[self.last].dirty = true;
+        // `entry_cached` or `entry_at` left the entry's slot in `last`.
+        self.slots[self.last & (MAX_SLOTS - 1)].dirty = true;
         // Free: the next free slot, the next generation, size 0.
         let free_high = u32::from(h.gen().next().get());
         a.write_u32_pair(at, self.free_head.get(), free_high);
