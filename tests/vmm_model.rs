@@ -363,15 +363,7 @@ impl Harness {
             }
             Op::Forged(h) => self.invalid(h),
             Op::Faults(mode, n) => {
-                let mut p = self.v.backends().plan.borrow_mut();
-                match mode {
-                    0 => p.one_in = n,
-                    1 => p.fail_writes = true,
-                    2 => p.fail_reads = true,
-                    3 => p.fail_grows = true,
-                    _ => p.fail_at = Some(p.ops + u64::from(n)),
-                }
-                drop(p);
+                self.v.backends().plan.borrow_mut().inject(mode, n);
                 self.faults = true;
             }
             Op::NoFaults => {

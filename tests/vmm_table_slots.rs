@@ -185,14 +185,9 @@ impl Run {
                 }
             }
             Op::Faults(mode, n) => {
-                let mut p = self.v.backends().plan.borrow_mut();
-                match mode {
-                    0 => p.one_in = n,
-                    1 => p.fail_writes = true,
-                    2 => p.fail_grows = true,
-                    _ => p.fail_at = Some(p.ops + u64::from(n)),
-                }
-                drop(p);
+                // No read failures here: one in n, writes, grows, the nth.
+                let kind = [0, 1, 3, 4][usize::from(mode & 3)];
+                self.v.backends().plan.borrow_mut().inject(kind, n);
                 self.faults = true;
             }
             Op::NoFaults => {

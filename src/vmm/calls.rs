@@ -66,13 +66,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             *into = match r {
                 Some(p) => Res::Resident(p),
                 None => {
-                    let e = self.table.get(
-                        &mut self.arena,
-                        &mut self.stores,
-                        Some(&mut self.place),
-                        h.index(),
-                    )?;
-                    let (loc, paras) = e.live_for(h).ok_or(VmError::InvalidHandle)?;
+                    let (loc, paras) = self.entry(h)?;
                     Res::Away(loc, paras)
                 }
             };

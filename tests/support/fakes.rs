@@ -47,6 +47,19 @@ impl Plan {
         f
     }
 
+    /// Adds failure `kind` to the plan (the property tests draw it): 0 one
+    /// operation in `n` fails, 1 every write, 2 every read, 3 every grow,
+    /// otherwise the `n`th operation from now.
+    pub fn inject(&mut self, kind: u8, n: u32) {
+        match kind {
+            0 => self.one_in = n,
+            1 => self.fail_writes = true,
+            2 => self.fail_reads = true,
+            3 => self.fail_grows = true,
+            _ => self.fail_at = Some(self.ops + u64::from(n)),
+        }
+    }
+
     /// No failures from now on.
     pub fn clear(&mut self) {
         self.fail_at = None;
