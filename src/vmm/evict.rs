@@ -84,7 +84,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 // the entry stays where it is).
                 let h = a.handle(p);
                 let at = self.table.locate(a, &mut self.stores, h.index())?;
-                debug_assert!(Table::read(a, at).live_for(h) == Some((SwapLoc::NONE, bparas)));
+                debug_assert!(Table::load(a, at).live_for(h) == Some((SwapLoc::NONE, bparas)));
                 let loc = self.stores.write_new(a, data, bparas, len)?;
                 self.table.set_loc(a, at, loc);
                 loc
