@@ -157,7 +157,9 @@ impl Arena for DosArena {
 
     // Inlined at its callers (heap setup, zeroing new and never-written
     // blocks). Out of line it was 240 bytes less, but C_BENCH's churn with
-    // all DOS memory took 0.7% longer (25.60 -> 25.78 s): kept inline.
+    // all DOS memory took 0.7% longer (25.60 -> 25.78 s): kept inline
+    // (forced since the lean layout's relayout is one more caller).
+    #[inline(always)]
     fn fill(&mut self, at: ArenaAddr, len: Bytes, byte: u8) {
         let (at, len) = (at.offset(), len.get());
         let mut done = 0;

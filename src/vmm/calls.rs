@@ -177,7 +177,18 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             }
             Res::Away(loc, paras) => {
                 self.cstats.misses += 1;
-                let p = self.alloc_region(paras + HDR_PARAS)?;
+                let need = paras + HDR_PARAS;
+                if self.lean {
+                    self.maybe_leave_lean(need);
+                }
+                // A block the data heap cannot hold: the lean layout.
+                let p = match self.alloc_region(need) {
+                    Err(VmError::NoRoom) => {
+                        self.go_lean(need)?;
+                        self.alloc_region(need)?
+                    }
+                    got => got?,
+                };
                 self.init_header(p, h, loc, paras, false);
                 let len = paras.bytes();
                 self.fill_from(p, loc, len, len)?;
@@ -207,7 +218,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     #[inline(never)]
     fn alloc_raw(&mut self, size: u32, why: &mut VmError) -> VmHandle {
         let paras = match block_paras(size) {
-            Ok(paras) if self.place.fits(paras) => paras,
+            Ok(paras) if self.place.fits(paras) || self.fits_lean(paras) => paras,
             Ok(_) => {
                 *why = VmError::NoRoom;
                 return VM_NULL;

@@ -36,6 +36,11 @@ pub struct Heap<A, S> {
     pub(super) sketch: Sketch,
     pub(super) place: Placement,
     pub(super) policy: Policy,
+    /// Whether the arena has the lean layout (`lean`).
+    pub(super) lean: bool,
+    /// The default layout (kept: computing it again took more code than
+    /// its 36 bytes).
+    pub(super) layout: Layout,
 }
 
 /// The place of the heap between `_vheapinit` and `_vheapterm`: an
@@ -172,6 +177,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             addr_of_mut!((*p).sketch).write(Sketch::new(l.sketch.addr(), l.sketch_width));
             addr_of_mut!((*p).place).write(place);
             addr_of_mut!((*p).policy).write(policy);
+            addr_of_mut!((*p).lean).write(false);
+            addr_of_mut!((*p).layout).write(l);
         }
         slot.open = true;
         Ok(())
@@ -190,17 +197,20 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             sketch: _,
             place: _,
             policy: _,
+            lean: _,
+            layout: _,
         } = self;
     }
 
     /// The MS VMM status values.
     pub fn status(&self) -> Status {
-        let largest = (self.place.capacity() - HDR_PARAS).bytes();
+        let largest = (self.largest_region() - HDR_PARAS).bytes();
         let mut s = Status {
             initialized: true,
             dos_paras: self.arena.paras(),
             dos_pages: self.arena.paras() / VM_PAGE_PARAS as u16,
             largest_block: largest.get().min(MAX_BLOCK_SIZE),
+            largest_resize: self.resize_room().get().min(MAX_BLOCK_SIZE),
             live_handles: self.table.live,
             max_handles: self.table.max_handles - 1,
             ..Status::default()

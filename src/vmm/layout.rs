@@ -2,6 +2,14 @@
 //! scratch paragraph, the table directory, the resident index, the sketch,
 //! the table slots and the data heap.
 //!
+//! Two layouts: the *default* one ([`Layout::of`]), whose parts grow with
+//! the cache (a directory for 1/4 handle per paragraph, an index bucket per
+//! 16 paragraphs, sketch counters per 4, 2 to 8 table slots), and the
+//! *lean* one ([`Layout::lean`]) for a block the default data heap cannot
+//! hold: a 16-bucket index, a 64-counter sketch, no table slot and no
+//! directory (it waits in a swap store). The heap takes the lean layout
+//! only while it holds such a block (`lean`).
+//!
 //! Belongs here: the sizes and positions of those parts and the reasons for
 //! them. Does not belong here: what each part does (its own module).
 
@@ -11,10 +19,17 @@ use super::sketch::Sketch;
 use super::table::{Table, MAX_SLOTS, PAGE_PARAS};
 use super::units::{ArenaPara, Paras};
 
+/// The lean layout's resident index: 16 buckets (32 bytes).
+const LEAN_BUCKETS: u32 = 16;
+/// The lean layout's sketch rows, also the default layout's narrowest:
+/// 64 counters (128 bytes).
+const LEAN_WIDTH: u32 = 64;
+
 /// The smallest data heap worth having.
 const MIN_HEAP: Paras = Paras::new(64);
 
 /// Where each part of an arena of a given size goes.
+#[derive(Clone, Copy)]
 pub struct Layout {
     /// Handle-table pages the directory covers.
     pub dir_pages: u32,
@@ -49,26 +64,63 @@ impl Layout {
     /// bookkeeping leaves less than a minimal data heap.
     pub fn of(arena: Paras) -> Option<Self> {
         let p = arena.get();
-        let mut at = ArenaPara::new(1); // paragraph 0: scratch
-                                        // One directory entry per 4 paragraphs of arena (1/16 of it).
+        // One directory entry per 4 paragraphs of arena (1/16 of it).
         let dir_pages = (p / 4).clamp(16, HandleIdx::PAGES);
-        let dir = at;
-        at = at + Table::dir_bytes(dir_pages).paras_ceil();
         let buckets = pow2_at_least((p / 16).max(16));
-        let index = at;
-        at = at + ResidentIndex::bytes(buckets).paras_ceil();
         // Frequency sketch: two rows of byte counters, one counter per 4
         // paragraphs of arena (about 4 per 256-byte block the heap holds).
         // The simulator measured 1/8, 1/4, 1/2 and 1 counter per paragraph
         // and halving every 4, 8 and 16 x width accesses: wider rows gain a
         // little on zipf traces but cost cache; 1/4 with 16 x is kept.
-        let sketch_width = pow2_at_least((p / 4).max(64));
+        let sketch_width = pow2_at_least((p / 4).max(LEAN_WIDTH));
+        let slots = ((p / 2048) as usize).clamp(2, MAX_SLOTS);
+        Self::place(arena, dir_pages, buckets, sketch_width, slots)
+            .filter(|l| arena >= (l.heap - ArenaPara::NIL) + MIN_HEAP)
+    }
+
+    /// The lean layout of an arena of `arena` paragraphs: the scratch
+    /// paragraph, the table's window paragraph (in `slots_at`: no slot),
+    /// a 16-bucket index, a 64-counter sketch and the data heap (12
+    /// paragraphs of bookkeeping, whatever the arena's size). The directory
+    /// is in a swap store meanwhile (`lean`).
+    pub fn lean(arena: Paras) -> Self {
+        let window = ArenaPara::new(1);
+        let index = window + Paras::new(1);
+        let sketch = index + ResidentIndex::bytes(LEAN_BUCKETS).paras_ceil();
+        let heap = sketch + Sketch::bytes(LEAN_WIDTH).paras_ceil();
+        debug_assert!(heap - ArenaPara::NIL < arena);
+        Self {
+            dir_pages: 0,
+            dir: window,
+            buckets: LEAN_BUCKETS,
+            index,
+            sketch_width: LEAN_WIDTH,
+            sketch,
+            slots: 0,
+            slots_at: window,
+            heap,
+        }
+    }
+
+    /// The parts of these sizes, one after the other from paragraph 1;
+    /// `None` if they leave no room for a data heap.
+    fn place(
+        arena: Paras,
+        dir_pages: u32,
+        buckets: u32,
+        sketch_width: u32,
+        slots: usize,
+    ) -> Option<Self> {
+        let mut at = ArenaPara::new(1); // paragraph 0: scratch
+        let dir = at;
+        at = at + Table::dir_bytes(dir_pages).paras_ceil();
+        let index = at;
+        at = at + ResidentIndex::bytes(buckets).paras_ceil();
         let sketch = at;
         at = at + Sketch::bytes(sketch_width).paras_ceil();
-        let slots = ((p / 2048) as usize).clamp(2, MAX_SLOTS);
         let slots_at = at;
         at = at + Paras::new(slots as u32 * PAGE_PARAS.get());
-        if arena < (at - ArenaPara::NIL) + MIN_HEAP {
+        if arena <= at - ArenaPara::NIL {
             return None;
         }
         Some(Self {

@@ -11,6 +11,7 @@
 //! | `handle` | the handle bit layout: `Handle`, `HandleIdx`, `Gen` |
 //! | [`backend`] | the `Arena` and `Store` traits, `StoreKind`, the `SwapAreas` flags |
 //! | `layout` | how an arena of a given size is divided |
+//! | `lean` | switching between the default and the lean layout |
 //! | `header` | the 32-byte region header and one accessor per field |
 //! | `list` | the one intrusive list (window, main list, free list) |
 //! | `table` | the paged handle table, its directory and free-slot list |
@@ -78,6 +79,20 @@
 //!   touch the handle table, and neither does evicting a block that already
 //!   has swap space: the table is written only by `_vmalloc`, `_vfree`,
 //!   `_vrealloc` and the first write-out of a block (lazy commit).
+//! * **Two layouts** (`layout`, `lean`). The parts above are sized for a
+//!   cache of many blocks, about a seventh of the arena. A block that the
+//!   data heap cannot hold still loads when a swap store is open: every
+//!   other unlocked block leaves, the cached table pages and the directory
+//!   go to swap space, and the arena takes the *lean* layout: scratch, a
+//!   window paragraph, a 16-bucket index, a 64-counter sketch (12
+//!   paragraphs), the rest the data heap. So a cache of `n` paragraphs
+//!   loads a block of `n` x 16 - 224 bytes (65 530 from 4 110 paragraphs
+//!   on). Meanwhile no table page is cached: an entry's paragraph is read
+//!   from its page's swap copy (through the directory's) into the window
+//!   and written back before another one comes in, so no table access
+//!   needs room in the cache. The default layout comes back when a block
+//!   that fits it is loaded and the others can leave. `_vrealloc` makes a
+//!   block at most as large as the present data heap.
 //! * **Placement.** The data heap is a chain of regions (header size and the
 //!   previous region's size, so neighbours coalesce in O(1)) with a free
 //!   list; first fit. Every block is contiguous and 16-byte aligned, so one
@@ -145,6 +160,7 @@ mod header;
 mod heap;
 mod index;
 mod layout;
+mod lean;
 mod list;
 mod place;
 mod policy;

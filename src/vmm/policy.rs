@@ -138,6 +138,11 @@ impl Policy {
         self.list_of(a, new).moved(a, new);
     }
 
+    /// Whether no block is resident.
+    pub fn is_empty(&self) -> bool {
+        self.window.head().is_nil() && self.main.head().is_nil()
+    }
+
     /// The next block to evict. The candidate is the oldest unlocked block
     /// of the window that took no hit since the policy last looked at it;
     /// it duels the least recent such block of the main list (blocks with

@@ -42,6 +42,9 @@ pub struct CacheStats {
     pub compactions: u32,
     /// Bytes moved inside the arena by compaction.
     pub bytes_compacted: u32,
+    /// Changes to the lean layout (a block the default data heap cannot
+    /// hold was loaded; see `vmm::lean`).
+    pub lean_layouts: u32,
 }
 
 /// The status values of the MS VMM (as listed in KB402074), for the DOS
@@ -60,8 +63,12 @@ pub struct Status {
     /// (rounded up), over all stores.
     pub vm_pages: u32,
     /// Largest block the cache can hold at all, in bytes (at most 65530):
-    /// a larger block can be allocated but never loaded.
+    /// a larger block can be allocated but never loaded. With a swap store
+    /// that is all but about 30 paragraphs of the cache (the lean layout).
     pub largest_block: u32,
+    /// Largest size `_vrealloc` gives a block, in bytes: the default
+    /// layout's data heap (a block is resized in the cache).
+    pub largest_resize: u32,
     /// Live handles.
     pub live_handles: u32,
     /// Largest number of handles this cache size allows.

@@ -68,6 +68,10 @@ impl SwapLoc {
     pub const fn raw(self) -> u32 {
         self.0
     }
+    /// The location `paras` further in the same store.
+    pub fn plus(self, paras: Paras) -> Self {
+        Self(self.0 + paras.get())
+    }
     /// Whether this is a real location.
     pub fn is_some(self) -> bool {
         self != Self::NONE

@@ -12,6 +12,13 @@
 //! Only pages with swap space go to an extra slot, so giving one back never
 //! needs an allocation.
 //!
+//! In the lean layout (`lean`) the table has no slot and its directory is in
+//! a swap store: an entry is found by reading the directory's paragraph for
+//! its page, then the entry's paragraph of the page is held in a *window*
+//! paragraph of the arena (slot 0's place and dirty flag, written back
+//! before another paragraph comes in), so no call needs room in the cache
+//! for the table.
+//!
 //! Belongs here: entries, paging table pages in and out, the table's slots,
 //! handing out and taking back handle slots. Does not belong here: the
 //! handle bit layout (`handle`), resident blocks (`index`), or what a call
@@ -32,6 +39,8 @@ const PAGE_BYTES: Bytes = PAGE_PARAS.bytes();
 const ENTRY_BYTES: u32 = 8;
 /// A directory entry: one swap location.
 const DIR_ENTRY_BYTES: u32 = 4;
+/// The bytes a store moves at least: the window's paragraph.
+const PARA: Bytes = Bytes::new(16);
 /// The live bit of an entry's generation word.
 const LIVE: u16 = 0x8000;
 /// Most cached table pages (fixed and extra slots).
@@ -103,8 +112,20 @@ pub struct Table {
     slots: [Slot; MAX_SLOTS],
     /// Slots in use: the fixed ones, then the extra ones.
     nslots: usize,
-    /// Fixed slots (in the arena's table-slot area, never given back).
+    /// Fixed slots (never given back by [`Self::give_back`]).
     nfixed: usize,
+    /// Slots from this one on are regions of the data heap (the default
+    /// layout's fixed slots are in the table-slot area).
+    regions_from: usize,
+    /// Table pages the directory covers.
+    dir_pages: u32,
+    /// The directory's swap copy while there is no slot (the lean layout);
+    /// [`SwapLoc::NONE`] while the directory is in the arena.
+    dir_swap: SwapLoc,
+    /// Without a slot: the paragraph of a page's swap copy held in the
+    /// window paragraph (slot 0's place; its dirty flag says whether the
+    /// window was changed), [`SwapLoc::NONE`] if none.
+    window: SwapLoc,
     /// Where a table page was found last: entry `p % MEMO_PAGES` is the
     /// slot that held a page `p` (a guess, checked against the slot before
     /// use: `give_back` moves slots about), so that an entry of a cached
@@ -162,6 +183,10 @@ impl Table {
             slots,
             nslots,
             nfixed: nslots,
+            regions_from: nslots,
+            dir_pages: pages,
+            dir_swap: SwapLoc::NONE,
+            window: SwapLoc::NONE,
             memo: [0; MEMO_PAGES],
             last: 0,
             clock: 0,
@@ -237,6 +262,7 @@ impl Table {
         room: Option<&mut Placement>,
         page: u32,
     ) -> Result<usize, VmError> {
+        debug_assert!(self.nslots > 0, "a page-in without a slot");
         let loc = self.dir_get(a, page);
         // A page without swap space (it may end up pinned, and writing it
         // back needs an allocation) goes to a fixed slot only.
@@ -329,9 +355,154 @@ impl Table {
         any
     }
 
+    /// Writes every changed cached page back (a page without swap space
+    /// gets some), and the window. Stops at the first failure.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
+    pub fn flush<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+    ) -> Result<(), VmError> {
+        if self.nslots == 0 {
+            if self.slots[0].dirty {
+                st.write(self.window, a, self.slot_at(0), PARA)?;
+                self.slots[0].dirty = false;
+            }
+            return Ok(());
+        }
+        for i in 0..self.nslots {
+            if self.slots[i].dirty {
+                self.writeback(a, st, i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets every cached page (all written back: [`Self::flush`]) and
+    /// gives the slots that are regions back to `room`.
+    #[cfg_attr(feature = "dos", optimize(size))]
+    pub fn drop_slots<A: Arena>(&mut self, a: &mut A, room: &mut Placement) {
+        for i in 0..self.nslots {
+            if i >= self.regions_from {
+                room.release(a, self.slots[i].at - HDR_PARAS);
+            }
+            let s = &mut self.slots[i];
+            (s.page, s.dirty, s.pinned) = (EMPTY_SLOT, false, false);
+        }
+        (self.nslots, self.last, self.window) = (0, 0, SwapLoc::NONE);
+    }
+
+    /// Where the directory is in the arena (while it is there) and its
+    /// size in whole paragraphs (what stores move).
+    pub fn dir_place(&self) -> (ArenaAddr, Paras) {
+        (self.dir, Self::dir_bytes(self.dir_pages).paras_ceil())
+    }
+
+    /// The directory's swap copy (without a slot, see [`Self::relayout`]).
+    pub fn dir_swap(&self) -> SwapLoc {
+        self.dir_swap
+    }
+
+    /// After [`Self::drop_slots`]: `nslots` fixed slots from `slots_at`
+    /// and the directory in the arena (`dir_swap` [`SwapLoc::NONE`]), or
+    /// (the lean layout) no slot, the directory at `dir_swap` in a swap
+    /// store and the window paragraph at `slots_at`.
+    #[cfg_attr(feature = "dos", optimize(size))]
+    pub fn relayout(&mut self, dir_swap: SwapLoc, slots_at: ArenaPara, nslots: usize) {
+        debug_assert!(self.nslots == 0 && !self.slots[0].dirty);
+        self.dir_swap = dir_swap;
+        let mut at = slots_at;
+        for s in self.slots.iter_mut().take(nslots.max(1)) {
+            s.at = at;
+            at = at + PAGE_PARAS;
+        }
+        (self.nslots, self.nfixed, self.regions_from) = (nslots, nslots, nslots);
+    }
+
+    /// Without a slot: the paragraph of the directory's swap copy that
+    /// holds page `page`'s location, read into the scratch paragraph, and
+    /// where the location is there.
+    fn dir_direct<A: Arena, S: Store<A>>(
+        &self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        page: u32,
+    ) -> Result<(SwapLoc, ArenaAddr), VmError> {
+        let at = Self::dir_bytes(page).get();
+        let para = self.dir_swap.plus(Paras::new(at / 16));
+        st.read(para, a, ArenaAddr::START, PARA)?;
+        Ok((para, ArenaAddr::START + Bytes::new(at % 16)))
+    }
+
+    /// Without a slot: page `page`'s swap location, from the directory's
+    /// swap copy.
+    #[inline(never)]
+    fn dir_read<A: Arena, S: Store<A>>(
+        &self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        page: u32,
+    ) -> Result<SwapLoc, VmError> {
+        let (_, at) = self.dir_direct(a, st, page)?;
+        Ok(SwapLoc::from_raw(a.read_u32(at)))
+    }
+
+    /// Without a slot: table page `page` gets its swap space, recorded in
+    /// the directory's swap copy. Its entries past the last slot handed out
+    /// are never read, so the copy needs no zeros.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
+    fn new_page_direct<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        page: u32,
+    ) -> Result<(), VmError> {
+        let loc = st.alloc(a, PAGE_PARAS)?;
+        let put = match self.dir_direct(a, st, page) {
+            Ok((para, at)) => {
+                a.write_u32(at, loc.raw());
+                st.write(para, a, ArenaAddr::START, PARA)
+            }
+            Err(e) => Err(e),
+        };
+        if put.is_err() {
+            st.free(a, loc, PAGE_PARAS);
+        }
+        put
+    }
+
+    /// Without a slot: where the entry of slot `idx` is in the window, its
+    /// paragraph brought in (the one there written back first if changed);
+    /// the window marked changed if `dirty`. Slot 0 is left in `last`, so
+    /// the callers mark a change as they do with a cached page.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
+    fn window_for<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        idx: HandleIdx,
+        dirty: bool,
+    ) -> Result<ArenaAddr, VmError> {
+        let off = idx.in_page() * ENTRY_BYTES;
+        let para = self.dir_read(a, st, idx.page())?.plus(Paras::new(off / 16));
+        if para != self.window {
+            self.flush(a, st)?;
+            // A failed read leaves no window.
+            self.window = SwapLoc::NONE;
+            st.read(para, a, self.slot_at(0), PARA)?;
+            self.window = para;
+        }
+        self.last = 0;
+        self.slots[0].dirty |= dirty;
+        Ok(self.slot_at(0) + Bytes::new(off % 16))
+    }
+
     /// Whether region `p` is one of the extra slots (for the invariant check).
     pub fn holds_region(&self, p: ArenaPara) -> bool {
-        self.slots[self.nfixed..self.nslots]
+        self.slots[self.regions_from..self.nslots]
             .iter()
             .any(|s| s.at - HDR_PARAS == p)
     }
@@ -341,8 +512,15 @@ impl Table {
     /// pinned page that has swap space, an extra slot's region not locked,
     /// or a slot past the ones in use that is not empty.
     pub fn check<A: Arena>(&self, a: &A) {
+        let window = self.nslots == 0;
+        assert!(self.window.is_some() || !(window && self.slots[0].dirty));
         for (i, s) in self.slots.iter().enumerate() {
-            assert!(s.page != EMPTY_SLOT || !s.dirty, "empty slot {i} dirty");
+            // Without a slot, slot 0's flag is the window's.
+            let flag_is_window = window && i == 0;
+            assert!(
+                s.page != EMPTY_SLOT || !s.dirty || flag_is_window,
+                "empty slot {i} dirty"
+            );
             if i >= self.nslots {
                 assert_eq!(s.page, EMPTY_SLOT, "slot {i} past the used ones");
                 continue;
@@ -356,6 +534,8 @@ impl Table {
             assert!(!(s.pinned && has_swap), "pinned page {} has swap", s.page);
             if i >= self.nfixed {
                 assert!(has_swap, "page {} in an extra slot has no swap", s.page);
+            }
+            if i >= self.regions_from {
                 let p = s.at - HDR_PARAS;
                 assert!(a.is_used(p) && a.locks(p) == 1 && a.size(p) >= EXTRA_PARAS);
             }
@@ -389,6 +569,9 @@ impl Table {
         idx: HandleIdx,
         dirty: bool,
     ) -> Result<ArenaAddr, VmError> {
+        if self.nslots == 0 {
+            return self.window_for(a, st, idx, dirty);
+        }
         let page = idx.page();
         // The page used last needs no search: a call that reads an entry
         // and then writes it back (`evict`) finds it there. (`_vmalloc` and
@@ -506,7 +689,13 @@ impl Table {
             return Err(VmError::NoHandles);
         };
         let page = idx.page();
-        if !from_free && !self.dir_get(a, page).is_some() && st.any() {
+        if !from_free && self.nslots == 0 {
+            // Without a slot (the lean layout, so with a store): the page
+            // gets its swap space before its entry is read.
+            if !self.dir_read(a, st, page)?.is_some() {
+                self.new_page_direct(a, st, page)?;
+            }
+        } else if !from_free && !self.dir_get(a, page).is_some() && st.any() {
             // First handle of a table page: give the page its swap space now,
             // so that writing a table page back never needs an allocation
             // (otherwise a full swap space could make `_vfree` impossible).
