@@ -19,8 +19,9 @@ use super::policy::Policy;
 use super::sketch::Sketch;
 use super::stats::{CacheStats, Status, StatusBlock};
 use super::stores::Stores;
+use super::swap::SwapLoc;
 use super::table::Table;
-use super::units::{ArenaAddr, ArenaPara, Paras};
+use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
 use super::MAX_BLOCK_SIZE;
 
 /// Paragraphs in one of the MS VMM's 4 KiB pages.
@@ -150,18 +151,9 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         if slot.open {
             return Err(arena);
         }
-        let end = ArenaPara::new(arena.paras());
-        arena.fill(ArenaAddr::START, l.heap.addr() - ArenaAddr::START, 0);
-        let table = Table::new(
-            &mut arena,
-            l.dir.addr(),
-            l.dir_pages,
-            l.slots_at,
-            l.slots,
-            gen_base,
-        );
-        let place = Placement::new(&mut arena, l.heap, end);
-        let policy = Policy::new(place.capacity());
+        // The scratch paragraph; the rest is done by `relayout` below.
+        arena.fill(ArenaAddr::START, Bytes::new(16), 0);
+        let table = Table::new(&mut arena, l.dir.addr(), l.dir_pages, gen_base);
         let p = slot.heap.as_mut_ptr();
         // SAFETY: `p` is valid and aligned for a `Heap` (a `MaybeUninit`
         // of one), holds no value (`!open`), and nothing reads it before
@@ -173,14 +165,19 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             Stores::init_at(addr_of_mut!((*p).stores), open_store);
             addr_of_mut!((*p).cstats).write(CacheStats::default());
             addr_of_mut!((*p).table).write(table);
-            addr_of_mut!((*p).index).write(ResidentIndex::new(l.index.addr(), l.buckets));
-            addr_of_mut!((*p).sketch).write(Sketch::new(l.sketch.addr(), l.sketch_width));
-            addr_of_mut!((*p).place).write(place);
-            addr_of_mut!((*p).policy).write(policy);
+            // Empty until `relayout` lays the arena out (one copy of that
+            // code for `_vheapinit` and the layout changes).
+            addr_of_mut!((*p).index).write(ResidentIndex::new(l.index.addr(), 1));
+            addr_of_mut!((*p).sketch).write(Sketch::new(l.sketch.addr(), 1));
+            addr_of_mut!((*p).place).write(Placement::EMPTY);
+            addr_of_mut!((*p).policy).write(Policy::new(Paras::ZERO));
             addr_of_mut!((*p).lean).write(false);
             addr_of_mut!((*p).layout).write(l);
         }
         slot.open = true;
+        // SAFETY: every field was written above.
+        let heap = unsafe { slot.heap.assume_init_mut() };
+        heap.relayout(&l, SwapLoc::NONE);
         Ok(())
     }
 

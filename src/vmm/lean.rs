@@ -103,7 +103,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             let (dir, size) = self.table.dir_place();
             dir_swap = st.write_new(a, dir, size, size.bytes())?;
         }
-        self.table.drop_slots(a, &mut self.place);
+        self.table.drop_slots();
         self.relayout(&Layout::lean(self.arena_size()), dir_swap);
         self.lean = true;
         self.cstats.lean_layouts += 1;
@@ -124,7 +124,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         if self.table.flush(a, st).is_err() {
             return false;
         }
-        self.table.drop_slots(a, &mut self.place);
+        self.table.drop_slots();
         let dir_swap = self.table.dir_swap();
         let (dir, size) = self.table.dir_place();
         if st.read(dir_swap, a, dir, size.bytes()).is_err() {
@@ -157,7 +157,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// Lays the empty arena (no resident block, no table slot) out as `l`,
     /// the directory at `dir_swap` (in the arena: [`SwapLoc::NONE`]).
     #[cfg_attr(feature = "dos", optimize(size))]
-    fn relayout(&mut self, l: &Layout, dir_swap: SwapLoc) {
+    pub(super) fn relayout(&mut self, l: &Layout, dir_swap: SwapLoc) {
         let a = &mut self.arena;
         let end = ArenaPara::new(a.paras());
         self.table.relayout(dir_swap, l.slots_at, l.slots);

@@ -29,6 +29,14 @@ pub struct Placement {
 }
 
 impl Placement {
+    /// No data heap (before the arena is laid out).
+    pub const EMPTY: Self = Self {
+        start: ArenaPara::NIL,
+        end: ArenaPara::NIL,
+        free: List::EMPTY,
+        free_paras: Paras::ZERO,
+    };
+
     /// The data heap `[start, end)` as one free region.
     pub fn new<A: Regions>(a: &mut A, start: ArenaPara, end: ArenaPara) -> Self {
         let mut me = Self {

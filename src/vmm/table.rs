@@ -155,35 +155,24 @@ impl Table {
     }
 
     /// A table with a directory of `pages` entries at `dir` (set to
-    /// [`SwapLoc::NONE`] here) and `nslots` slots from `slots_at`.
-    pub fn new<A: Arena>(
-        a: &mut A,
-        dir: ArenaAddr,
-        pages: u32,
-        slots_at: ArenaPara,
-        nslots: usize,
-        gen_base: Gen,
-    ) -> Self {
+    /// [`SwapLoc::NONE`] here) and no slot yet ([`Self::relayout`] gives
+    /// them).
+    pub fn new<A: Arena>(a: &mut A, dir: ArenaAddr, pages: u32, gen_base: Gen) -> Self {
         // `SwapLoc::NONE` is all ones.
         a.fill(dir, Self::dir_bytes(pages), 0xFF);
-        let mut slots = [Slot {
+        let slots = [Slot {
             page: EMPTY_SLOT,
             dirty: false,
             pinned: false,
             stamp: 0,
             at: ArenaPara::NIL,
         }; MAX_SLOTS];
-        let mut at = slots_at;
-        for s in slots.iter_mut().take(nslots) {
-            s.at = at;
-            at = at + PAGE_PARAS;
-        }
         Self {
             dir,
             slots,
-            nslots,
-            nfixed: nslots,
-            regions_from: nslots,
+            nslots: 0,
+            nfixed: 0,
+            regions_from: 0,
             dir_pages: pages,
             dir_swap: SwapLoc::NONE,
             window: SwapLoc::NONE,
@@ -379,15 +368,12 @@ impl Table {
         Ok(())
     }
 
-    /// Forgets every cached page (all written back: [`Self::flush`]) and
-    /// gives the slots that are regions back to `room`.
+    /// Forgets every cached page (all written back: [`Self::flush`]), for
+    /// a new layout of the arena (the data heap starts over, so the slots
+    /// that are its regions need no giving back).
     #[cfg_attr(feature = "dos", optimize(size))]
-    pub fn drop_slots<A: Arena>(&mut self, a: &mut A, room: &mut Placement) {
-        for i in 0..self.nslots {
-            if i >= self.regions_from {
-                room.release(a, self.slots[i].at - HDR_PARAS);
-            }
-            let s = &mut self.slots[i];
+    pub fn drop_slots(&mut self) {
+        for s in self.slots.iter_mut() {
             (s.page, s.dirty, s.pinned) = (EMPTY_SLOT, false, false);
         }
         (self.nslots, self.last, self.window) = (0, 0, SwapLoc::NONE);
