@@ -386,6 +386,42 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
         call check_pattern
         CHECK "_vrealloc kept the contents"
 
+        ; The capacity rule through the C library: a block of 1024 x 16 -
+        ; 512 bytes in the 16 KB cache beside the NBLOCKS others (the core's
+        ; lean layout: every block leaves, the handle table goes to swap
+        ; space), written, read back after a small block's load. The
+        ; deepest calls of the library (evictions that page the table
+        ; through EMS) run under it, so the stack check below covers them.
+        VCALL _VMALLOC, RET_DXAX, 0, dword BIG
+        mov eax, [res]
+        mov [hbig], eax
+        test eax, eax
+        setnz al
+        CHECK "_vmalloc(15872) in a 16 KB cache"
+        VCALL _VLOAD, RET_DXAX, 0, dword [hbig], word 1
+        les di, [res]
+        mov ax, es
+        or ax, di
+        setnz al
+        CHECK "_vload of the 15,872-byte block"
+        les di, [res]
+        mov cx, BIG
+        mov al, 0x5C
+        call fill_pattern
+        VCALL _VLOAD, RET_DXAX, 0, dword [hs], word 0
+        les di, [res]
+        mov cx, 4000
+        mov al, 0
+        call check_pattern
+        CHECK "a small block reads back beside it"
+        VCALL _VLOAD, RET_DXAX, 0, dword [hbig], word 0
+        les di, [res]
+        mov cx, BIG
+        mov al, 0x5C
+        call check_pattern
+        CHECK "the 15,872-byte block reads back"
+        VCALL _VFREE, RET_NONE, 0, dword [hbig]
+
         ; Free everything; a freed handle is dead.
         VCALL _VFREE, RET_NONE, 0, dword [h1]
         VCALL _VMSIZE, RET_DXAX, 0, dword [h1]
@@ -572,6 +608,7 @@ sp_before: dw 0
 ; ---------------------------------------------------------------------------
         section cdata
 NBLOCKS equ 48
+BIG     equ 1024 * 16 - 512
 result_name:    db "RESULT.TXT", 0
 s_ok:           db "ok ", 0
 s_fail:         db "FAIL ", 0
@@ -628,6 +665,7 @@ call_mode:      db 0
 idx:            dw 0
 bad:            dw 0
 h1:             dd 0
+hbig:           dd 0
 p0:             dd 0
 p1:             dd 0
 hs:             times NBLOCKS dd 0
