@@ -7,7 +7,7 @@
 #[path = "support/fakes.rs"]
 mod fakes;
 
-use fakes::VecBackends;
+use fakes::{block_holds, write_block, VecBackends};
 use vmemory::vmm::*;
 
 /// What the rule promises for a cache of `dosmax` paragraphs.
@@ -15,23 +15,17 @@ fn promised(dosmax: u16) -> u32 {
     (u32::from(dosmax) * 16 - 512).min(MAX_BLOCK_SIZE)
 }
 
+/// Byte `i` of the pattern with seed `seed`.
+fn byte(seed: u8) -> impl Fn(usize) -> u8 {
+    move |i| seed.wrapping_add((i % 251) as u8)
+}
+
 fn fill(v: &mut Vmm<VecBackends>, h: VmHandle, len: usize, seed: u8) {
-    let at = v.vload(h, VM_DIRTY).expect("load for writing").offset();
-    let a = v.arena_mut().unwrap();
-    for (i, b) in a.slice_mut(at, len).iter_mut().enumerate() {
-        *b = seed.wrapping_add((i % 251) as u8);
-    }
+    write_block(v, h, len, byte(seed));
 }
 
 fn holds(v: &mut Vmm<VecBackends>, h: VmHandle, len: usize, seed: u8) -> bool {
-    let Some(at) = v.vload(h, VM_CLEAN) else {
-        return false;
-    };
-    let a = v.arena_mut().unwrap();
-    a.slice(at.offset(), len)
-        .iter()
-        .enumerate()
-        .all(|(i, &b)| b == seed.wrapping_add((i % 251) as u8))
+    block_holds(v, h, len, byte(seed))
 }
 
 /// For several cache sizes and each store: the promised block loads, is

@@ -7,7 +7,7 @@
 #[path = "support/fakes.rs"]
 mod fakes;
 
-use fakes::VecBackends;
+use fakes::{block_holds, write_block, VecBackends};
 use vmemory::vmm::*;
 
 fn pattern(h: VmHandle, i: usize) -> u8 {
@@ -78,30 +78,6 @@ fn blocks_larger_than_the_cache_are_refused_at_allocation() {
     );
 }
 
-/// Writes `pattern` into block `h` through a dirty load.
-fn write_block(v: &mut Vmm<VecBackends>, h: VmHandle, len: usize) {
-    let at = v
-        .load(h, true)
-        .unwrap_or_else(|e| panic!("load of {h:#x} for writing: {e:?} {:?}", v.status()))
-        .offset();
-    let a = v.arena_mut().unwrap();
-    for (i, b) in a.slice_mut(at, len).iter_mut().enumerate() {
-        *b = pattern(h, i);
-    }
-}
-
-/// Whether block `h` loads clean and holds `pattern`.
-fn block_ok(v: &mut Vmm<VecBackends>, h: VmHandle, len: usize) -> bool {
-    let Some(at) = v.vload(h, VM_CLEAN) else {
-        return false;
-    };
-    let a = v.arena_mut().unwrap();
-    a.slice(at.offset(), len)
-        .iter()
-        .enumerate()
-        .all(|(i, &b)| b == pattern(h, i))
-}
-
 #[test]
 fn a_store_that_cannot_grow_leaves_a_working_cache() {
     // The only store refuses every grow (a full drive): the first handle's
@@ -112,9 +88,11 @@ fn a_store_that_cannot_grow_leaves_a_working_cache() {
     let hs: Vec<VmHandle> = (0..10).map(|_| v.vmalloc(1000)).collect();
     assert!(hs.iter().all(|&h| h != VM_NULL), "{hs:x?}");
     for &h in &hs {
-        write_block(&mut v, h, 1000);
+        write_block(&mut v, h, 1000, |i| pattern(h, i));
     }
-    assert!(hs.iter().all(|&h| block_ok(&mut v, h, 1000)));
+    assert!(hs
+        .iter()
+        .all(|&h| block_holds(&mut v, h, 1000, |i| pattern(h, i))));
     let st = v.status();
     assert!(
         st.stores_full.contains(SwapAreas::DISK) && !st.swapping,
@@ -140,15 +118,19 @@ fn a_store_that_cannot_grow_leaves_a_working_cache() {
     // space), blocks swap out and back, the early ones are intact.
     v.backends().plan.borrow_mut().clear();
     for &h in &small {
-        write_block(&mut v, h, 16);
+        write_block(&mut v, h, 16, |i| pattern(h, i));
     }
     let big: Vec<VmHandle> = (0..200).map(|_| v.vmalloc(4000)).collect();
     assert!(big.iter().all(|&h| h != VM_NULL));
     for &h in &big {
-        write_block(&mut v, h, 4000);
+        write_block(&mut v, h, 4000, |i| pattern(h, i));
     }
-    assert!(big.iter().all(|&h| block_ok(&mut v, h, 4000)));
-    assert!(small.iter().all(|&h| block_ok(&mut v, h, 16)));
+    assert!(big
+        .iter()
+        .all(|&h| block_holds(&mut v, h, 4000, |i| pattern(h, i))));
+    assert!(small
+        .iter()
+        .all(|&h| block_holds(&mut v, h, 16, |i| pattern(h, i))));
     assert!(v.store_stats(StoreKind::Disk).page_outs > 150);
     v.check_invariants();
     v.vheapterm();

@@ -5,7 +5,9 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use vmemory::vmm::{Arena, ArenaAddr, BackendError, Backends, Bytes, Store, StoreAddr, StoreKind};
+use vmemory::vmm::{
+    Arena, ArenaAddr, BackendError, Backends, Bytes, Store, StoreAddr, StoreKind, VmHandle, Vmm,
+};
 
 /// Failure plan shared by the backends and every store they opened.
 #[derive(Debug, Default)]
@@ -257,4 +259,34 @@ impl Backends for VecBackends {
     fn close_store(&mut self, _kind: StoreKind, _store: VecStore) {
         self.open -= 1;
     }
+}
+
+/// Writes `byte(i)` into the first `len` bytes of block `h` through a
+/// dirty load (panics if it does not load).
+pub fn write_block(v: &mut Vmm<VecBackends>, h: VmHandle, len: usize, byte: impl Fn(usize) -> u8) {
+    let at = v
+        .load(h, true)
+        .unwrap_or_else(|e| panic!("load of {h:#x} for writing: {e:?} {:?}", v.status()))
+        .offset();
+    let a = v.arena_mut().unwrap();
+    for (i, b) in a.slice_mut(at, len).iter_mut().enumerate() {
+        *b = byte(i);
+    }
+}
+
+/// Whether block `h` loads clean and its first `len` bytes are `byte(i)`.
+pub fn block_holds(
+    v: &mut Vmm<VecBackends>,
+    h: VmHandle,
+    len: usize,
+    byte: impl Fn(usize) -> u8,
+) -> bool {
+    let Some(at) = v.vload(h, 0) else {
+        return false;
+    };
+    let a = v.arena_mut().unwrap();
+    a.slice(at.offset(), len)
+        .iter()
+        .enumerate()
+        .all(|(i, &b)| b == byte(i))
 }
