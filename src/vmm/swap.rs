@@ -87,6 +87,9 @@ impl SwapLoc {
 }
 
 /// The size class of an extent of `paras` paragraphs (1..=4096).
+// Out of line, as `class_paras`: the allocator's every use was a copy of
+// it (the call is nothing next to the store transfer that follows).
+#[inline(never)]
 pub fn class_of(paras: Paras) -> usize {
     let paras = paras.get();
     debug_assert!((1..=4096).contains(&paras));
@@ -100,6 +103,7 @@ pub fn class_of(paras: Paras) -> usize {
 }
 
 /// The size of every extent of class `class`.
+#[inline(never)]
 pub fn class_paras(class: usize) -> Paras {
     if class < EXACT as usize {
         return Paras::new(class as u32 + 1);
