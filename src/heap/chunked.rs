@@ -141,20 +141,24 @@ impl Driver {
     ) -> Result<(), BackendError> {
         let done = match self {
             Self::Xms => {
-                let h = XmsHandle::new(chunk.handle).ok_or(BackendError::IO)?;
+                // The move structure straight from the raw handle (never 0:
+                // `alloc` got it from the driver as an `XmsHandle`) and the
+                // far pointer: this is the hot path of every XMS transfer.
+                let conv = (u32::from(far.seg.value()) << 16) | u32::from(far.off);
                 let (src, dst) = match dir {
-                    Dir::FromArena => (
-                        xms::XmsAddr::Conventional(far),
-                        xms::XmsAddr::Emb(h, offset),
-                    ),
-                    Dir::ToArena => (
-                        xms::XmsAddr::Emb(h, offset),
-                        xms::XmsAddr::Conventional(far),
-                    ),
+                    Dir::FromArena => ((0, conv), (chunk.handle, offset)),
+                    Dir::ToArena => ((chunk.handle, offset), (0, conv)),
+                };
+                let m = xms::MoveBlock {
+                    length: len,
+                    src_handle: src.0,
+                    src_offset: src.1,
+                    dst_handle: dst.0,
+                    dst_offset: dst.1,
                 };
                 // SAFETY: forwarded to the caller; `len` is a multiple of
                 // 16, so even as XMS function 0Bh requires.
-                unsafe { xms::move_block(&xms::MoveBlock::new(len, src, dst)) }.is_ok()
+                unsafe { xms::move_block(&m) }.is_ok()
             }
             Self::Ems => {
                 let h = EmsHandle(chunk.handle);
