@@ -260,6 +260,9 @@ pub fn track_file(name: &[u8]) -> bool {
     }
     with_guard(|g| {
         g.file[..name.len()].copy_from_slice(name);
+        // ASCIZ where it lies, for `delete_tracked_file` (the last byte of
+        // the buffer stays 0: names are shorter).
+        g.file[name.len()] = 0;
         g.file_len = name.len();
     });
     true
@@ -275,9 +278,15 @@ pub fn untrack_file() {
 /// file), once it has closed the file.
 #[cfg_attr(feature = "dos", optimize(size))]
 pub fn delete_tracked_file() {
-    let (name, len) = with_guard(|g| (g.file, core::mem::take(&mut g.file_len)));
-    if len != 0 {
-        let _ = file::delete(&name[..len]);
+    // Forgotten first (so the hook, were the program ended during the
+    // delete, does not try again); the name stays in the buffer, which
+    // nothing writes until the next `track_file`.
+    if with_guard(|g| core::mem::take(&mut g.file_len)) != 0 {
+        // SAFETY: single-threaded, and no `&mut` to the guard is alive (the
+        // hook runs only after the program ended): the shared borrow of the
+        // name lasts for this one DOS call, which changes nothing in it.
+        let name = unsafe { &(*GUARD.0.get()).file };
+        let _ = file::delete_asciz(name);
     }
 }
 

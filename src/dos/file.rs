@@ -260,7 +260,19 @@ pub fn redirect_handle(source: u16, target: u16) -> Result<(), DosError> {
 /// Deletes a file (INT 21h AH=41h).
 pub fn delete(path: &[u8]) -> Result<(), DosError> {
     let mut buf = [0u8; MAX_PATH];
-    let name = asciiz(path, &mut buf)?;
+    asciiz(path, &mut buf)?;
+    delete_asciz(&buf)
+}
+
+/// Deletes the file named by the ASCIZ string at the start of `name` (INT
+/// 21h AH=41h), where it lies: for a name already held in a buffer (the
+/// swap file's), no copy of it on the stack. Refused unless the buffer's
+/// last byte is 0, so that DOS reads no further than the buffer.
+pub fn delete_asciz(name: &[u8; MAX_PATH]) -> Result<(), DosError> {
+    if name[MAX_PATH - 1] != 0 {
+        return Err(DosError::BAD_ARGUMENT);
+    }
+    let name = near_offset(name.as_ptr());
     let (ax, carry): (u16, u8);
     // SAFETY: DS:DX = ASCIZ name.
     unsafe {

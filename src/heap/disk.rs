@@ -53,7 +53,8 @@ impl DiskStore {
         // refused, nothing could delete the file later: no store then.
         if !exitguard::track_file(&path[..len]) {
             let _ = file.close();
-            let _ = file::delete(&path[..len]);
+            // DOS wrote the name ASCIZ into `path`: deleted from there.
+            let _ = file::delete_asciz(&path);
             return Err(BackendError::ABSENT);
         }
         let mut store = Self {
