@@ -276,6 +276,9 @@ pub fn untrack_file() {
 /// Deletes the recorded file now and forgets it (nothing if none is
 /// recorded): for an owner that keeps the file's name only here (the swap
 /// file), once it has closed the file.
+// Out of line: the swap store's close, its failed open and the hook each
+// had a copy.
+#[inline(never)]
 #[cfg_attr(feature = "dos", optimize(size))]
 pub fn delete_tracked_file() {
     // Forgotten first (so the hook, were the program ended during the
