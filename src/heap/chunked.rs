@@ -286,26 +286,28 @@ impl Chunked {
         arena_at: u32,
         len: u32,
     ) -> Result<(), BackendError> {
-        let Some(last) = store_at.checked_add(len).filter(|&end| end <= self.size) else {
+        if store_at.checked_add(len).is_none_or(|end| end > self.size) {
             return Err(BackendError::IO);
-        };
-        let (driver, shift) = (self.driver, self.driver.unit_shift());
-        // Most stores are one allocation (drivers resize it): one piece.
-        let first = &self.chunks[0];
-        if self.count != 0 && last <= first.units << shift {
-            // SAFETY: the arena range is inside the cache (core contract),
-            // which no Rust reference covers.
-            return unsafe { driver.copy(first, dir, store_at, arena.far(arena_at), len) };
         }
+        let (driver, shift) = (self.driver, self.driver.unit_shift());
+        // No path of its own for the usual store of one allocation (drivers
+        // resize it): the loop makes one driver call for it as well, and
+        // with the one call site the driver code is inlined here once.
         let (mut pos, mut done, mut start) = (store_at, 0u32, 0u32);
         for chunk in &self.chunks[..self.count] {
             let end = start + (chunk.units << shift);
-            while done < len && pos < end {
+            if pos < end {
+                // Up to the end of this chunk: the rest, if any, starts
+                // the next one.
                 let n = (len - done).min(end - pos);
-                // SAFETY: as above.
+                // SAFETY: the arena range is inside the cache (core
+                // contract), which no Rust reference covers.
                 unsafe { driver.copy(chunk, dir, pos - start, arena.far(arena_at + done), n) }?;
-                pos += n;
                 done += n;
+                if done == len {
+                    break;
+                }
+                pos += n;
             }
             start = end;
         }
