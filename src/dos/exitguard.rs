@@ -268,6 +268,31 @@ pub fn track_file(name: &[u8]) -> bool {
     true
 }
 
+/// Creates a file whose name is recorded as [`track_file`] does, with
+/// the name written straight into the record: `create` gets the record's
+/// name buffer (holding no recorded name meanwhile) and returns what it
+/// made and the length of the ASCIZ name it left there (DOS writes the
+/// name of a file it creates with a unique name into the caller's buffer,
+/// INT 21h AH=5Ah). For the swap file: no copy of the name on the stack of
+/// `_vheapinit`, the library's deepest call, and none in its code.
+///
+/// `create` must leave the buffer's last byte 0 and must not call into
+/// this module.
+pub fn track_new_file<T>(
+    create: impl FnOnce(&mut [u8; MAX_PATH]) -> Option<(T, usize)>,
+) -> Option<T> {
+    with_guard(|g| g.file_len = 0);
+    // SAFETY: single-threaded, and no other reference to the guard is alive
+    // while `create` runs: it gets only the name buffer and does not call
+    // back here (the hook runs only after the program ended, and then
+    // finds no name recorded).
+    let name = unsafe { &mut (*GUARD.0.get()).file };
+    let (made, len) = create(name)?;
+    debug_assert!(len != 0 && len < MAX_PATH && name[len] == 0 && name[MAX_PATH - 1] == 0);
+    with_guard(|g| g.file_len = len);
+    Some(made)
+}
+
 /// Forgets the recorded file.
 pub fn untrack_file() {
     with_guard(|g| g.file_len = 0)
