@@ -164,9 +164,12 @@ impl StoreSpace {
             addr_of_mut!((*p).size).write(size.unwrap_or(Bytes::ZERO).paras_floor());
             addr_of_mut!((*p).top).write(Paras::ZERO);
             addr_of_mut!((*p).used).write(Paras::ZERO);
+            // Volatile writes, so that this stays a loop: recognised as a
+            // fill, it became a call of `memset`, which the DOS library
+            // image would then carry (177 bytes) for this one use.
             let heads = addr_of_mut!((*p).heads).cast::<u32>();
             for c in 0..CLASSES {
-                heads.add(c).write(NIL);
+                heads.add(c).write_volatile(NIL);
             }
         }
     }
