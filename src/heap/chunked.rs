@@ -38,7 +38,9 @@ pub enum Driver {
 
 /// One driver allocation of a store: an EMB or an EMS handle, by the
 /// store's [`Driver`], owned by the store (given back when it drops).
+// Packed: 6 bytes, not 8, in each store slot of the C library's `.bss`.
 #[derive(Clone, Copy, Debug)]
+#[repr(C, packed)]
 struct Chunk {
     /// The driver's handle number: an [`XmsHandle`] (never 0) or an
     /// [`EmsHandle`].
@@ -203,14 +205,15 @@ fn ems_error(e: ems::EmsError) -> BackendError {
 #[derive(Debug)]
 pub struct Chunked {
     driver: Driver,
-    count: usize,
+    /// A byte (at most [`MAX_CHUNKS`]), beside `driver`: no padding.
+    count: u8,
     size: u32,
     chunks: [Chunk; MAX_CHUNKS],
 }
 
 impl Drop for Chunked {
     fn drop(&mut self) {
-        for &c in &self.chunks[..self.count] {
+        for &c in &self.chunks[..usize::from(self.count)] {
             self.driver.free(c);
         }
     }
@@ -237,7 +240,7 @@ impl Chunked {
 
     /// Number of driver allocations in use.
     pub fn chunk_count(&self) -> usize {
-        self.count
+        usize::from(self.count)
     }
 
     /// Grows to at least `min_size` bytes: by half the current size or
@@ -255,16 +258,16 @@ impl Chunked {
         let need = ((min_size - self.size - 1) >> shift) + 1;
         let want = need.max((self.size / 2).max(MIN_STEP) >> shift);
         for add in [want, need] {
-            if let Some(last) = self.chunks[..self.count].last_mut() {
+            if let Some(last) = self.chunks[..usize::from(self.count)].last_mut() {
                 let units = last.units + add;
                 if units <= driver.max_units() && driver.resize(last, units).is_ok() {
                     self.size += add << shift;
                     return Ok(self.size);
                 }
             }
-            if self.count < MAX_CHUNKS && add <= driver.max_units() {
+            if usize::from(self.count) < MAX_CHUNKS && add <= driver.max_units() {
                 if let Ok(c) = driver.alloc(add) {
-                    self.chunks[self.count] = c;
+                    self.chunks[usize::from(self.count)] = c;
                     self.count += 1;
                     self.size += add << shift;
                     return Ok(self.size);
@@ -294,7 +297,7 @@ impl Chunked {
         // resize it): the loop makes one driver call for it as well, and
         // with the one call site the driver code is inlined here once.
         let (mut pos, mut done, mut start) = (store_at, 0u32, 0u32);
-        for chunk in &self.chunks[..self.count] {
+        for chunk in &self.chunks[..usize::from(self.count)] {
             let end = start + (chunk.units << shift);
             if pos < end {
                 // Up to the end of this chunk: the rest, if any, starts
