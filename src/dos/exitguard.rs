@@ -356,6 +356,7 @@ extern "C" fn __vmemory_exit_cleanup() {
         unsafe { terminate_slot(psp).write_u32(__vmemory_exit_chain.load(Ordering::Relaxed)) };
         return;
     }
+    // (One loop for both records: the order does not matter.)
     for i in 0..CAPACITY {
         if let Some(h) = with_guard(|g| g.xms[i].take()) {
             // SAFETY: the EMB was recorded while the program owned it and
@@ -363,8 +364,6 @@ extern "C" fn __vmemory_exit_cleanup() {
             // frees it (the size is not used).
             drop(unsafe { XmsBlock::from_raw(h, 0) });
         }
-    }
-    for i in 0..CAPACITY {
         if let Some(h) = with_guard(|g| g.ems[i].take()) {
             // SAFETY: as above, for an EMS handle: dropping it deallocates it.
             drop(unsafe { EmsBlock::from_raw(h, 0) });
