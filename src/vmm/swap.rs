@@ -207,10 +207,13 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
         return None;
     }
     let need = class_paras(class);
-    // 1. Exact free list.
-    if let Some(loc) = pop(sp, io, kind, class) {
-        sp.used += need;
-        return Some(loc);
+    // 1. Exact free list (looked at here first: while it is empty, as in a
+    // growing heap, no call of `pop`).
+    if sp.heads[class] != NIL {
+        if let Some(loc) = pop(sp, io, kind, class) {
+            sp.used += need;
+            return Some(loc);
+        }
     }
     // 2. Bump the top, growing the store if needed.
     if sp.top + need > sp.size && !sp.full {
