@@ -260,9 +260,37 @@ pub fn track_file(name: &[u8]) -> bool {
     }
     with_guard(|g| {
         g.file[..name.len()].copy_from_slice(name);
+        // ASCIZ where it lies, for `delete_tracked_file` (the last byte of
+        // the buffer stays 0: names are shorter).
+        g.file[name.len()] = 0;
         g.file_len = name.len();
     });
     true
+}
+
+/// Creates a file whose name is recorded as [`track_file`] does, with
+/// the name written straight into the record: `create` gets the record's
+/// name buffer (holding no recorded name meanwhile) and returns what it
+/// made and the length of the ASCIZ name it left there (DOS writes the
+/// name of a file it creates with a unique name into the caller's buffer,
+/// INT 21h AH=5Ah). For the swap file: no copy of the name on the stack of
+/// `_vheapinit`, the library's deepest call, and none in its code.
+///
+/// `create` must leave the buffer's last byte 0 and must not call into
+/// this module.
+pub fn track_new_file<T>(
+    create: impl FnOnce(&mut [u8; MAX_PATH]) -> Option<(T, usize)>,
+) -> Option<T> {
+    with_guard(|g| g.file_len = 0);
+    // SAFETY: single-threaded, and no other reference to the guard is alive
+    // while `create` runs: it gets only the name buffer and does not call
+    // back here (the hook runs only after the program ended, and then
+    // finds no name recorded).
+    let name = unsafe { &mut (*GUARD.0.get()).file };
+    let (made, len) = create(name)?;
+    debug_assert!(len != 0 && len < MAX_PATH && name[len] == 0 && name[MAX_PATH - 1] == 0);
+    with_guard(|g| g.file_len = len);
+    Some(made)
 }
 
 /// Forgets the recorded file.
@@ -273,11 +301,20 @@ pub fn untrack_file() {
 /// Deletes the recorded file now and forgets it (nothing if none is
 /// recorded): for an owner that keeps the file's name only here (the swap
 /// file), once it has closed the file.
+// Out of line: the swap store's close, its failed open and the hook each
+// had a copy.
+#[inline(never)]
 #[cfg_attr(feature = "dos", optimize(size))]
 pub fn delete_tracked_file() {
-    let (name, len) = with_guard(|g| (g.file, core::mem::take(&mut g.file_len)));
-    if len != 0 {
-        let _ = file::delete(&name[..len]);
+    // Forgotten first (so the hook, were the program ended during the
+    // delete, does not try again); the name stays in the buffer, which
+    // nothing writes until the next `track_file`.
+    if with_guard(|g| core::mem::take(&mut g.file_len)) != 0 {
+        // SAFETY: single-threaded, and no `&mut` to the guard is alive (the
+        // hook runs only after the program ended): the shared borrow of the
+        // name lasts for this one DOS call, which changes nothing in it.
+        let name = unsafe { &(*GUARD.0.get()).file };
+        let _ = file::delete_asciz(name);
     }
 }
 
@@ -319,6 +356,7 @@ extern "C" fn __vmemory_exit_cleanup() {
         unsafe { terminate_slot(psp).write_u32(__vmemory_exit_chain.load(Ordering::Relaxed)) };
         return;
     }
+    // (One loop for both records: the order does not matter.)
     for i in 0..CAPACITY {
         if let Some(h) = with_guard(|g| g.xms[i].take()) {
             // SAFETY: the EMB was recorded while the program owned it and
@@ -326,8 +364,6 @@ extern "C" fn __vmemory_exit_cleanup() {
             // frees it (the size is not used).
             drop(unsafe { XmsBlock::from_raw(h, 0) });
         }
-    }
-    for i in 0..CAPACITY {
         if let Some(h) = with_guard(|g| g.ems[i].take()) {
             // SAFETY: as above, for an EMS handle: dropping it deallocates it.
             drop(unsafe { EmsBlock::from_raw(h, 0) });

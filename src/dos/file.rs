@@ -92,7 +92,9 @@ impl File {
     /// [`create_unique`](Self::create_unique) in one buffer: `path` holds
     /// the directory in its first `dir_len` bytes, and DOS appends the name
     /// it chose there (ASCIZ); returns the handle and the full name's
-    /// length without the NUL. What follows the directory is overwritten.
+    /// length without the NUL. What follows the directory is overwritten,
+    /// and the buffer's last byte is 0 afterwards (the name DOS writes ends
+    /// before it).
     pub fn create_unique_at(
         path: &mut [u8; MAX_PATH],
         dir_len: usize,
@@ -102,7 +104,10 @@ impl File {
         if dir_len + 14 > MAX_PATH || has_nul(&path[..dir_len]) {
             return Err(DosError::BAD_ARGUMENT);
         }
-        path[dir_len..].fill(0);
+        // The directory made ASCIZ, and the last byte 0 (not the whole
+        // rest cleared: the C library would carry `memset` for that).
+        path[dir_len] = 0;
+        path[MAX_PATH - 1] = 0;
         let name = near_offset(path.as_ptr());
         let (ax, carry): (u16, u8);
         // SAFETY: DS:DX = ASCIZ directory in a buffer with room for the name
@@ -260,7 +265,19 @@ pub fn redirect_handle(source: u16, target: u16) -> Result<(), DosError> {
 /// Deletes a file (INT 21h AH=41h).
 pub fn delete(path: &[u8]) -> Result<(), DosError> {
     let mut buf = [0u8; MAX_PATH];
-    let name = asciiz(path, &mut buf)?;
+    asciiz(path, &mut buf)?;
+    delete_asciz(&buf)
+}
+
+/// Deletes the file named by the ASCIZ string at the start of `name` (INT
+/// 21h AH=41h), where it lies: for a name already held in a buffer (the
+/// swap file's), no copy of it on the stack. Refused unless the buffer's
+/// last byte is 0, so that DOS reads no further than the buffer.
+pub fn delete_asciz(name: &[u8; MAX_PATH]) -> Result<(), DosError> {
+    if name[MAX_PATH - 1] != 0 {
+        return Err(DosError::BAD_ARGUMENT);
+    }
+    let name = near_offset(name.as_ptr());
     let (ax, carry): (u16, u8);
     // SAFETY: DS:DX = ASCIZ name.
     unsafe {

@@ -202,8 +202,14 @@ impl Strategy {
 /// program then stays free for the program's own block to grow into (a C
 /// program's near heap grows that way).
 pub fn allocate_high(size: Paragraphs) -> Result<Segment, (DosError, Paragraphs)> {
+    allocate_where(size, true)
+}
+
+/// [`allocate_high`] (`high`) or [`allocate`]: one call of AH=48h for a
+/// caller that wants either (the C library's cache).
+pub fn allocate_where(size: Paragraphs, high: bool) -> Result<Segment, (DosError, Paragraphs)> {
     let old = Strategy::get();
-    let changed = Strategy::LAST_FIT.set().is_ok();
+    let changed = high && Strategy::LAST_FIT.set().is_ok();
     let r = allocate(size);
     if changed {
         let _ = old.set();

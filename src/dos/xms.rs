@@ -226,18 +226,7 @@ pub fn query_free_kb() -> Result<(u32, u32), XmsError> {
 
 /// Allocates an EMB of `size_kb` KB, function 09h.
 pub fn allocate(size_kb: u16) -> Result<XmsHandle, XmsError> {
-    let entry = entry()?;
-    let (ax, bx, dx): (u16, u16, u16);
-    // SAFETY: far call, function 09h: DX = size in KB; returns AX = status,
-    // DX = handle, BL = error.
-    unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
-             inout("ax") 0x0900u16 => ax, out("bx") bx, inout("dx") size_kb => dx,
-             options(att_syntax));
-    }
-    xms_result(ax, bx as u8)?;
-    // A driver that says success with handle 0 is broken; 0 is not a handle.
-    XmsHandle::new(dx).ok_or(XmsError::INVALID_HANDLE)
+    allocate_with(0x0900, u32::from(size_kb))
 }
 
 /// Allocates an EMB of `size_kb` KB given in 32 bits, XMS 3.0 function 89h.
@@ -245,16 +234,24 @@ pub fn allocate(size_kb: u16) -> Result<XmsHandle, XmsError> {
 /// Some drivers (DOSBox 0.74) use only the low 16 bits of EDX here:
 /// [`allocate_kb`] guards against that, this raw call does not.
 pub fn allocate_any(size_kb: u32) -> Result<XmsHandle, XmsError> {
+    allocate_with(0x8900, size_kb)
+}
+
+/// Function 09h (AX = 0900h, size in DX) or 89h (AX = 8900h, size in
+/// EDX): the two differ only in how much of EDX the driver reads, so they
+/// share one call (one copy of it in the C library).
+fn allocate_with(function: u16, size_kb: u32) -> Result<XmsHandle, XmsError> {
     let entry = entry()?;
     let (ax, bx, dx): (u16, u16, u32);
-    // SAFETY: far call, function 89h: EDX = size in KB; returns AX = status,
-    // DX = handle, BL = error.
+    // SAFETY: far call, function 09h/89h: DX/EDX = size in KB; returns AX =
+    // status, DX = handle, BL = error.
     unsafe {
         asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
-             inout("ax") 0x8900u16 => ax, out("bx") bx, inout("edx") size_kb => dx,
+             inout("ax") function => ax, out("bx") bx, inout("edx") size_kb => dx,
              options(att_syntax));
     }
     xms_result(ax, bx as u8)?;
+    // A driver that says success with handle 0 is broken; 0 is not a handle.
     XmsHandle::new(dx as u16).ok_or(XmsError::INVALID_HANDLE)
 }
 
@@ -293,11 +290,8 @@ pub fn allocate_kb(size_kb: u32) -> Result<XmsHandle, XmsError> {
     if size_kb > 0xFFFF && !wide_sizes()? {
         return Err(XmsError::SIZE_TOO_LARGE);
     }
-    if is_v3() {
-        allocate_any(size_kb)
-    } else {
-        allocate(size_kb as u16)
-    }
+    // (Below 64 MB on a 2.0 driver: the size fits DX.)
+    allocate_with(if is_v3() { 0x8900 } else { 0x0900 }, size_kb)
 }
 
 /// Frees an EMB, function 0Ah, unless it is locked.
@@ -506,78 +500,66 @@ pub struct HandleInfo {
 /// Information on an EMB, function 0Eh (16-bit size, at most 255 free
 /// handles reported).
 pub fn handle_info(handle: XmsHandle) -> Result<HandleInfo, XmsError> {
-    let entry = entry()?;
-    let (ax, bx, dx): (u16, u16, u16);
-    // SAFETY: far call, function 0Eh: DX = handle; AX = status, BH = lock
-    // count, BL = free handles (error code on failure), DX = size in KB.
-    unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
-             inout("ax") 0x0E00u16 => ax, out("bx") bx, inout("dx") handle.raw() => dx,
-             options(att_syntax));
-    }
-    xms_result(ax, bx as u8)?;
-    Ok(HandleInfo {
-        lock_count: (bx >> 8) as u8,
-        free_handles: bx & 0xFF,
-        size_kb: u32::from(dx),
-    })
+    info_with(0x0E00, handle)
 }
 
 /// Information on an EMB, XMS 3.0 function 8Eh (32-bit size).
 pub fn handle_info_any(handle: XmsHandle) -> Result<HandleInfo, XmsError> {
-    let entry = entry()?;
-    let (ax, bx, cx, edx): (u16, u16, u16, u32);
-    // SAFETY: far call, function 8Eh: DX = handle; AX = status, BH = lock
-    // count, CX = free handles, EDX = size in KB, BL = error.
-    unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
-             inout("ax") 0x8E00u16 => ax, out("bx") bx, out("cx") cx,
-             inout("edx") u32::from(handle.raw()) => edx,
-             options(att_syntax));
-    }
-    xms_result(ax, bx as u8)?;
-    Ok(HandleInfo {
-        lock_count: (bx >> 8) as u8,
-        free_handles: cx,
-        size_kb: edx,
-    })
+    info_with(0x8E00, handle)
 }
 
 /// Information on an EMB: function 8Eh on an XMS 3.0 driver, else 0Eh.
 pub fn info(handle: XmsHandle) -> Result<HandleInfo, XmsError> {
-    if is_v3() {
-        handle_info_any(handle)
-    } else {
-        handle_info(handle)
+    info_with(if is_v3() { 0x8E00 } else { 0x0E00 }, handle)
+}
+
+/// Function 0Eh (AX = 0E00h) or 8Eh (AX = 8E00h) in one call, as
+/// [`allocate_with`]: they differ in where the answers are.
+fn info_with(function: u16, handle: XmsHandle) -> Result<HandleInfo, XmsError> {
+    let entry = entry()?;
+    let (ax, bx, cx, edx): (u16, u16, u16, u32);
+    // SAFETY: far call, function 0Eh/8Eh: DX = handle; AX = status, BH =
+    // lock count, BL = error; 0Eh: BL = free handles, DX = size in KB (CX
+    // untouched); 8Eh: CX = free handles, EDX = size in KB.
+    unsafe {
+        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
+             inout("ax") function => ax, out("bx") bx, out("cx") cx,
+             inout("edx") u32::from(handle.raw()) => edx,
+             options(att_syntax));
     }
+    xms_result(ax, bx as u8)?;
+    let wide = function == 0x8E00;
+    Ok(HandleInfo {
+        lock_count: (bx >> 8) as u8,
+        free_handles: if wide { cx } else { bx & 0xFF },
+        // 0Eh answers in DX only: the upper half of EDX is not its answer.
+        size_kb: if wide { edx } else { edx & 0xFFFF },
+    })
 }
 
 /// Resizes an unlocked EMB to `size_kb` KB, function 0Fh; its contents up
 /// to the smaller size stay.
 pub fn reallocate(handle: XmsHandle, size_kb: u16) -> Result<(), XmsError> {
-    let entry = entry()?;
-    let (ax, bx): (u16, u16);
-    // SAFETY: far call, function 0Fh: DX = handle, BX = new size in KB;
-    // AX = status, BL = error.
-    unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
-             inout("ax") 0x0F00u16 => ax, inout("bx") size_kb => bx, in("dx") handle.raw(),
-             options(att_syntax));
-    }
-    xms_result(ax, bx as u8)
+    reallocate_with(0x0F00, handle, u32::from(size_kb))
 }
 
 /// Resizes an unlocked EMB to `size_kb` KB given in 32 bits, XMS 3.0
 /// function 8Fh. Like 89h, DOSBox 0.74 uses only the low 16 bits:
 /// [`reallocate_kb`] guards against that, this raw call does not.
 pub fn reallocate_any(handle: XmsHandle, size_kb: u32) -> Result<(), XmsError> {
+    reallocate_with(0x8F00, handle, size_kb)
+}
+
+/// Function 0Fh (AX = 0F00h, size in BX) or 8Fh (AX = 8F00h, size in
+/// EBX), in one call as [`allocate_with`].
+fn reallocate_with(function: u16, handle: XmsHandle, size_kb: u32) -> Result<(), XmsError> {
     let entry = entry()?;
     let (ax, ebx): (u16, u32);
-    // SAFETY: far call, function 8Fh: DX = handle, EBX = new size in KB;
-    // AX = status, BL = error.
+    // SAFETY: far call, function 0Fh/8Fh: DX = handle, BX/EBX = new size in
+    // KB; AX = status, BL = error.
     unsafe {
         asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
-             inout("ax") 0x8F00u16 => ax, inout("ebx") size_kb => ebx, in("dx") handle.raw(),
+             inout("ax") function => ax, inout("ebx") size_kb => ebx, in("dx") handle.raw(),
              options(att_syntax));
     }
     xms_result(ax, ebx as u8)
@@ -591,9 +573,6 @@ pub fn reallocate_kb(handle: XmsHandle, size_kb: u32) -> Result<(), XmsError> {
     if size_kb > 0xFFFF && !wide_sizes()? {
         return Err(XmsError::SIZE_TOO_LARGE);
     }
-    if is_v3() {
-        reallocate_any(handle, size_kb)
-    } else {
-        reallocate(handle, size_kb as u16)
-    }
+    // (Below 64 MB on a 2.0 driver: the size fits BX.)
+    reallocate_with(if is_v3() { 0x8F00 } else { 0x0F00 }, handle, size_kb)
 }

@@ -34,12 +34,8 @@ impl DosArena {
         // memory right after the program stays free for it to grow into
         // (a C program's near heap, `_nheapgrow`); `_VM_ALLDOS` takes the
         // largest block anyway.
-        let base = if max_paras == 0 {
-            mem::allocate(Paragraphs(want))
-        } else {
-            mem::allocate_high(Paragraphs(want))
-        }
-        .map_err(|_| BackendError::FULL)?;
+        let base = mem::allocate_where(Paragraphs(want), max_paras != 0)
+            .map_err(|_| BackendError::FULL)?;
         Ok(Self { base, paras: want })
     }
 

@@ -7,7 +7,7 @@ use super::store::Dir;
 use crate::dos::disk;
 use crate::dos::exitguard;
 use crate::dos::far::{FarPtr, Segment};
-use crate::dos::file::{self, File, SeekFrom, MAX_PATH};
+use crate::dos::file::{self, File, SeekFrom};
 use crate::vmm::BackendError;
 
 /// The swap file. Its name is kept only in the exit guard's record, which
@@ -41,21 +41,17 @@ impl DiskStore {
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
     pub fn open() -> Result<Self, BackendError> {
-        // DOS writes the new file's name after the directory, in place.
-        let mut path = [0u8; MAX_PATH];
-        let dir_len = file::tmp_dir_into(&mut path).ok_or(BackendError::ABSENT)?;
-        // The drive whose free space limits the file.
-        let drive = file::drive_of(&path[..dir_len]);
-        let (file, len) =
-            File::create_unique_at(&mut path, dir_len).map_err(|_| BackendError::ABSENT)?;
-        // Deleted by that name at `close`, or if the program ends before
-        // `_vheapterm`. A name DOS made always fits the record; were it
-        // refused, nothing could delete the file later: no store then.
-        if !exitguard::track_file(&path[..len]) {
-            let _ = file.close();
-            let _ = file::delete(&path[..len]);
-            return Err(BackendError::ABSENT);
-        }
+        // DOS writes the new file's name after the directory, in place:
+        // in the exit guard's record, which deletes the file by that name at
+        // `close`, or if the program ends before `_vheapterm`.
+        let mut drive = 0;
+        let file = exitguard::track_new_file(|path| {
+            let dir_len = file::tmp_dir_into(path)?;
+            // The drive whose free space limits the file.
+            drive = file::drive_of(&path[..dir_len]);
+            File::create_unique_at(path, dir_len).ok()
+        })
+        .ok_or(BackendError::ABSENT)?;
         let mut store = Self {
             file,
             size: 0,

@@ -91,6 +91,9 @@ impl SwapLoc {
 }
 
 /// The size class of an extent of `paras` paragraphs (1..=4096).
+// Out of line, as `class_paras`: the allocator's every use was a copy of
+// it (the call is nothing next to the store transfer that follows).
+#[inline(never)]
 pub fn class_of(paras: Paras) -> usize {
     let paras = paras.get();
     debug_assert!((1..=4096).contains(&paras));
@@ -104,6 +107,7 @@ pub fn class_of(paras: Paras) -> usize {
 }
 
 /// The size of every extent of class `class`.
+#[inline(never)]
 pub fn class_paras(class: usize) -> Paras {
     if class < EXACT as usize {
         return Paras::new(class as u32 + 1);
@@ -164,9 +168,12 @@ impl StoreSpace {
             addr_of_mut!((*p).size).write(size.unwrap_or(Bytes::ZERO).paras_floor());
             addr_of_mut!((*p).top).write(Paras::ZERO);
             addr_of_mut!((*p).used).write(Paras::ZERO);
+            // Volatile writes, so that this stays a loop: recognised as a
+            // fill, it became a call of `memset`, which the DOS library
+            // image would then carry (177 bytes) for this one use.
             let heads = addr_of_mut!((*p).heads).cast::<u32>();
             for c in 0..CLASSES {
-                heads.add(c).write(NIL);
+                heads.add(c).write_volatile(NIL);
             }
         }
     }
@@ -204,10 +211,13 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
         return None;
     }
     let need = class_paras(class);
-    // 1. Exact free list.
-    if let Some(loc) = pop(sp, io, kind, class) {
-        sp.used += need;
-        return Some(loc);
+    // 1. Exact free list (looked at here first: while it is empty, as in a
+    // growing heap, no call of `pop`).
+    if sp.heads[class] != NIL {
+        if let Some(loc) = pop(sp, io, kind, class) {
+            sp.used += need;
+            return Some(loc);
+        }
     }
     // 2. Bump the top, growing the store if needed.
     if sp.top + need > sp.size && !sp.full {

@@ -116,12 +116,19 @@ impl XmsBlock {
 
 impl Drop for XmsBlock {
     fn drop(&mut self) {
-        // Never free a locked EMB: undo every lock the driver counts first.
-        if let Ok(i) = info(self.handle) {
-            for _ in 0..i.lock_count {
-                let _ = unlock(self.handle);
+        // Never free a locked EMB: undo every lock the driver counts first;
+        // if it cannot say, or an unlock fails, the block stays (as `free`
+        // would refuse it). Then no second look at the lock count, as
+        // `free` takes: one copy less of the driver call in the C library.
+        let Ok(i) = info(self.handle) else {
+            return;
+        };
+        for _ in 0..i.lock_count {
+            if unlock(self.handle).is_err() {
+                return;
             }
         }
-        let _ = free(self.handle);
+        // SAFETY: the driver counted `lock_count` locks, and each was undone.
+        let _ = unsafe { free_unchecked(self.handle) };
     }
 }
