@@ -13,7 +13,7 @@ use super::header::{data_addr, Flags, Regions, HDR_PARAS};
 use super::heap::Heap;
 use super::swap::SwapLoc;
 use super::table::Entry;
-use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
+use super::units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas};
 use super::{Hit, VmError, VmHandle, MAX_BLOCK_SIZE, MAX_LOCKS, VM_NULL};
 
 /// Where a valid handle's block is.
@@ -29,16 +29,16 @@ enum Res {
 struct Resize {
     h: Handle,
     old_loc: SwapLoc,
-    oldp: Paras,
-    newp: Paras,
+    oldp: RegionParas,
+    newp: RegionParas,
 }
 
 /// The size in paragraphs of a valid block size (1..=65 530 bytes).
-fn block_paras(size: u32) -> Result<Paras, VmError> {
+fn block_paras(size: u32) -> Result<RegionParas, VmError> {
     if size == 0 || size > MAX_BLOCK_SIZE {
         return Err(VmError::BadSize);
     }
-    Ok(Bytes::new(size).paras_ceil())
+    Ok(Bytes::new(size).region_paras_ceil())
 }
 
 impl<A: Arena, S: Store<A>> Heap<A, S> {
@@ -67,7 +67,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 Some(p) => Res::Resident(p),
                 None => {
                     let (loc, paras) = self.entry(h)?;
-                    Res::Away(loc, paras)
+                    Res::Away(loc, paras.paras())
                 }
             };
             return Ok(());
@@ -81,7 +81,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             self.table
                 .release(&mut self.arena, &mut self.stores, &mut self.place, h)?;
         if loc.is_some() {
-            self.stores.free(&mut self.arena, loc, paras);
+            self.stores.free(&mut self.arena, loc, paras.paras());
         }
         if let Some(p) = r {
             // Table and swap-space accesses never move regions, so `p` is
@@ -108,7 +108,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// The table entry of valid handle `h`: its swap copy and size.
-    fn entry(&mut self, h: Handle) -> Result<(SwapLoc, Paras), VmError> {
+    fn entry(&mut self, h: Handle) -> Result<(SwapLoc, RegionParas), VmError> {
         let e = self.table.get(
             &mut self.arena,
             &mut self.stores,
@@ -119,7 +119,14 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// Sets up the header of fresh region `p` for block `h`.
-    fn init_header(&mut self, p: ArenaPara, h: Handle, loc: SwapLoc, paras: Paras, dirty: bool) {
+    fn init_header(
+        &mut self,
+        p: ArenaPara,
+        h: Handle,
+        loc: SwapLoc,
+        paras: RegionParas,
+        dirty: bool,
+    ) {
         let mut f = Flags::USED;
         if loc.is_some() {
             f = f.with(Flags::SWAP);
@@ -176,6 +183,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 Ok(p)
             }
             Res::Away(loc, paras) => {
+                let paras = paras.to_region();
                 self.cstats.misses += 1;
                 let need = paras + HDR_PARAS;
                 if self.lean {
@@ -267,7 +275,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
         let (old_loc, oldp) = match r {
             Res::Resident(_) => self.entry(h)?,
-            Res::Away(loc, paras) => (loc, paras),
+            Res::Away(loc, paras) => (loc, paras.to_region()),
         };
         if newp == oldp {
             return Ok(h);
@@ -321,7 +329,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             e,
         )?;
         if rs.old_loc.is_some() {
-            self.stores.free(&mut self.arena, rs.old_loc, rs.oldp);
+            self.stores
+                .free(&mut self.arena, rs.old_loc, rs.oldp.paras());
         }
         Ok(())
     }
@@ -377,7 +386,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     pub fn size(&mut self, h: Handle) -> Result<u32, VmError> {
         let paras = match self.resolve(h)? {
             Res::Resident(p) => self.arena.block_paras(p),
-            Res::Away(_, paras) => paras,
+            Res::Away(_, paras) => paras.to_region(),
         };
         Ok(paras.bytes().get().min(MAX_BLOCK_SIZE))
     }

@@ -19,12 +19,12 @@
 use super::header::{Flags, Regions};
 use super::list::List;
 use super::sketch::Sketch;
-use super::units::{ArenaPara, Paras};
+use super::units::{ArenaPara, RegionParas};
 
 /// The main list may fill all but 1/WINDOW_SHARE of the data heap; the
 /// window uses the rest. 1% as in W-TinyLFU; the simulator measured 1/32
 /// too, which lost on loops and was equal elsewhere.
-const WINDOW_SHARE: u32 = 100;
+const WINDOW_SHARE: u16 = 100;
 
 /// The policy's lists.
 pub struct Policy {
@@ -34,19 +34,19 @@ pub struct Policy {
     /// the tail.
     pub(super) main: List,
     /// Region paragraphs on the main list.
-    pub(super) main_paras: Paras,
+    pub(super) main_paras: RegionParas,
     /// The most the main list may hold.
-    main_target: Paras,
+    main_target: RegionParas,
 }
 
 impl Policy {
     /// Empty lists for a data heap of `heap`.
-    pub fn new(heap: Paras) -> Self {
+    pub fn new(heap: RegionParas) -> Self {
         Self {
             window: List::EMPTY,
             main: List::EMPTY,
-            main_paras: Paras::ZERO,
-            main_target: heap - Paras::new(heap.get() / WINDOW_SHARE),
+            main_paras: RegionParas::ZERO,
+            main_target: heap - RegionParas::new(heap.get() / WINDOW_SHARE),
         }
     }
 
@@ -127,7 +127,7 @@ impl Policy {
     }
 
     /// Block `p`, on the main list, shrank by `by`.
-    pub fn shrunk<A: Regions>(&mut self, a: &A, p: ArenaPara, by: Paras) {
+    pub fn shrunk<A: Regions>(&mut self, a: &A, p: ArenaPara, by: RegionParas) {
         if a.in_main(p) {
             self.main_paras -= by;
         }

@@ -30,11 +30,11 @@ use super::header::{Flags, Regions, HDR_PARAS};
 use super::place::Placement;
 use super::stores::Stores;
 use super::swap::SwapLoc;
-use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
+use super::units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas};
 use super::VmError;
 
 /// A table page: 1 KiB, 128 entries of 8 bytes.
-pub const PAGE_PARAS: Paras = Paras::new(64);
+pub const PAGE_PARAS: RegionParas = RegionParas::new(64);
 const PAGE_BYTES: Bytes = PAGE_PARAS.bytes();
 const ENTRY_BYTES: u32 = 8;
 /// A directory entry: one swap location.
@@ -46,7 +46,7 @@ const LIVE: u16 = 0x8000;
 /// Most cached table pages (fixed and extra slots).
 pub const MAX_SLOTS: usize = 8;
 /// An extra slot's region: a header and a page.
-const EXTRA_PARAS: Paras = Paras::new(HDR_PARAS.get() + PAGE_PARAS.get());
+const EXTRA_PARAS: RegionParas = RegionParas::new(HDR_PARAS.get() + PAGE_PARAS.get());
 const EMPTY_SLOT: u32 = u32::MAX;
 /// Table pages with a memo of their slot (see [`Table::memo`]): page `p`
 /// shares entry `p % MEMO_PAGES`.
@@ -57,8 +57,8 @@ const _: () = assert!(MAX_SLOTS.is_power_of_two() && MEMO_PAGES.is_power_of_two(
 /// The second doubleword of a live entry of generation `gen` and size
 /// `paras` (the first is its swap location).
 #[inline(always)]
-fn live_high(gen: Gen, paras: Paras) -> u32 {
-    u32::from(gen.get() | LIVE) | u32::from(paras.to_u16()) << 16
+fn live_high(gen: Gen, paras: RegionParas) -> u32 {
+    u32::from(gen.get() | LIVE) | u32::from(paras.get()) << 16
 }
 
 /// A handle-table entry.
@@ -71,7 +71,7 @@ pub enum Entry {
         /// The block's swap space, [`SwapLoc::NONE`] before the first write-out.
         loc: SwapLoc,
         /// The block's size.
-        paras: Paras,
+        paras: RegionParas,
     },
     /// A free slot on the free-slot list.
     Free {
@@ -84,7 +84,7 @@ pub enum Entry {
 
 impl Entry {
     /// The live entry of handle `h`, or `None` if `h` is stale.
-    pub fn live_for(self, h: Handle) -> Option<(SwapLoc, Paras)> {
+    pub fn live_for(self, h: Handle) -> Option<(SwapLoc, RegionParas)> {
         match self {
             Entry::Live { gen, loc, paras } if gen == h.gen() => Some((loc, paras)),
             _ => None,
@@ -221,7 +221,7 @@ impl Table {
         if loc.is_some() {
             st.write(loc, a, base, PAGE_BYTES)?;
         } else {
-            loc = st.write_new(a, base, PAGE_PARAS, PAGE_BYTES)?;
+            loc = st.write_new(a, base, PAGE_PARAS.paras(), PAGE_BYTES)?;
         }
         st.stats[loc.store()].table_outs += 1;
         self.dir_set(a, page, loc);
@@ -281,8 +281,8 @@ impl Table {
             // (a loan given back costs a write and, later, a read; with a
             // full cache the loans only moved blocks about: tracesim's
             // churn wrote 0.2% more).
-            if let Some(room) =
-                room.filter(|r| r.free_paras.get() >= EXTRA_PARAS.get() + r.capacity().get() / 2)
+            if let Some(room) = room
+                .filter(|r| r.free_paras >= EXTRA_PARAS + RegionParas::new(r.capacity().get() / 2))
             {
                 if let Some(p) = room.fit(a, EXTRA_PARAS) {
                     let p = room.carve(a, p, EXTRA_PARAS);
@@ -445,7 +445,7 @@ impl Table {
         st: &mut Stores<S>,
         page: u32,
     ) -> Result<(), VmError> {
-        let loc = st.alloc(a, PAGE_PARAS)?;
+        let loc = st.alloc(a, PAGE_PARAS.paras())?;
         let put = match self.dir_direct(a, st, page) {
             Ok((para, at)) => {
                 a.write_u32(at, loc.raw());
@@ -454,7 +454,7 @@ impl Table {
             Err(e) => Err(e),
         };
         if put.is_err() {
-            st.free(a, loc, PAGE_PARAS);
+            st.free(a, loc, PAGE_PARAS.paras());
         }
         put
     }
@@ -606,7 +606,7 @@ impl Table {
             Entry::Live {
                 gen,
                 loc: SwapLoc::from_raw(word),
-                paras: Paras::from((high >> 16) as u16),
+                paras: RegionParas::new((high >> 16) as u16),
             }
         } else {
             Entry::Free {
@@ -662,7 +662,7 @@ impl Table {
         a: &mut A,
         st: &mut Stores<S>,
         room: &mut Placement,
-        paras: Paras,
+        paras: RegionParas,
     ) -> Result<Handle, VmError> {
         // The most recently freed slot (its page has swap space, or is
         // pinned, since its first handle), else a slot never used.
@@ -691,7 +691,7 @@ impl Table {
             // leaves the page's slot in `last`.
             self.entry_at(a, st, None, idx, true)?;
             let slot = self.last;
-            match st.alloc(a, PAGE_PARAS) {
+            match st.alloc(a, PAGE_PARAS.paras()) {
                 Ok(loc) => {
                     self.dir_set(a, page, loc);
                     // A page pinned earlier has swap space from now on.
@@ -747,7 +747,7 @@ impl Table {
         st: &mut Stores<S>,
         room: &mut Placement,
         h: Handle,
-    ) -> Result<(SwapLoc, Paras), VmError> {
+    ) -> Result<(SwapLoc, RegionParas), VmError> {
         let idx = h.index();
         // Clean until the handle is known valid: a refused handle leaves
         // the page as it was.
@@ -761,7 +761,10 @@ impl Table {
         if high as u16 != h.gen().get() | LIVE {
             return Err(VmError::InvalidHandle);
         }
-        let (loc, paras) = (SwapLoc::from_raw(word), Paras::from((high >> 16) as u16));
+        let (loc, paras) = (
+            SwapLoc::from_raw(word),
+            RegionParas::new((high >> 16) as u16),
+        );
         // `entry_cached` or `entry_at` left the entry's slot in `last`.
         self.slots[self.last & (MAX_SLOTS - 1)].dirty = true;
         // Free: the next free slot, the next generation.
