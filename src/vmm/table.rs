@@ -655,6 +655,61 @@ impl Table {
         Ok(())
     }
 
+    /// Before the first handle of a table page (slot `idx`, never used) is
+    /// handed out: the page gets its swap space, or stays cached and
+    /// pinned. Out of line and size-optimized: once per 128 handles.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
+    fn new_page<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        idx: HandleIdx,
+    ) -> Result<(), VmError> {
+        let page = idx.page();
+        if self.nslots == 0 {
+            // Without a slot (the lean layout, so with a store): the page
+            // gets its swap space before its entry is read.
+            if !self.dir_read(a, st, page)?.is_some() {
+                self.new_page_direct(a, st, page)?;
+            }
+            return Ok(());
+        }
+        // First handle of a table page: give the page its swap space now,
+        // so that writing a table page back never needs an allocation
+        // (otherwise a full swap space could make `_vfree` impossible).
+        // The page is cached dirty and zero-filled, so the store copy is
+        // written before it is ever read.
+        // (No extra slot: the page has no swap space.) `entry_at`
+        // leaves the page's slot in `last`.
+        self.entry_at(a, st, None, idx, true)?;
+        let slot = self.last;
+        match st.alloc(a, PAGE_PARAS.paras()) {
+            Ok(loc) => {
+                self.dir_set(a, page, loc);
+                // A page pinned earlier has swap space from now on.
+                self.slots[slot].pinned = false;
+            }
+            // No store can give it space now (the only store cannot
+            // grow): the page stays in the cache, pinned, as long as
+            // another slot is left to page the table pages that have
+            // swap space. So blocks that fit in the cache can still be
+            // allocated, and `_vfree` never needs new swap space.
+            Err(e) if !self.slots[slot].pinned => {
+                let pinned = self.slots.iter().filter(|s| s.pinned).count();
+                if pinned + 1 >= self.nfixed {
+                    // Nothing is written to the page yet: it may leave clean.
+                    self.slots[slot].dirty = false;
+                    return Err(e);
+                }
+                self.slots[slot].pinned = true;
+            }
+            // Pinned by an earlier handle of the page.
+            Err(_) => {}
+        }
+        Ok(())
+    }
+
     /// A new handle for a block of `paras` with no swap copy: the most
     /// recently freed slot, else a slot never used.
     pub fn alloc<A: Arena, S: Store<A>>(
@@ -674,46 +729,8 @@ impl Table {
         } else {
             return Err(VmError::NoHandles);
         };
-        let page = idx.page();
-        if !from_free && self.nslots == 0 {
-            // Without a slot (the lean layout, so with a store): the page
-            // gets its swap space before its entry is read.
-            if !self.dir_read(a, st, page)?.is_some() {
-                self.new_page_direct(a, st, page)?;
-            }
-        } else if !from_free && !self.dir_get(a, page).is_some() && st.any() {
-            // First handle of a table page: give the page its swap space now,
-            // so that writing a table page back never needs an allocation
-            // (otherwise a full swap space could make `_vfree` impossible).
-            // The page is cached dirty and zero-filled, so the store copy is
-            // written before it is ever read.
-            // (No extra slot: the page has no swap space.) `entry_at`
-            // leaves the page's slot in `last`.
-            self.entry_at(a, st, None, idx, true)?;
-            let slot = self.last;
-            match st.alloc(a, PAGE_PARAS.paras()) {
-                Ok(loc) => {
-                    self.dir_set(a, page, loc);
-                    // A page pinned earlier has swap space from now on.
-                    self.slots[slot].pinned = false;
-                }
-                // No store can give it space now (the only store cannot
-                // grow): the page stays in the cache, pinned, as long as
-                // another slot is left to page the table pages that have
-                // swap space. So blocks that fit in the cache can still be
-                // allocated, and `_vfree` never needs new swap space.
-                Err(e) if !self.slots[slot].pinned => {
-                    let pinned = self.slots.iter().filter(|s| s.pinned).count();
-                    if pinned + 1 >= self.nfixed {
-                        // Nothing is written to the page yet: it may leave clean.
-                        self.slots[slot].dirty = false;
-                        return Err(e);
-                    }
-                    self.slots[slot].pinned = true;
-                }
-                // Pinned by an earlier handle of the page.
-                Err(_) => {}
-            }
+        if !from_free && (self.nslots == 0 || !self.dir_get(a, idx.page()).is_some() && st.any()) {
+            self.new_page(a, st, idx)?;
         }
         // One visit to the entry: its page is found once, a free entry
         // read (the raw words, the format of `load`/`store`: its next slot,
