@@ -186,7 +186,10 @@ impl Policy {
     /// An unlocked resident block other than `not` that can leave the cache
     /// without new swap space: clean first, else dirty with committed
     /// space. Walks the lists in [`victim`](Self::victim)'s order:
-    /// O(resident blocks), and only after an eviction failed.
+    /// O(resident blocks), and only after an eviction failed: out of line
+    /// and size-optimized.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
     pub fn fallback_victim<A: Regions>(&self, a: &A, not: ArenaPara) -> Option<ArenaPara> {
         let mut committed = None;
         let mut clean = |a: &A, p: ArenaPara| -> bool {

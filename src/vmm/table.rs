@@ -209,6 +209,8 @@ impl Table {
     }
 
     /// Writes cached page `i` back, giving it swap space if it has none.
+    /// Size-optimized: a table page leaves the cache rarely.
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn writeback<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -242,8 +244,10 @@ impl Table {
     /// Pages table page `page` (not cached) in: into an empty slot, else a
     /// new extra slot from `room`'s free space (if given), else the least
     /// recently used slot's. Returns the slot, clean and not yet touched.
-    /// Not inlined: the miss path, out of the way of the hits.
+    /// Not inlined and size-optimized: the miss path, out of the way of
+    /// the hits.
     #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn page_in<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -318,8 +322,10 @@ impl Table {
 
     /// Gives every extra slot back to `room` (its page written back first if
     /// dirty; a slot whose write fails stays). Whether any was given back.
-    /// Not inlined: placement calls it only while extra slots exist.
+    /// Not inlined and size-optimized: placement calls it only while extra
+    /// slots exist.
     #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
     pub fn give_back<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
