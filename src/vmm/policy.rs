@@ -192,22 +192,25 @@ impl Policy {
     #[cfg_attr(feature = "dos", optimize(size))]
     pub fn fallback_victim<A: Regions>(&self, a: &A, not: ArenaPara) -> Option<ArenaPara> {
         let mut committed = None;
-        let mut clean = |a: &A, p: ArenaPara| -> bool {
-            let f = a.flags(p);
-            if p == not || a.locks(p) != 0 {
-                return false;
+        // The window from its head, then the main list from its tail.
+        for (mut p, forward) in [(self.window.head(), true), (self.main.tail(), false)] {
+            while !p.is_nil() {
+                let (f, locks) = a.state(p);
+                if p != not && locks == 0 {
+                    if !f.has(Flags::DIRTY) {
+                        return Some(p);
+                    }
+                    if f.has(Flags::SWAP) && committed.is_none() {
+                        committed = Some(p);
+                    }
+                }
+                p = if forward {
+                    a.list_next(p)
+                } else {
+                    a.list_prev(p)
+                };
             }
-            if !f.has(Flags::DIRTY) {
-                return true;
-            }
-            if f.has(Flags::SWAP) && committed.is_none() {
-                committed = Some(p);
-            }
-            false
-        };
-        self.window
-            .find_forward(a, &mut clean)
-            .or_else(|| self.main.find_backward(a, &mut clean))
-            .or(committed)
+        }
+        committed
     }
 }
