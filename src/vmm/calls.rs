@@ -143,7 +143,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// Enters fresh region `p`, its header set up, into the index and the
-    /// policy.
+    /// policy. One copy, out of line: a miss and `_vrealloc` enter blocks.
+    #[inline(never)]
     fn enter(&mut self, p: ArenaPara) {
         self.index.insert(&mut self.arena, p);
         self.policy.insert(&mut self.arena, p);
@@ -315,6 +316,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// Records the new size of `rs.h` in the table, without a swap copy,
     /// then frees the old swap copy (it no longer fits the size class).
+    /// Size-optimized, as `_vrealloc`.
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn commit_size(&mut self, rs: &Resize) -> Result<(), VmError> {
         let e = Entry::Live {
             gen: rs.h.gen(),
@@ -337,7 +340,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// Makes fresh region `q`, holding the resized contents, the block's
     /// region (dirty, no swap copy) and commits the size. Gives `q` back if
-    /// the table cannot be written.
+    /// the table cannot be written. Size-optimized, as `_vrealloc`.
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn move_to(&mut self, rs: &Resize, q: ArenaPara) -> Result<(), VmError> {
         self.init_header(q, rs.h, SwapLoc::NONE, rs.newp, true);
         if let Err(err) = self.commit_size(rs) {

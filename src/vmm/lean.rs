@@ -74,6 +74,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// Evicts every unlocked block; whether no block is left resident.
     /// (Room for the whole data heap: placement's own loop, so the policy's
     /// victim search stays inlined there, once.)
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn evict_all(&mut self) -> Result<bool, VmError> {
         match self.alloc_region(self.place.capacity()) {
             Ok(p) => {
