@@ -20,7 +20,10 @@ use super::{Hit, VmError, VmHandle, MAX_BLOCK_SIZE, MAX_LOCKS, VM_NULL};
 enum Res {
     /// Resident in this region.
     Resident(ArenaPara),
-    /// Not resident: its swap copy (if any) and size from the table.
+    /// Not resident: its swap copy (if any) and size from the table. The
+    /// size as [`Paras`], not [`RegionParas`]: a `Res` of a `u32` and a
+    /// `u16` is 8 bytes, which LLVM moves as an `i64` through 8-byte
+    /// aligned stack slots (`make_resident` was 123 bytes longer so).
     Away(SwapLoc, Paras),
 }
 

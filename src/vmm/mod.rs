@@ -7,7 +7,7 @@
 //!
 //! | module | what belongs there |
 //! |---|---|
-//! | [`units`] | `Bytes`, `Paras`, `ArenaPara`, `ArenaAddr`, `StoreAddr`: the only unit conversions |
+//! | [`units`] | `Bytes`, `Paras`, `RegionParas`, `ArenaPara`, `ArenaAddr`, `StoreAddr`: the only unit conversions |
 //! | `handle` | the handle bit layout: `Handle`, `HandleIdx`, `Gen` |
 //! | [`backend`] | the `Arena` and `Store` traits, `StoreKind`, the `SwapAreas` flags |
 //! | `layout` | how an arena of a given size is divided |
@@ -174,7 +174,7 @@ pub mod units;
 pub use backend::{Arena, BackendError, Backends, Store, StoreKind, SwapAreas};
 pub use header::{StateWord, STATE_WORD};
 pub use stats::{CacheStats, Status, StatusBlock, StoreStats, STATUS_BYTES};
-pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, StoreAddr};
+pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas, StoreAddr};
 
 use handle::{Gen, Handle};
 use heap::{Heap, HeapSlot};

@@ -91,17 +91,12 @@ impl Paras {
         Bytes(self.0 << PARA_SHIFT)
     }
 
-    /// The value as a 16-bit header field. Region and block sizes fit:
-    /// the arena has at most 0xFFFF paragraphs.
-    pub const fn to_u16(self) -> u16 {
-        debug_assert!(self.0 <= 0xFFFF);
-        self.0 as u16
-    }
-
     /// The same count as a size inside the arena; the core only converts
-    /// counts that fit (block sizes, arena sizes).
+    /// counts that fit (block sizes, parts of the arena's layout): the
+    /// arena has at most 0xFFFF paragraphs.
     pub const fn to_region(self) -> RegionParas {
-        RegionParas(self.to_u16())
+        debug_assert!(self.0 <= 0xFFFF);
+        RegionParas(self.0 as u16)
     }
 }
 
