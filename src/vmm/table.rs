@@ -459,9 +459,9 @@ impl Table {
 
     /// Without a slot: table page `page` gets its swap space, recorded in
     /// the directory's swap copy. Its entries past the last slot handed out
-    /// are never read, so the copy needs no zeros.
-    #[inline(never)]
-    #[cfg_attr(feature = "dos", optimize(size))]
+    /// are never read, so the copy needs no zeros. Inlined into its one
+    /// caller, [`Self::new_page`].
+    #[inline(always)]
     fn new_page_direct<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -649,9 +649,9 @@ impl Table {
         a.write_u32_pair(at, word, high);
     }
 
-    /// The entry of slot `idx` (handed out before). Not inlined: several
-    /// callers, none of them hot (the resident size).
-    #[inline(never)]
+    /// The entry of slot `idx` (handed out before). Inlined into its one
+    /// caller (`Heap::entry`, itself out of line).
+    #[inline(always)]
     pub fn get<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
