@@ -31,10 +31,10 @@
 //!
 //! Near memory (the 64 KiB code/data/stack segment on DOS) holds only the
 //! fixed-size [`Vmm`] value: layout offsets, counters, list heads, the swap
-//! allocator's 80 free-list heads per store and the table-slot map: 1 584
+//! allocator's 80 free-list heads per store and the table-slot map: 1 636
 //! bytes on the DOS target (the C library's bss), however many blocks there
 //! are, built in place by `_vheapinit` (`heap::HeapSlot`) so that no copy
-//! of it passes through the stack. The core's code is about 14.4 KB there
+//! of it passes through the stack. The core's code is about 14.2 KB there
 //! (code16, `opt-level = "s"`, LTO; `make size`) and uses no 64-bit
 //! arithmetic. Everything that grows with the number of blocks lives in the
 //! cache arena or in the swap stores:
