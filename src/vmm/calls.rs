@@ -180,9 +180,15 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         Ok(())
     }
 
-    fn make_resident(&mut self, h: Handle) -> Result<ArenaPara, VmError> {
+    /// Makes `h`'s block resident for a `_vload` or (`lock`) a `_vlock`,
+    /// which fails with nothing changed on a block with 255 locks. One
+    /// look at the handle for both calls.
+    fn make_resident(&mut self, h: Handle, lock: bool) -> Result<ArenaPara, VmError> {
         match self.resolve(h)? {
             Res::Resident(p) => {
+                if lock && self.arena.locks(p) == MAX_LOCKS {
+                    return Err(VmError::LockOverflow);
+                }
                 self.bump(p);
                 Ok(p)
             }
@@ -406,7 +412,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vload`.
     pub fn load(&mut self, h: Handle, dirty: bool) -> Result<ArenaAddr, VmError> {
-        let p = self.make_resident(h)?;
+        let p = self.make_resident(h, false)?;
         if dirty {
             self.set_dirty(p);
         }
@@ -415,12 +421,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vlock`.
     pub fn lock(&mut self, h: Handle) -> Result<ArenaAddr, VmError> {
-        if let Res::Resident(p) = self.resolve(h)? {
-            if self.arena.locks(p) == MAX_LOCKS {
-                return Err(VmError::LockOverflow);
-            }
-        }
-        let p = self.make_resident(h)?;
+        let p = self.make_resident(h, true)?;
         let l = self.arena.locks(p);
         self.arena.set_locks(p, l + 1);
         Ok(data_addr(p))
