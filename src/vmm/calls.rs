@@ -13,14 +13,17 @@ use super::header::{data_addr, Flags, Regions, HDR_PARAS};
 use super::heap::Heap;
 use super::swap::SwapLoc;
 use super::table::Entry;
-use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
+use super::units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas};
 use super::{Hit, VmError, VmHandle, MAX_BLOCK_SIZE, MAX_LOCKS, VM_NULL};
 
 /// Where a valid handle's block is.
 enum Res {
     /// Resident in this region.
     Resident(ArenaPara),
-    /// Not resident: its swap copy (if any) and size from the table.
+    /// Not resident: its swap copy (if any) and size from the table. The
+    /// size as [`Paras`], not [`RegionParas`]: a `Res` of a `u32` and a
+    /// `u16` is 8 bytes, which LLVM moves as an `i64` through 8-byte
+    /// aligned stack slots (`make_resident` was 123 bytes longer so).
     Away(SwapLoc, Paras),
 }
 
@@ -29,16 +32,16 @@ enum Res {
 struct Resize {
     h: Handle,
     old_loc: SwapLoc,
-    oldp: Paras,
-    newp: Paras,
+    oldp: RegionParas,
+    newp: RegionParas,
 }
 
 /// The size in paragraphs of a valid block size (1..=65 530 bytes).
-fn block_paras(size: u32) -> Result<Paras, VmError> {
+fn block_paras(size: u32) -> Result<RegionParas, VmError> {
     if size == 0 || size > MAX_BLOCK_SIZE {
         return Err(VmError::BadSize);
     }
-    Ok(Bytes::new(size).paras_ceil())
+    Ok(Bytes::new(size).region_paras_ceil())
 }
 
 impl<A: Arena, S: Store<A>> Heap<A, S> {
@@ -67,7 +70,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 Some(p) => Res::Resident(p),
                 None => {
                     let (loc, paras) = self.entry(h)?;
-                    Res::Away(loc, paras)
+                    Res::Away(loc, paras.paras())
                 }
             };
             return Ok(());
@@ -81,7 +84,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             self.table
                 .release(&mut self.arena, &mut self.stores, &mut self.place, h)?;
         if loc.is_some() {
-            self.stores.free(&mut self.arena, loc, paras);
+            self.stores.free(&mut self.arena, loc, paras.paras());
         }
         if let Some(p) = r {
             // Table and swap-space accesses never move regions, so `p` is
@@ -108,7 +111,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// The table entry of valid handle `h`: its swap copy and size.
-    fn entry(&mut self, h: Handle) -> Result<(SwapLoc, Paras), VmError> {
+    fn entry(&mut self, h: Handle) -> Result<(SwapLoc, RegionParas), VmError> {
         let e = self.table.get(
             &mut self.arena,
             &mut self.stores,
@@ -119,7 +122,14 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// Sets up the header of fresh region `p` for block `h`.
-    fn init_header(&mut self, p: ArenaPara, h: Handle, loc: SwapLoc, paras: Paras, dirty: bool) {
+    fn init_header(
+        &mut self,
+        p: ArenaPara,
+        h: Handle,
+        loc: SwapLoc,
+        paras: RegionParas,
+        dirty: bool,
+    ) {
         let mut f = Flags::USED;
         if loc.is_some() {
             f = f.with(Flags::SWAP);
@@ -136,7 +146,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// Enters fresh region `p`, its header set up, into the index and the
-    /// policy.
+    /// policy. One copy, out of line: a miss and `_vrealloc` enter blocks.
+    #[inline(never)]
     fn enter(&mut self, p: ArenaPara) {
         self.index.insert(&mut self.arena, p);
         self.policy.insert(&mut self.arena, p);
@@ -169,13 +180,20 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         Ok(())
     }
 
-    fn make_resident(&mut self, h: Handle) -> Result<ArenaPara, VmError> {
+    /// Makes `h`'s block resident for a `_vload` or (`lock`) a `_vlock`,
+    /// which fails with nothing changed on a block with 255 locks. One
+    /// look at the handle for both calls.
+    fn make_resident(&mut self, h: Handle, lock: bool) -> Result<ArenaPara, VmError> {
         match self.resolve(h)? {
             Res::Resident(p) => {
+                if lock && self.arena.locks(p) == MAX_LOCKS {
+                    return Err(VmError::LockOverflow);
+                }
                 self.bump(p);
                 Ok(p)
             }
             Res::Away(loc, paras) => {
+                let paras = paras.to_region();
                 self.cstats.misses += 1;
                 let need = paras + HDR_PARAS;
                 if self.lean {
@@ -267,7 +285,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
         let (old_loc, oldp) = match r {
             Res::Resident(_) => self.entry(h)?,
-            Res::Away(loc, paras) => (loc, paras),
+            Res::Away(loc, paras) => (loc, paras.to_region()),
         };
         if newp == oldp {
             return Ok(h);
@@ -307,6 +325,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// Records the new size of `rs.h` in the table, without a swap copy,
     /// then frees the old swap copy (it no longer fits the size class).
+    /// Size-optimized, as `_vrealloc`.
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn commit_size(&mut self, rs: &Resize) -> Result<(), VmError> {
         let e = Entry::Live {
             gen: rs.h.gen(),
@@ -321,14 +341,16 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             e,
         )?;
         if rs.old_loc.is_some() {
-            self.stores.free(&mut self.arena, rs.old_loc, rs.oldp);
+            self.stores
+                .free(&mut self.arena, rs.old_loc, rs.oldp.paras());
         }
         Ok(())
     }
 
     /// Makes fresh region `q`, holding the resized contents, the block's
     /// region (dirty, no swap copy) and commits the size. Gives `q` back if
-    /// the table cannot be written.
+    /// the table cannot be written. Size-optimized, as `_vrealloc`.
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn move_to(&mut self, rs: &Resize, q: ArenaPara) -> Result<(), VmError> {
         self.init_header(q, rs.h, SwapLoc::NONE, rs.newp, true);
         if let Err(err) = self.commit_size(rs) {
@@ -377,7 +399,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     pub fn size(&mut self, h: Handle) -> Result<u32, VmError> {
         let paras = match self.resolve(h)? {
             Res::Resident(p) => self.arena.block_paras(p),
-            Res::Away(_, paras) => paras,
+            Res::Away(_, paras) => paras.to_region(),
         };
         Ok(paras.bytes().get().min(MAX_BLOCK_SIZE))
     }
@@ -390,7 +412,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vload`.
     pub fn load(&mut self, h: Handle, dirty: bool) -> Result<ArenaAddr, VmError> {
-        let p = self.make_resident(h)?;
+        let p = self.make_resident(h, false)?;
         if dirty {
             self.set_dirty(p);
         }
@@ -399,12 +421,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vlock`.
     pub fn lock(&mut self, h: Handle) -> Result<ArenaAddr, VmError> {
-        if let Res::Resident(p) = self.resolve(h)? {
-            if self.arena.locks(p) == MAX_LOCKS {
-                return Err(VmError::LockOverflow);
-            }
-        }
-        let p = self.make_resident(h)?;
+        let p = self.make_resident(h, true)?;
         let l = self.arena.locks(p);
         self.arena.set_locks(p, l + 1);
         Ok(data_addr(p))

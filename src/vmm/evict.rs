@@ -11,12 +11,12 @@ use super::header::{data_addr, Flags, Regions};
 use super::heap::Heap;
 use super::swap::SwapLoc;
 use super::table::Table;
-use super::units::{ArenaPara, Paras};
+use super::units::{ArenaPara, RegionParas};
 use super::VmError;
 
 impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// A used region of `need`, evicting and compacting as needed.
-    pub(super) fn alloc_region(&mut self, need: Paras) -> Result<ArenaPara, VmError> {
+    pub(super) fn alloc_region(&mut self, need: RegionParas) -> Result<ArenaPara, VmError> {
         if need > self.place.capacity() {
             return Err(VmError::NoRoom);
         }
@@ -85,7 +85,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 let h = a.handle(p);
                 let at = self.table.locate(a, &mut self.stores, h.index())?;
                 debug_assert!(Table::load(a, at).live_for(h) == Some((SwapLoc::NONE, bparas)));
-                let loc = self.stores.write_new(a, data, bparas, len)?;
+                let loc = self.stores.write_new(a, data, bparas.paras(), len)?;
                 self.table.set_loc(a, at, loc);
                 loc
             };

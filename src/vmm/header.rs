@@ -8,10 +8,10 @@
 use super::backend::Arena;
 use super::handle::Handle;
 use super::swap::SwapLoc;
-use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
+use super::units::{ArenaAddr, ArenaPara, Bytes, RegionParas};
 
 /// Header size: 2 paragraphs in front of the block's data.
-pub const HDR_PARAS: Paras = Paras::new(2);
+pub const HDR_PARAS: RegionParas = RegionParas::new(2);
 
 /// Where a resident block's header fields are, from outside the core (the
 /// C ABI's shim finds resident blocks through the index and changes lock
@@ -38,7 +38,7 @@ pub struct StateWord {
 
 /// The state word of this layout.
 pub const STATE_WORD: StateWord = StateWord {
-    paras: HDR_PARAS.to_u16(),
+    paras: HDR_PARAS.get(),
     flags: H_FLAGS.get() as u16,
     dirty: Flags::DIRTY.0,
     refs: H_REFS.get() as u16,
@@ -92,20 +92,20 @@ impl Flags {
 /// region the core laid out.
 pub trait Regions: Arena {
     /// Region size, header included.
-    fn size(&self, p: ArenaPara) -> Paras {
-        Paras::from(self.read_field_u16(p, H_SIZE))
+    fn size(&self, p: ArenaPara) -> RegionParas {
+        RegionParas::new(self.read_field_u16(p, H_SIZE))
     }
     /// Sets the region size.
-    fn set_size(&mut self, p: ArenaPara, n: Paras) {
-        self.write_field_u16(p, H_SIZE, n.to_u16())
+    fn set_size(&mut self, p: ArenaPara, n: RegionParas) {
+        self.write_field_u16(p, H_SIZE, n.get())
     }
     /// Size of the region just below (zero for the first region).
-    fn prev_size(&self, p: ArenaPara) -> Paras {
-        Paras::from(self.read_field_u16(p, H_PREV))
+    fn prev_size(&self, p: ArenaPara) -> RegionParas {
+        RegionParas::new(self.read_field_u16(p, H_PREV))
     }
     /// Sets the size of the region just below.
-    fn set_prev_size(&mut self, p: ArenaPara, n: Paras) {
-        self.write_field_u16(p, H_PREV, n.to_u16())
+    fn set_prev_size(&mut self, p: ArenaPara, n: RegionParas) {
+        self.write_field_u16(p, H_PREV, n.get())
     }
     /// The flags.
     fn flags(&self, p: ArenaPara) -> Flags {
@@ -191,12 +191,12 @@ pub trait Regions: Arena {
         self.write_field_u16(p, H_REFS, u16::from(n))
     }
     /// The block's size (data only).
-    fn block_paras(&self, p: ArenaPara) -> Paras {
-        Paras::from(self.read_field_u16(p, H_BPARAS))
+    fn block_paras(&self, p: ArenaPara) -> RegionParas {
+        RegionParas::new(self.read_field_u16(p, H_BPARAS))
     }
     /// Sets the block's size.
-    fn set_block_paras(&mut self, p: ArenaPara, n: Paras) {
-        self.write_field_u16(p, H_BPARAS, n.to_u16())
+    fn set_block_paras(&mut self, p: ArenaPara, n: RegionParas) {
+        self.write_field_u16(p, H_BPARAS, n.get())
     }
 }
 

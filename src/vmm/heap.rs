@@ -21,7 +21,7 @@ use super::stats::{CacheStats, Status, StatusBlock};
 use super::stores::Stores;
 use super::swap::SwapLoc;
 use super::table::Table;
-use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
+use super::units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas};
 use super::MAX_BLOCK_SIZE;
 
 /// Paragraphs in one of the MS VMM's 4 KiB pages.
@@ -144,7 +144,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         gen_base: Gen,
         open_store: impl FnMut(StoreKind) -> Option<S>,
     ) -> Result<(), A> {
-        let size = Paras::from(arena.paras());
+        let size = RegionParas::new(arena.paras());
         let Some(l) = Layout::of(size) else {
             return Err(arena);
         };
@@ -170,7 +170,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             addr_of_mut!((*p).index).write(ResidentIndex::new(l.index.addr(), 1));
             addr_of_mut!((*p).sketch).write(Sketch::new(l.sketch.addr(), 1));
             addr_of_mut!((*p).place).write(Placement::EMPTY);
-            addr_of_mut!((*p).policy).write(Policy::new(Paras::ZERO));
+            addr_of_mut!((*p).policy).write(Policy::new(RegionParas::ZERO));
             addr_of_mut!((*p).lean).write(false);
             addr_of_mut!((*p).layout).write(l);
         }
@@ -262,12 +262,13 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     pub fn check(&self) {
         let a = &self.arena;
         let mut p = self.place.start;
-        let mut prev_size = Paras::ZERO;
+        let mut prev_size = RegionParas::ZERO;
         let mut prev_free = false;
-        let (mut free, mut nfree, mut nused, mut main) = (Paras::ZERO, 0, 0, Paras::ZERO);
+        let (mut free, mut nfree, mut nused, mut main) =
+            (RegionParas::ZERO, 0, 0, RegionParas::ZERO);
         while p < self.place.end {
             let s = a.size(p);
-            assert!(s >= Paras::new(1), "empty region at {p:?}");
+            assert!(s >= RegionParas::new(1), "empty region at {p:?}");
             assert_eq!(a.prev_size(p), prev_size, "prev size at {p:?}");
             let used = a.is_used(p);
             if used && self.table.holds_region(p) {

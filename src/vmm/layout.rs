@@ -17,7 +17,7 @@ use super::handle::HandleIdx;
 use super::index::ResidentIndex;
 use super::sketch::Sketch;
 use super::table::{Table, MAX_SLOTS, PAGE_PARAS};
-use super::units::{ArenaPara, Paras};
+use super::units::{ArenaPara, RegionParas};
 
 /// The lean layout's resident index: 16 buckets (32 bytes).
 const LEAN_BUCKETS: u32 = 16;
@@ -26,7 +26,7 @@ const LEAN_BUCKETS: u32 = 16;
 const LEAN_WIDTH: u32 = 64;
 
 /// The smallest data heap worth having.
-const MIN_HEAP: Paras = Paras::new(64);
+const MIN_HEAP: RegionParas = RegionParas::new(64);
 
 /// Where each part of an arena of a given size goes.
 #[derive(Clone, Copy)]
@@ -62,8 +62,8 @@ fn pow2_at_least(n: u32) -> u32 {
 impl Layout {
     /// The layout of an arena of `arena` paragraphs, or `None` if the
     /// bookkeeping leaves less than a minimal data heap.
-    pub fn of(arena: Paras) -> Option<Self> {
-        let p = arena.get();
+    pub fn of(arena: RegionParas) -> Option<Self> {
+        let p = u32::from(arena.get());
         // One directory entry per 4 paragraphs of arena (1/16 of it).
         let dir_pages = (p / 4).clamp(16, HandleIdx::PAGES);
         let buckets = pow2_at_least((p / 16).max(16));
@@ -83,11 +83,11 @@ impl Layout {
     /// a 16-bucket index, a 64-counter sketch and the data heap (12
     /// paragraphs of bookkeeping, whatever the arena's size). The directory
     /// is in a swap store meanwhile (`lean`).
-    pub fn lean(arena: Paras) -> Self {
+    pub fn lean(arena: RegionParas) -> Self {
         let window = ArenaPara::new(1);
-        let index = window + Paras::new(1);
-        let sketch = index + ResidentIndex::bytes(LEAN_BUCKETS).paras_ceil();
-        let heap = sketch + Sketch::bytes(LEAN_WIDTH).paras_ceil();
+        let index = window + RegionParas::new(1);
+        let sketch = index + ResidentIndex::bytes(LEAN_BUCKETS).paras_ceil().to_region();
+        let heap = sketch + Sketch::bytes(LEAN_WIDTH).paras_ceil().to_region();
         debug_assert!(heap - ArenaPara::NIL < arena);
         Self {
             dir_pages: 0,
@@ -105,7 +105,7 @@ impl Layout {
     /// The parts of these sizes, one after the other from paragraph 1;
     /// `None` if they leave no room for a data heap.
     fn place(
-        arena: Paras,
+        arena: RegionParas,
         dir_pages: u32,
         buckets: u32,
         sketch_width: u32,
@@ -113,13 +113,13 @@ impl Layout {
     ) -> Option<Self> {
         let mut at = ArenaPara::new(1); // paragraph 0: scratch
         let dir = at;
-        at = at + Table::dir_bytes(dir_pages).paras_ceil();
+        at = at + Table::dir_bytes(dir_pages).paras_ceil().to_region();
         let index = at;
-        at = at + ResidentIndex::bytes(buckets).paras_ceil();
+        at = at + ResidentIndex::bytes(buckets).paras_ceil().to_region();
         let sketch = at;
-        at = at + Sketch::bytes(sketch_width).paras_ceil();
+        at = at + Sketch::bytes(sketch_width).paras_ceil().to_region();
         let slots_at = at;
-        at = at + Paras::new(slots as u32 * PAGE_PARAS.get());
+        at = at + RegionParas::new(slots as u16 * PAGE_PARAS.get());
         if arena <= at - ArenaPara::NIL {
             return None;
         }
@@ -147,7 +147,7 @@ mod tests {
     #[test]
     fn index_fits_the_shims_walk() {
         for p in 0..=u32::from(u16::MAX) {
-            if let Some(l) = Layout::of(Paras::new(p)) {
+            if let Some(l) = Layout::of(RegionParas::new(p as u16)) {
                 assert!(l.buckets.is_power_of_two() && l.buckets <= 0x8000, "{p}");
                 assert!(u32::from(l.index.to_u16()) < p, "{p}");
             }

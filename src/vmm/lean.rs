@@ -28,22 +28,22 @@ use super::place::Placement;
 use super::policy::Policy;
 use super::sketch::Sketch;
 use super::swap::SwapLoc;
-use super::units::{ArenaPara, Bytes, Paras};
+use super::units::{ArenaPara, Bytes, RegionParas};
 use super::VmError;
 
 impl<A: Arena, S: Store<A>> Heap<A, S> {
-    fn arena_size(&self) -> Paras {
-        Paras::from(self.arena.paras())
+    fn arena_size(&self) -> RegionParas {
+        RegionParas::new(self.arena.paras())
     }
 
     /// Whether a region of `need` fits the lean layout's data heap (only
     /// with a swap store: the directory and the table's pages go there).
-    fn lean_holds(&self, need: Paras) -> bool {
+    fn lean_holds(&self, need: RegionParas) -> bool {
         self.stores.any() && need <= self.lean_heap()
     }
 
     /// The lean layout's data heap.
-    fn lean_heap(&self) -> Paras {
+    fn lean_heap(&self) -> RegionParas {
         ArenaPara::new(self.arena.paras()) - Layout::lean(self.arena_size()).heap
     }
 
@@ -51,7 +51,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// loaded in the lean layout. Out of line: `_vmalloc`'s cold path.
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
-    pub(super) fn fits_lean(&self, paras: Paras) -> bool {
+    pub(super) fn fits_lean(&self, paras: RegionParas) -> bool {
         self.lean_holds(paras + HDR_PARAS)
     }
 
@@ -63,7 +63,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// The largest region a block may take: the data heap, or the lean
     /// layout's if there is a swap store.
-    pub(super) fn largest_region(&self) -> Paras {
+    pub(super) fn largest_region(&self) -> RegionParas {
         let mut room = self.place.capacity();
         if self.stores.any() {
             room = room.max(self.lean_heap());
@@ -74,6 +74,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// Evicts every unlocked block; whether no block is left resident.
     /// (Room for the whole data heap: placement's own loop, so the policy's
     /// victim search stays inlined there, once.)
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn evict_all(&mut self) -> Result<bool, VmError> {
         match self.alloc_region(self.place.capacity()) {
             Ok(p) => {
@@ -92,7 +93,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// so, or a store fails.
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
-    pub(super) fn go_lean(&mut self, need: Paras) -> Result<(), VmError> {
+    pub(super) fn go_lean(&mut self, need: RegionParas) -> Result<(), VmError> {
         if !self.lean_holds(need) || !self.evict_all()? {
             return Err(VmError::NoRoom);
         }
@@ -114,7 +115,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// heap holds a region of `need`; whether it did. The directory comes
     /// back from its swap copy (if that fails, the arena stays lean).
     #[cfg_attr(feature = "dos", optimize(size))]
-    fn leave_lean(&mut self, need: Paras) -> bool {
+    fn leave_lean(&mut self, need: RegionParas) -> bool {
         let l = self.layout;
         let heap = ArenaPara::new(self.arena.paras()) - l.heap;
         if !self.lean || !self.policy.is_empty() || need > heap {
@@ -146,7 +147,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// default one cannot; the others are faster there.
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
-    pub(super) fn maybe_leave_lean(&mut self, need: Paras) {
+    pub(super) fn maybe_leave_lean(&mut self, need: RegionParas) {
         if self.policy.is_empty()
             || self.place.fit(&self.arena, need).is_none() && self.evict_all() == Ok(true)
         {

@@ -108,20 +108,4 @@ impl List {
         }
         None
     }
-
-    /// The first region from the tail back for which `want` holds.
-    pub fn find_backward<A: Regions>(
-        &self,
-        a: &A,
-        mut want: impl FnMut(&A, ArenaPara) -> bool,
-    ) -> Option<ArenaPara> {
-        let mut p = self.tail;
-        while !p.is_nil() {
-            if want(a, p) {
-                return Some(p);
-            }
-            p = a.list_prev(p);
-        }
-        None
-    }
 }

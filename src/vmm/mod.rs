@@ -7,7 +7,7 @@
 //!
 //! | module | what belongs there |
 //! |---|---|
-//! | [`units`] | `Bytes`, `Paras`, `ArenaPara`, `ArenaAddr`, `StoreAddr`: the only unit conversions |
+//! | [`units`] | `Bytes`, `Paras`, `RegionParas`, `ArenaPara`, `ArenaAddr`, `StoreAddr`: the only unit conversions |
 //! | `handle` | the handle bit layout: `Handle`, `HandleIdx`, `Gen` |
 //! | [`backend`] | the `Arena` and `Store` traits, `StoreKind`, the `SwapAreas` flags |
 //! | `layout` | how an arena of a given size is divided |
@@ -31,10 +31,10 @@
 //!
 //! Near memory (the 64 KiB code/data/stack segment on DOS) holds only the
 //! fixed-size [`Vmm`] value: layout offsets, counters, list heads, the swap
-//! allocator's 80 free-list heads per store and the table-slot map: 1 584
+//! allocator's 80 free-list heads per store and the table-slot map: 1 636
 //! bytes on the DOS target (the C library's bss), however many blocks there
 //! are, built in place by `_vheapinit` (`heap::HeapSlot`) so that no copy
-//! of it passes through the stack. The core's code is about 14.4 KB there
+//! of it passes through the stack. The core's code is about 14.2 KB there
 //! (code16, `opt-level = "s"`, LTO; `make size`) and uses no 64-bit
 //! arithmetic. Everything that grows with the number of blocks lives in the
 //! cache arena or in the swap stores:
@@ -174,7 +174,7 @@ pub mod units;
 pub use backend::{Arena, BackendError, Backends, Store, StoreKind, SwapAreas};
 pub use header::{StateWord, STATE_WORD};
 pub use stats::{CacheStats, Status, StatusBlock, StoreStats, STATUS_BYTES};
-pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, StoreAddr};
+pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas, StoreAddr};
 
 use handle::{Gen, Handle};
 use heap::{Heap, HeapSlot};

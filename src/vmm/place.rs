@@ -11,10 +11,10 @@
 use super::header::{Flags, Regions, HDR_PARAS};
 use super::list::List;
 use super::stats::CacheStats;
-use super::units::{ArenaPara, Paras};
+use super::units::{ArenaPara, RegionParas};
 
 /// Smallest free region worth splitting off.
-const MIN_SPLIT: Paras = Paras::new(3);
+const MIN_SPLIT: RegionParas = RegionParas::new(3);
 
 /// The data heap's bounds and free space.
 pub struct Placement {
@@ -25,7 +25,7 @@ pub struct Placement {
     /// Free regions, most recently freed first.
     pub(super) free: List,
     /// Paragraphs in free regions.
-    pub(super) free_paras: Paras,
+    pub(super) free_paras: RegionParas,
 }
 
 impl Placement {
@@ -34,7 +34,7 @@ impl Placement {
         start: ArenaPara::NIL,
         end: ArenaPara::NIL,
         free: List::EMPTY,
-        free_paras: Paras::ZERO,
+        free_paras: RegionParas::ZERO,
     };
 
     /// The data heap `[start, end)` as one free region.
@@ -46,38 +46,38 @@ impl Placement {
             free_paras: end - start,
         };
         a.set_size(start, end - start);
-        a.set_prev_size(start, Paras::ZERO);
+        a.set_prev_size(start, RegionParas::ZERO);
         a.set_state(start, Flags::FREE, 0);
         me.free.push_front(a, start);
         me
     }
 
     /// The data heap's size.
-    pub fn capacity(&self) -> Paras {
+    pub fn capacity(&self) -> RegionParas {
         self.end - self.start
     }
 
     /// Whether a block of `paras` could ever be resident: a block larger
     /// than the data heap could be allocated but never loaded.
-    pub fn fits(&self, paras: Paras) -> bool {
+    pub fn fits(&self, paras: RegionParas) -> bool {
         paras + HDR_PARAS <= self.capacity()
     }
 
     /// Tells the region above `[p, p + size)` its new lower neighbour size.
-    fn set_next_prev<A: Regions>(&self, a: &mut A, p: ArenaPara, size: Paras) {
+    fn set_next_prev<A: Regions>(&self, a: &mut A, p: ArenaPara, size: RegionParas) {
         if p + size < self.end {
             a.set_prev_size(p + size, size);
         }
     }
 
     /// The first free region of at least `need`.
-    pub fn fit<A: Regions>(&self, a: &A, need: Paras) -> Option<ArenaPara> {
+    pub fn fit<A: Regions>(&self, a: &A, need: RegionParas) -> Option<ArenaPara> {
         self.free.find_forward(a, |a, p| a.size(p) >= need)
     }
 
     /// Takes `need` from the start of free region `p`; marks it used (no
     /// locks, no flags but `USED`).
-    pub fn carve<A: Regions>(&mut self, a: &mut A, p: ArenaPara, need: Paras) -> ArenaPara {
+    pub fn carve<A: Regions>(&mut self, a: &mut A, p: ArenaPara, need: RegionParas) -> ArenaPara {
         let r = a.size(p);
         self.free.unlink(a, p);
         if r - need >= MIN_SPLIT {
@@ -96,10 +96,15 @@ impl Placement {
 
     /// Cuts used region `p` down to `keep` if enough is left over to be
     /// worth a region, and releases the rest. Returns what was cut off.
-    pub fn shrink<A: Regions>(&mut self, a: &mut A, p: ArenaPara, keep: Paras) -> Paras {
+    pub fn shrink<A: Regions>(
+        &mut self,
+        a: &mut A,
+        p: ArenaPara,
+        keep: RegionParas,
+    ) -> RegionParas {
         let r = a.size(p);
         if r - keep < MIN_SPLIT {
-            return Paras::ZERO;
+            return RegionParas::ZERO;
         }
         let q = p + keep;
         a.set_size(p, keep);
@@ -123,7 +128,7 @@ impl Placement {
             a.set_size(p, size);
         }
         let prev = a.prev_size(p);
-        let merged = prev != Paras::ZERO && !a.is_used(p - prev);
+        let merged = prev != RegionParas::ZERO && !a.is_used(p - prev);
         if merged {
             p = p - prev;
             size += a.size(p);
@@ -182,12 +187,12 @@ impl Placement {
     pub fn compact_for<A: Regions>(
         &mut self,
         a: &mut A,
-        need: Paras,
+        need: RegionParas,
         stats: &mut CacheStats,
         mut moved: impl FnMut(&mut A, ArenaPara, ArenaPara),
     ) -> Option<ArenaPara> {
         let mut start = self.start;
-        let mut free = Paras::ZERO;
+        let mut free = RegionParas::ZERO;
         let mut p = self.start;
         while p < self.end {
             let s = a.size(p);
@@ -196,7 +201,7 @@ impl Placement {
                     return Some(self.compact(a, start, p, stats, &mut moved));
                 }
                 start = p + s;
-                free = Paras::ZERO;
+                free = RegionParas::ZERO;
             } else if !a.is_used(p) {
                 free += s;
             }

@@ -19,12 +19,12 @@
 use super::header::{Flags, Regions};
 use super::list::List;
 use super::sketch::Sketch;
-use super::units::{ArenaPara, Paras};
+use super::units::{ArenaPara, RegionParas};
 
 /// The main list may fill all but 1/WINDOW_SHARE of the data heap; the
 /// window uses the rest. 1% as in W-TinyLFU; the simulator measured 1/32
 /// too, which lost on loops and was equal elsewhere.
-const WINDOW_SHARE: u32 = 100;
+const WINDOW_SHARE: u16 = 100;
 
 /// The policy's lists.
 pub struct Policy {
@@ -34,19 +34,19 @@ pub struct Policy {
     /// the tail.
     pub(super) main: List,
     /// Region paragraphs on the main list.
-    pub(super) main_paras: Paras,
+    pub(super) main_paras: RegionParas,
     /// The most the main list may hold.
-    main_target: Paras,
+    main_target: RegionParas,
 }
 
 impl Policy {
     /// Empty lists for a data heap of `heap`.
-    pub fn new(heap: Paras) -> Self {
+    pub fn new(heap: RegionParas) -> Self {
         Self {
             window: List::EMPTY,
             main: List::EMPTY,
-            main_paras: Paras::ZERO,
-            main_target: heap - Paras::new(heap.get() / WINDOW_SHARE),
+            main_paras: RegionParas::ZERO,
+            main_target: heap - RegionParas::new(heap.get() / WINDOW_SHARE),
         }
     }
 
@@ -127,7 +127,7 @@ impl Policy {
     }
 
     /// Block `p`, on the main list, shrank by `by`.
-    pub fn shrunk<A: Regions>(&mut self, a: &A, p: ArenaPara, by: Paras) {
+    pub fn shrunk<A: Regions>(&mut self, a: &A, p: ArenaPara, by: RegionParas) {
         if a.in_main(p) {
             self.main_paras -= by;
         }
@@ -186,25 +186,31 @@ impl Policy {
     /// An unlocked resident block other than `not` that can leave the cache
     /// without new swap space: clean first, else dirty with committed
     /// space. Walks the lists in [`victim`](Self::victim)'s order:
-    /// O(resident blocks), and only after an eviction failed.
+    /// O(resident blocks), and only after an eviction failed: out of line
+    /// and size-optimized.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
     pub fn fallback_victim<A: Regions>(&self, a: &A, not: ArenaPara) -> Option<ArenaPara> {
         let mut committed = None;
-        let mut clean = |a: &A, p: ArenaPara| -> bool {
-            let f = a.flags(p);
-            if p == not || a.locks(p) != 0 {
-                return false;
+        // The window from its head, then the main list from its tail.
+        for (mut p, forward) in [(self.window.head(), true), (self.main.tail(), false)] {
+            while !p.is_nil() {
+                let (f, locks) = a.state(p);
+                if p != not && locks == 0 {
+                    if !f.has(Flags::DIRTY) {
+                        return Some(p);
+                    }
+                    if f.has(Flags::SWAP) && committed.is_none() {
+                        committed = Some(p);
+                    }
+                }
+                p = if forward {
+                    a.list_next(p)
+                } else {
+                    a.list_prev(p)
+                };
             }
-            if !f.has(Flags::DIRTY) {
-                return true;
-            }
-            if f.has(Flags::SWAP) && committed.is_none() {
-                committed = Some(p);
-            }
-            false
-        };
-        self.window
-            .find_forward(a, &mut clean)
-            .or_else(|| self.main.find_backward(a, &mut clean))
-            .or(committed)
+        }
+        committed
     }
 }

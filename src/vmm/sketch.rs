@@ -50,7 +50,9 @@ impl Sketch {
         )
     }
 
-    /// Estimated recent access count of `h` (the smaller counter).
+    /// Estimated recent access count of `h` (the smaller counter). Out of
+    /// line: a duel compares two.
+    #[inline(never)]
     pub fn freq<A: Arena>(&self, a: &A, h: Handle) -> u32 {
         let (x, y) = self.counters(h);
         read_u8(a, x).min(read_u8(a, y))

@@ -30,11 +30,11 @@ use super::header::{Flags, Regions, HDR_PARAS};
 use super::place::Placement;
 use super::stores::Stores;
 use super::swap::SwapLoc;
-use super::units::{ArenaAddr, ArenaPara, Bytes, Paras};
+use super::units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas};
 use super::VmError;
 
 /// A table page: 1 KiB, 128 entries of 8 bytes.
-pub const PAGE_PARAS: Paras = Paras::new(64);
+pub const PAGE_PARAS: RegionParas = RegionParas::new(64);
 const PAGE_BYTES: Bytes = PAGE_PARAS.bytes();
 const ENTRY_BYTES: u32 = 8;
 /// A directory entry: one swap location.
@@ -46,7 +46,7 @@ const LIVE: u16 = 0x8000;
 /// Most cached table pages (fixed and extra slots).
 pub const MAX_SLOTS: usize = 8;
 /// An extra slot's region: a header and a page.
-const EXTRA_PARAS: Paras = Paras::new(HDR_PARAS.get() + PAGE_PARAS.get());
+const EXTRA_PARAS: RegionParas = RegionParas::new(HDR_PARAS.get() + PAGE_PARAS.get());
 const EMPTY_SLOT: u32 = u32::MAX;
 /// Table pages with a memo of their slot (see [`Table::memo`]): page `p`
 /// shares entry `p % MEMO_PAGES`.
@@ -57,8 +57,8 @@ const _: () = assert!(MAX_SLOTS.is_power_of_two() && MEMO_PAGES.is_power_of_two(
 /// The second doubleword of a live entry of generation `gen` and size
 /// `paras` (the first is its swap location).
 #[inline(always)]
-fn live_high(gen: Gen, paras: Paras) -> u32 {
-    u32::from(gen.get() | LIVE) | u32::from(paras.to_u16()) << 16
+fn live_high(gen: Gen, paras: RegionParas) -> u32 {
+    u32::from(gen.get() | LIVE) | u32::from(paras.get()) << 16
 }
 
 /// A handle-table entry.
@@ -71,7 +71,7 @@ pub enum Entry {
         /// The block's swap space, [`SwapLoc::NONE`] before the first write-out.
         loc: SwapLoc,
         /// The block's size.
-        paras: Paras,
+        paras: RegionParas,
     },
     /// A free slot on the free-slot list.
     Free {
@@ -84,7 +84,7 @@ pub enum Entry {
 
 impl Entry {
     /// The live entry of handle `h`, or `None` if `h` is stale.
-    pub fn live_for(self, h: Handle) -> Option<(SwapLoc, Paras)> {
+    pub fn live_for(self, h: Handle) -> Option<(SwapLoc, RegionParas)> {
         match self {
             Entry::Live { gen, loc, paras } if gen == h.gen() => Some((loc, paras)),
             _ => None,
@@ -196,8 +196,20 @@ impl Table {
         self.dir + Self::dir_bytes(page)
     }
 
+    /// Slot `i`, always below [`MAX_SLOTS`]: the mask only lets the
+    /// compiler drop the bounds check (a panic path of about 25 bytes at
+    /// each use on the DOS target).
+    fn slot(&self, i: usize) -> &Slot {
+        &self.slots[i & (MAX_SLOTS - 1)]
+    }
+
+    /// Slot `i`, mutable (see [`Self::slot`]).
+    fn slot_mut(&mut self, i: usize) -> &mut Slot {
+        &mut self.slots[i & (MAX_SLOTS - 1)]
+    }
+
     fn slot_at(&self, i: usize) -> ArenaAddr {
-        self.slots[i].at.addr()
+        self.slot(i).at.addr()
     }
 
     fn dir_get<A: Arena>(&self, a: &A, page: u32) -> SwapLoc {
@@ -209,23 +221,28 @@ impl Table {
     }
 
     /// Writes cached page `i` back, giving it swap space if it has none.
+    /// Size-optimized: a table page leaves the cache rarely.
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn writeback<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
         i: usize,
     ) -> Result<(), VmError> {
-        let page = self.slots[i].page;
+        let page = self.slot(i).page;
         let base = self.slot_at(i);
         let mut loc = self.dir_get(a, page);
         if loc.is_some() {
             st.write(loc, a, base, PAGE_BYTES)?;
         } else {
-            loc = st.write_new(a, base, PAGE_PARAS, PAGE_BYTES)?;
+            loc = st.write_new(a, base, PAGE_PARAS.paras(), PAGE_BYTES)?;
         }
-        st.stats[loc.store()].table_outs += 1;
+        // (`get_mut`: `loc` names a store, and no panic path is needed.)
+        if let Some(c) = st.stats.get_mut(loc.store()) {
+            c.table_outs += 1;
+        }
         self.dir_set(a, page, loc);
-        self.slots[i].dirty = false;
+        self.slot_mut(i).dirty = false;
         Ok(())
     }
 
@@ -234,16 +251,18 @@ impl Table {
     fn touch(&mut self, i: usize, dirty: bool) -> ArenaAddr {
         self.clock = self.clock.wrapping_add(1);
         self.last = i;
-        self.slots[i].stamp = self.clock;
-        self.slots[i].dirty |= dirty;
+        self.slot_mut(i).stamp = self.clock;
+        self.slot_mut(i).dirty |= dirty;
         self.slot_at(i)
     }
 
     /// Pages table page `page` (not cached) in: into an empty slot, else a
     /// new extra slot from `room`'s free space (if given), else the least
     /// recently used slot's. Returns the slot, clean and not yet touched.
-    /// Not inlined: the miss path, out of the way of the hits.
+    /// Not inlined and size-optimized: the miss path, out of the way of
+    /// the hits.
     #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn page_in<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -262,8 +281,8 @@ impl Table {
         };
         let mut victim = 0;
         for i in 0..n {
-            let s = &self.slots[i];
-            let v = &self.slots[victim];
+            let s = self.slot(i);
+            let v = self.slot(victim);
             // Empty first, then least recently used, a pinned page last.
             if v.page != EMPTY_SLOT
                 && (s.page == EMPTY_SLOT
@@ -274,37 +293,39 @@ impl Table {
             }
         }
         let mut i = victim;
-        if self.slots[i].page != EMPTY_SLOT && loc.is_some() && self.nslots < MAX_SLOTS {
+        if self.slot(i).page != EMPTY_SLOT && loc.is_some() && self.nslots < MAX_SLOTS {
             // Free space no block uses: an extra slot, locked so that
             // compaction leaves it where it is. Only while half the data
             // heap stays free: room that blocks will soon need is not lent
             // (a loan given back costs a write and, later, a read; with a
             // full cache the loans only moved blocks about: tracesim's
             // churn wrote 0.2% more).
-            if let Some(room) =
-                room.filter(|r| r.free_paras.get() >= EXTRA_PARAS.get() + r.capacity().get() / 2)
+            if let Some(room) = room
+                .filter(|r| r.free_paras >= EXTRA_PARAS + RegionParas::new(r.capacity().get() / 2))
             {
                 if let Some(p) = room.fit(a, EXTRA_PARAS) {
                     let p = room.carve(a, p, EXTRA_PARAS);
                     a.set_state(p, Flags::USED, 1);
                     i = self.nslots;
                     self.nslots += 1;
-                    self.slots[i].at = p + HDR_PARAS;
+                    self.slot_mut(i).at = p + HDR_PARAS;
                 }
             }
         }
-        if self.slots[i].page != EMPTY_SLOT && self.slots[i].dirty {
+        if self.slot(i).page != EMPTY_SLOT && self.slot(i).dirty {
             self.writeback(a, st, i)?;
         }
-        self.slots[i].page = EMPTY_SLOT;
+        self.slot_mut(i).page = EMPTY_SLOT;
         let base = self.slot_at(i);
         if loc.is_some() {
             st.read(loc, a, base, PAGE_BYTES)?;
-            st.stats[loc.store()].table_ins += 1;
+            if let Some(c) = st.stats.get_mut(loc.store()) {
+                c.table_ins += 1;
+            }
         } else {
             a.fill(base, PAGE_BYTES, 0);
         }
-        let s = &mut self.slots[i];
+        let s = self.slot_mut(i);
         (s.page, s.dirty, s.pinned) = (page, false, false);
         Ok(i)
     }
@@ -318,8 +339,10 @@ impl Table {
 
     /// Gives every extra slot back to `room` (its page written back first if
     /// dirty; a slot whose write fails stays). Whether any was given back.
-    /// Not inlined: placement calls it only while extra slots exist.
+    /// Not inlined and size-optimized: placement calls it only while extra
+    /// slots exist.
     #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
     pub fn give_back<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -329,16 +352,16 @@ impl Table {
         let mut any = false;
         let mut i = self.nfixed;
         while i < self.nslots {
-            if self.slots[i].dirty && self.writeback(a, st, i).is_err() {
+            if self.slot(i).dirty && self.writeback(a, st, i).is_err() {
                 i += 1;
                 continue;
             }
-            room.release(a, self.slots[i].at - HDR_PARAS);
+            room.release(a, self.slot(i).at - HDR_PARAS);
             self.nslots -= 1;
             let n = self.nslots;
-            self.slots[i] = self.slots[n];
+            *self.slot_mut(i) = *self.slot(n);
             // An empty slot is clean (`writeback` must never see it).
-            (self.slots[n].page, self.slots[n].dirty) = (EMPTY_SLOT, false);
+            (self.slot_mut(n).page, self.slot_mut(n).dirty) = (EMPTY_SLOT, false);
             any = true;
         }
         any
@@ -361,7 +384,7 @@ impl Table {
             return Ok(());
         }
         for i in 0..self.nslots {
-            if self.slots[i].dirty {
+            if self.slot(i).dirty {
                 self.writeback(a, st, i)?;
             }
         }
@@ -436,16 +459,16 @@ impl Table {
 
     /// Without a slot: table page `page` gets its swap space, recorded in
     /// the directory's swap copy. Its entries past the last slot handed out
-    /// are never read, so the copy needs no zeros.
-    #[inline(never)]
-    #[cfg_attr(feature = "dos", optimize(size))]
+    /// are never read, so the copy needs no zeros. Inlined into its one
+    /// caller, [`Self::new_page`].
+    #[inline(always)]
     fn new_page_direct<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
         page: u32,
     ) -> Result<(), VmError> {
-        let loc = st.alloc(a, PAGE_PARAS)?;
+        let loc = st.alloc(a, PAGE_PARAS.paras())?;
         let put = match self.dir_direct(a, st, page) {
             Ok((para, at)) => {
                 a.write_u32(at, loc.raw());
@@ -454,7 +477,7 @@ impl Table {
             Err(e) => Err(e),
         };
         if put.is_err() {
-            st.free(a, loc, PAGE_PARAS);
+            st.free(a, loc, PAGE_PARAS.paras());
         }
         put
     }
@@ -537,7 +560,7 @@ impl Table {
     fn entry_cached(&mut self, idx: HandleIdx, dirty: bool) -> Option<ArenaAddr> {
         let page = idx.page();
         let i = usize::from(self.memo[page as usize & (MEMO_PAGES - 1)]) & (MAX_SLOTS - 1);
-        if self.slots[i].page != page {
+        if self.slot(i).page != page {
             return None;
         }
         Some(self.touch(i, dirty) + Bytes::new(idx.in_page() * ENTRY_BYTES))
@@ -562,10 +585,10 @@ impl Table {
         // The page used last needs no search: a call that reads an entry
         // and then writes it back (`evict`) finds it there. (`_vmalloc` and
         // `_vfree` try the memo first, `entry_cached`.)
-        let i = if self.slots[self.last].page == page {
+        let i = if self.slot(self.last).page == page {
             self.last
         } else {
-            let i = match (0..self.nslots).find(|&i| self.slots[i].page == page) {
+            let i = match (0..self.nslots).find(|&i| self.slot(i).page == page) {
                 Some(i) => i,
                 None => self.page_in(a, st, room, page)?,
             };
@@ -591,7 +614,7 @@ impl Table {
     /// access) swap location `loc`; its generation and size stay.
     pub fn set_loc<A: Arena>(&mut self, a: &mut A, at: ArenaAddr, loc: SwapLoc) {
         // `entry_at` left the entry's slot in `last`.
-        self.slots[self.last].dirty = true;
+        self.slot_mut(self.last).dirty = true;
         a.write_u32(at, loc.raw());
     }
 
@@ -606,7 +629,7 @@ impl Table {
             Entry::Live {
                 gen,
                 loc: SwapLoc::from_raw(word),
-                paras: Paras::from((high >> 16) as u16),
+                paras: RegionParas::new((high >> 16) as u16),
             }
         } else {
             Entry::Free {
@@ -626,9 +649,9 @@ impl Table {
         a.write_u32_pair(at, word, high);
     }
 
-    /// The entry of slot `idx` (handed out before). Not inlined: several
-    /// callers, none of them hot (the resident size).
-    #[inline(never)]
+    /// The entry of slot `idx` (handed out before). Inlined into its one
+    /// caller (`Heap::entry`, itself out of line).
+    #[inline(always)]
     pub fn get<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
@@ -655,6 +678,61 @@ impl Table {
         Ok(())
     }
 
+    /// Before the first handle of a table page (slot `idx`, never used) is
+    /// handed out: the page gets its swap space, or stays cached and
+    /// pinned. Out of line and size-optimized: once per 128 handles.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
+    fn new_page<A: Arena, S: Store<A>>(
+        &mut self,
+        a: &mut A,
+        st: &mut Stores<S>,
+        idx: HandleIdx,
+    ) -> Result<(), VmError> {
+        let page = idx.page();
+        if self.nslots == 0 {
+            // Without a slot (the lean layout, so with a store): the page
+            // gets its swap space before its entry is read.
+            if !self.dir_read(a, st, page)?.is_some() {
+                self.new_page_direct(a, st, page)?;
+            }
+            return Ok(());
+        }
+        // First handle of a table page: give the page its swap space now,
+        // so that writing a table page back never needs an allocation
+        // (otherwise a full swap space could make `_vfree` impossible).
+        // The page is cached dirty and zero-filled, so the store copy is
+        // written before it is ever read.
+        // (No extra slot: the page has no swap space.) `entry_at`
+        // leaves the page's slot in `last`.
+        self.entry_at(a, st, None, idx, true)?;
+        let slot = self.last;
+        match st.alloc(a, PAGE_PARAS.paras()) {
+            Ok(loc) => {
+                self.dir_set(a, page, loc);
+                // A page pinned earlier has swap space from now on.
+                self.slot_mut(slot).pinned = false;
+            }
+            // No store can give it space now (the only store cannot
+            // grow): the page stays in the cache, pinned, as long as
+            // another slot is left to page the table pages that have
+            // swap space. So blocks that fit in the cache can still be
+            // allocated, and `_vfree` never needs new swap space.
+            Err(e) if !self.slot(slot).pinned => {
+                let pinned = self.slots.iter().filter(|s| s.pinned).count();
+                if pinned + 1 >= self.nfixed {
+                    // Nothing is written to the page yet: it may leave clean.
+                    self.slot_mut(slot).dirty = false;
+                    return Err(e);
+                }
+                self.slot_mut(slot).pinned = true;
+            }
+            // Pinned by an earlier handle of the page.
+            Err(_) => {}
+        }
+        Ok(())
+    }
+
     /// A new handle for a block of `paras` with no swap copy: the most
     /// recently freed slot, else a slot never used.
     pub fn alloc<A: Arena, S: Store<A>>(
@@ -662,7 +740,7 @@ impl Table {
         a: &mut A,
         st: &mut Stores<S>,
         room: &mut Placement,
-        paras: Paras,
+        paras: RegionParas,
     ) -> Result<Handle, VmError> {
         // The most recently freed slot (its page has swap space, or is
         // pinned, since its first handle), else a slot never used.
@@ -674,46 +752,8 @@ impl Table {
         } else {
             return Err(VmError::NoHandles);
         };
-        let page = idx.page();
-        if !from_free && self.nslots == 0 {
-            // Without a slot (the lean layout, so with a store): the page
-            // gets its swap space before its entry is read.
-            if !self.dir_read(a, st, page)?.is_some() {
-                self.new_page_direct(a, st, page)?;
-            }
-        } else if !from_free && !self.dir_get(a, page).is_some() && st.any() {
-            // First handle of a table page: give the page its swap space now,
-            // so that writing a table page back never needs an allocation
-            // (otherwise a full swap space could make `_vfree` impossible).
-            // The page is cached dirty and zero-filled, so the store copy is
-            // written before it is ever read.
-            // (No extra slot: the page has no swap space.) `entry_at`
-            // leaves the page's slot in `last`.
-            self.entry_at(a, st, None, idx, true)?;
-            let slot = self.last;
-            match st.alloc(a, PAGE_PARAS) {
-                Ok(loc) => {
-                    self.dir_set(a, page, loc);
-                    // A page pinned earlier has swap space from now on.
-                    self.slots[slot].pinned = false;
-                }
-                // No store can give it space now (the only store cannot
-                // grow): the page stays in the cache, pinned, as long as
-                // another slot is left to page the table pages that have
-                // swap space. So blocks that fit in the cache can still be
-                // allocated, and `_vfree` never needs new swap space.
-                Err(e) if !self.slots[slot].pinned => {
-                    let pinned = self.slots.iter().filter(|s| s.pinned).count();
-                    if pinned + 1 >= self.nfixed {
-                        // Nothing is written to the page yet: it may leave clean.
-                        self.slots[slot].dirty = false;
-                        return Err(e);
-                    }
-                    self.slots[slot].pinned = true;
-                }
-                // Pinned by an earlier handle of the page.
-                Err(_) => {}
-            }
+        if !from_free && (self.nslots == 0 || !self.dir_get(a, idx.page()).is_some() && st.any()) {
+            self.new_page(a, st, idx)?;
         }
         // One visit to the entry: its page is found once, a free entry
         // read (the raw words, the format of `load`/`store`: its next slot,
@@ -747,7 +787,7 @@ impl Table {
         st: &mut Stores<S>,
         room: &mut Placement,
         h: Handle,
-    ) -> Result<(SwapLoc, Paras), VmError> {
+    ) -> Result<(SwapLoc, RegionParas), VmError> {
         let idx = h.index();
         // Clean until the handle is known valid: a refused handle leaves
         // the page as it was.
@@ -761,7 +801,10 @@ impl Table {
         if high as u16 != h.gen().get() | LIVE {
             return Err(VmError::InvalidHandle);
         }
-        let (loc, paras) = (SwapLoc::from_raw(word), Paras::from((high >> 16) as u16));
+        let (loc, paras) = (
+            SwapLoc::from_raw(word),
+            RegionParas::new((high >> 16) as u16),
+        );
         // `entry_cached` or `entry_at` left the entry's slot in `last`.
         self.slots[self.last & (MAX_SLOTS - 1)].dirty = true;
         // Free: the next free slot, the next generation.

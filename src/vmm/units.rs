@@ -13,8 +13,10 @@
 //! itself); `try_new` checks and returns `None`. `ArenaPara` is 16 bits (an
 //! arena has at most 0xFFFF paragraphs; this also gives `Option<ArenaPara>`
 //! a register-sized layout); `Paras` is 32 bits because store sizes need
-//! them, but region and block sizes fit 16 bits, so a 16-bit region-size
-//! type could split off here without touching the users.
+//! them, but sizes inside the arena (regions, blocks, free space) fit 16
+//! bits: they are `RegionParas`, whose arithmetic needs no operand-size
+//! prefix on the code16 target (a 32-bit operation costs one byte more
+//! there).
 
 use core::ops::{Add, AddAssign, Sub, SubAssign};
 
@@ -43,6 +45,13 @@ impl Bytes {
     /// The paragraphs needed to hold this many bytes (rounded up).
     pub const fn paras_ceil(self) -> Paras {
         Paras(self.0.div_ceil(1 << PARA_SHIFT))
+    }
+
+    /// The paragraphs needed to hold a block of this many bytes (1..=65 536),
+    /// rounded up, counted in 16 bits.
+    pub const fn region_paras_ceil(self) -> RegionParas {
+        debug_assert!(self.0 >= 1 && self.0 <= 0x10000);
+        RegionParas((((self.0 - 1) as u16) >> PARA_SHIFT) + 1)
     }
 
     /// The whole paragraphs in this many bytes (rounded down).
@@ -82,11 +91,12 @@ impl Paras {
         Bytes(self.0 << PARA_SHIFT)
     }
 
-    /// The value as a 16-bit header field. Region and block sizes fit:
-    /// the arena has at most 0xFFFF paragraphs.
-    pub const fn to_u16(self) -> u16 {
+    /// The same count as a size inside the arena; the core only converts
+    /// counts that fit (block sizes, parts of the arena's layout): the
+    /// arena has at most 0xFFFF paragraphs.
+    pub const fn to_region(self) -> RegionParas {
         debug_assert!(self.0 <= 0xFFFF);
-        self.0 as u16
+        RegionParas(self.0 as u16)
     }
 }
 
@@ -122,8 +132,43 @@ macro_rules! additive {
         }
     };
 }
+/// A count of paragraphs inside the cache arena: a region's, a block's,
+/// the free space's, the data heap's. At most 0xFFFF (the largest arena),
+/// so 16 bits: placement and policy arithmetic on these needs no 32-bit
+/// operations. [`Paras`] is the same unit where it may be larger (swap
+/// stores).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(transparent)]
+pub struct RegionParas(u16);
+
+impl RegionParas {
+    /// No paragraphs.
+    pub const ZERO: Self = Self(0);
+
+    /// `n` paragraphs.
+    pub const fn new(n: u16) -> Self {
+        Self(n)
+    }
+
+    /// The number of paragraphs (a header field's value).
+    pub const fn get(self) -> u16 {
+        self.0
+    }
+
+    /// The same count where a store size is expected.
+    pub const fn paras(self) -> Paras {
+        Paras(self.0 as u32)
+    }
+
+    /// The same length in bytes (up to 0xFFFF0: 32 bits).
+    pub const fn bytes(self) -> Bytes {
+        Bytes((self.0 as u32) << PARA_SHIFT)
+    }
+}
+
 additive!(Bytes);
 additive!(Paras);
+additive!(RegionParas);
 
 /// A paragraph of the cache arena, counted from its start: where a region
 /// (header + block) begins. At most 0xFFFF (the arena's largest size).
@@ -185,11 +230,27 @@ impl Sub<Paras> for ArenaPara {
     }
 }
 
+impl Add<RegionParas> for ArenaPara {
+    type Output = ArenaPara;
+    /// The paragraph `n` further; the core only adds sizes of regions that
+    /// end inside the arena, so the sum fits (checked in debug builds).
+    fn add(self, n: RegionParas) -> ArenaPara {
+        ArenaPara(self.0 + n.0)
+    }
+}
+
+impl Sub<RegionParas> for ArenaPara {
+    type Output = ArenaPara;
+    fn sub(self, n: RegionParas) -> ArenaPara {
+        ArenaPara(self.0 - n.0)
+    }
+}
+
 impl Sub for ArenaPara {
     /// The distance between two paragraphs.
-    type Output = Paras;
-    fn sub(self, o: ArenaPara) -> Paras {
-        Paras(self.0 as u32 - o.0 as u32)
+    type Output = RegionParas;
+    fn sub(self, o: ArenaPara) -> RegionParas {
+        RegionParas(self.0 - o.0)
     }
 }
 
@@ -294,7 +355,20 @@ mod tests {
         assert_eq!(Bytes::new(17).paras_ceil(), Paras::new(2));
         assert_eq!(Paras::new(3).bytes(), Bytes::new(48));
         assert_eq!(ArenaPara::new(5).addr().offset(), 80);
-        assert_eq!(ArenaPara::new(9) - ArenaPara::new(5), Paras::new(4));
+        assert_eq!(ArenaPara::new(9) - ArenaPara::new(5), RegionParas::new(4));
+        assert_eq!(
+            Bytes::new(65536).region_paras_ceil(),
+            RegionParas::new(4096)
+        );
+        assert_eq!(
+            Bytes::new(65530).region_paras_ceil(),
+            RegionParas::new(4096)
+        );
+        assert_eq!(Bytes::new(16).region_paras_ceil(), RegionParas::new(1));
+        assert_eq!(Bytes::new(17).region_paras_ceil(), RegionParas::new(2));
+        assert_eq!(Bytes::new(1).region_paras_ceil(), RegionParas::new(1));
+        assert_eq!(RegionParas::new(0xFFFF).bytes(), Bytes::new(0xFFFF0));
+        assert_eq!(RegionParas::new(7).paras(), Paras::new(7));
         assert_eq!(ArenaPara::try_new(0x10000), None);
         assert_eq!(ArenaAddr::try_new(0xFFFF0), ArenaAddr::try_new(0xFFFF0));
         assert_eq!(ArenaAddr::try_new(0xFFFF1), None);
