@@ -21,7 +21,8 @@
 //!
 //! `_vload`, `_vlock` and `_vunlock` of a resident block never get here:
 //! the shim answers them itself, finding the block through the core's
-//! resident index (published in [`StatusOut`] when a heap opens) and doing
+//! resident index (published in [`StatusOut`] when a heap opens or changes
+//! layout) and doing
 //! what the core's hit path ([`crate::vmm::Vmm::hit`]) would; the calls
 //! that reach the dispatcher are not hits (or would be a 256th lock or an
 //! unlock of an unlocked block).
@@ -78,8 +79,9 @@ pub struct StatusOut {
     pub hint: u16,
     /// The segment of bucket 0 of the resident index; 0 when the shim must
     /// not look (no heap, or an index it cannot address: see
-    /// `publish_index`). Set when a heap is opened or closed (an open
-    /// heap's index stays where it is).
+    /// `publish_index`). Set when a heap is opened or closed, and when the
+    /// status stamp moved (a change of the cache's layout moves the index
+    /// and moves the stamp).
     pub index_seg: u16,
     /// Buckets - 1: a handle's bucket is its low word ANDed with this.
     pub index_mask: u16,
@@ -254,8 +256,8 @@ fn stamp_stale() {
 /// copies it). The block and the index's place are computed again
 /// ([`republish`]) only when they may have changed: after `_vheapinit` or
 /// `_vheapterm` ([`stamp_stale`]), or when the heap's status stamp moved
-/// (swap space was allocated or released). Most calls change neither, and
-/// then this is a compare.
+/// (swap space was allocated or released, or the cache changed layout and
+/// its index moved). Most calls change neither, and then this is a compare.
 #[inline(always)]
 fn refresh(out: &mut StatusOut, v: &DosVmm, stamp: Option<u16>) -> u16 {
     // SAFETY: single-threaded; only this function and `stamp_stale`, never
@@ -280,8 +282,8 @@ fn republish(out: &mut StatusOut, v: &DosVmm) {
 }
 
 /// Tells the shim where the resident index is (the heap was opened or
-/// closed, see [`refresh`]: for an open heap it stays where it is; 0: no
-/// heap). The shim walks it with 16-bit offsets from one segment: the core
+/// closed or its status stamp moved, see [`refresh`]: between two such
+/// calls the index stays where it is; 0: no heap). The shim walks it with 16-bit offsets from one segment: the core
 /// lays the buckets out at a paragraph, at most 4,096 of them for the
 /// largest arena (`tests/vmm_hit.rs` checks what it publishes).
 fn publish_index(out: &mut StatusOut, v: &DosVmm) {
