@@ -4,17 +4,19 @@
 //! (about a seventh of it: directory, index, sketch, table slots), which
 //! makes hits and table accesses cheap when the cache holds many blocks. A
 //! block that its data heap cannot hold is still loaded: every other block
-//! leaves, the table's pages go to their swap copies, and the arena takes
-//! the *lean* layout, whose bookkeeping is a few dozen paragraphs and which
-//! keeps no table page. So a cache of `n` paragraphs loads one block of up
-//! to `n` x 16 - 512 bytes (65,530 from 4,128 paragraphs on). The arena
-//! goes back to the default layout as soon as no block is resident.
+//! leaves, the table's pages and the directory go to swap space, and the
+//! arena takes the *lean* layout, whose bookkeeping is 12 paragraphs. So a
+//! cache of `n` paragraphs loads one block of up to `n` x 16 - 224 bytes
+//! (65,530 from 4,110 paragraphs on). The arena goes back to the default
+//! layout when a block the default one holds is loaded and the others can
+//! leave (`maybe_leave_lean`).
 //!
-//! The lean layout caches no table page: every table access reads the
-//! entry's paragraph from the page's swap copy into the scratch paragraph
-//! (and writes it back after a change), so no call ever needs room in the
-//! cache for the table (`table`). That is slower, and lasts only while a
-//! block the default layout cannot hold is resident.
+//! The lean layout caches no table page: a table access reads the page's
+//! location from the directory's swap copy, then holds the entry's
+//! paragraph of the page in the window paragraph (written back before
+//! another one comes in; `table`), so no call ever needs room in the cache
+//! for the table. That is slower, and lasts only while a block the default
+//! layout cannot hold is resident.
 //!
 //! Belongs here: when and how the layout changes. Does not belong here: the
 //! sizes of the parts (`layout`) or what they hold.

@@ -752,7 +752,15 @@ impl Table {
         } else {
             return Err(VmError::NoHandles);
         };
-        if !from_free && (self.nslots == 0 || !self.dir_get(a, idx.page()).is_some() && st.any()) {
+        // A page's first handle: without a slot (the lean layout) the
+        // directory is in a store, so only the first two slots of a page
+        // (slot 0 is never handed out) ask it.
+        let first = if self.nslots == 0 {
+            idx.in_page() <= 1
+        } else {
+            !self.dir_get(a, idx.page()).is_some() && st.any()
+        };
+        if !from_free && first {
             self.new_page(a, st, idx)?;
         }
         // One visit to the entry: its page is found once, a free entry
