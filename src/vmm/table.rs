@@ -112,11 +112,10 @@ pub struct Table {
     slots: [Slot; MAX_SLOTS],
     /// Slots in use: the fixed ones, then the extra ones.
     nslots: usize,
-    /// Fixed slots (never given back by [`Self::give_back`]).
+    /// Fixed slots (in the default layout's table-slot area, never given
+    /// back by [`Self::give_back`]); the slots after them are regions of
+    /// the data heap.
     nfixed: usize,
-    /// Slots from this one on are regions of the data heap (the default
-    /// layout's fixed slots are in the table-slot area).
-    regions_from: usize,
     /// Table pages the directory covers.
     dir_pages: u32,
     /// The directory's swap copy while there is no slot (the lean layout);
@@ -172,7 +171,6 @@ impl Table {
             slots,
             nslots: 0,
             nfixed: 0,
-            regions_from: 0,
             dir_pages: pages,
             dir_swap: SwapLoc::NONE,
             window: SwapLoc::NONE,
@@ -426,7 +424,7 @@ impl Table {
             s.at = at;
             at = at + PAGE_PARAS;
         }
-        (self.nslots, self.nfixed, self.regions_from) = (nslots, nslots, nslots);
+        (self.nslots, self.nfixed) = (nslots, nslots);
     }
 
     /// Without a slot: the paragraph of the directory's swap copy that
@@ -511,7 +509,7 @@ impl Table {
 
     /// Whether region `p` is one of the extra slots (for the invariant check).
     pub fn holds_region(&self, p: ArenaPara) -> bool {
-        self.slots[self.regions_from..self.nslots]
+        self.slots[self.nfixed..self.nslots]
             .iter()
             .any(|s| s.at - HDR_PARAS == p)
     }
@@ -543,8 +541,6 @@ impl Table {
             assert!(!(s.pinned && has_swap), "pinned page {} has swap", s.page);
             if i >= self.nfixed {
                 assert!(has_swap, "page {} in an extra slot has no swap", s.page);
-            }
-            if i >= self.regions_from {
                 let p = s.at - HDR_PARAS;
                 assert!(a.is_used(p) && a.locks(p) == 1 && a.size(p) >= EXTRA_PARAS);
             }
