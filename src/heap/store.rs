@@ -4,6 +4,7 @@ use super::arena::DosArena;
 use super::chunked::{Chunked, Driver};
 use super::disk::DiskStore;
 use crate::dos::{ems, xms};
+use crate::vmm::backend::ArenaIo;
 use crate::vmm::{ArenaAddr, BackendError, Bytes, Store, StoreAddr, StoreKind};
 
 /// One open swap store.
@@ -83,6 +84,20 @@ impl Store<DosArena> for DosStore {
         len: Bytes,
     ) -> Result<(), BackendError> {
         self.copy(Dir::FromArena, at, arena, from, len)
+    }
+
+    fn transfer(
+        &mut self,
+        at: StoreAddr,
+        arena: ArenaIo<'_, DosArena>,
+        arena_at: ArenaAddr,
+        len: Bytes,
+    ) -> Result<(), BackendError> {
+        let (dir, arena) = match arena {
+            ArenaIo::Into(a) => (Dir::ToArena, &*a),
+            ArenaIo::OutOf(a) => (Dir::FromArena, a),
+        };
+        self.copy(dir, at, arena, arena_at, len)
     }
 }
 

@@ -226,11 +226,35 @@ pub trait Store<A: Arena> {
         from: ArenaAddr,
         len: Bytes,
     ) -> Result<(), BackendError>;
+    /// [`read`](Self::read) or [`write`](Self::write), by the side of
+    /// the arena given: callers that choose the direction at run time make
+    /// one call (and carry one copy of its code) for both.
+    fn transfer(
+        &mut self,
+        at: StoreAddr,
+        arena: ArenaIo<'_, A>,
+        arena_at: ArenaAddr,
+        len: Bytes,
+    ) -> Result<(), BackendError> {
+        match arena {
+            ArenaIo::Into(a) => self.read(at, a, arena_at, len),
+            ArenaIo::OutOf(a) => self.write(at, a, arena_at, len),
+        }
+    }
     /// The DOS file handle of a swap file, for `fhVm` (`None` for every
     /// other store).
     fn dos_handle(&self) -> Option<u16> {
         None
     }
+}
+
+/// The arena of a store transfer, which also says its direction: bytes
+/// go into the arena (a read from the store) or out of it (a write).
+pub enum ArenaIo<'a, A> {
+    /// A read: the store's bytes go into the arena.
+    Into(&'a mut A),
+    /// A write: the arena's bytes go out to the store.
+    OutOf(&'a A),
 }
 
 /// The factory of arenas and stores: what `_vheapinit` opens and

@@ -9,10 +9,10 @@
 
 use core::ptr::addr_of_mut;
 
-use super::backend::{Arena, BackendError, Store, StoreKind};
+use super::backend::{Arena, ArenaIo, Store, StoreKind};
 use super::stats::StoreStats;
 use super::swap::{self, class_of, StoreIo, StoreSpace, SwapLoc};
-use super::units::{ArenaAddr, Bytes, Paras, StoreAddr};
+use super::units::{ArenaAddr, Bytes, Paras};
 use super::VmError;
 
 /// The scratch paragraph the free-list links go through.
@@ -92,24 +92,7 @@ impl<S> Stores<S> {
         st.bytes_out = st.bytes_out.wrapping_add(len.get());
     }
 
-    /// Runs transfer `io` on the store of `loc` at its position; a failure
-    /// is counted and becomes [`VmError::Backend`].
-    fn transfer(
-        &mut self,
-        loc: SwapLoc,
-        io: impl FnOnce(&mut S, StoreAddr) -> Result<(), BackendError>,
-    ) -> Result<(), VmError> {
-        let i = loc.store();
-        let st = self.open[i].as_mut().ok_or(VmError::NoSwap)?;
-        io(st, loc.addr()).map_err(|e| {
-            self.stats[i].failures += 1;
-            VmError::Backend(e)
-        })
-    }
-
-    /// Reads `len` bytes from `loc` into the arena at `to`. Out of line (as
-    /// `write`): inlined at each page-in and page-out they took 224 bytes
-    /// more, and a call is nothing next to the transfer.
+    /// Reads `len` bytes from `loc` into the arena at `to`.
     #[inline(never)]
     pub fn read<A: Arena>(
         &mut self,
@@ -121,7 +104,7 @@ impl<S> Stores<S> {
     where
         S: Store<A>,
     {
-        self.transfer(loc, |st, at| st.read(at, arena, to, len))
+        self.transfer(loc, ArenaIo::Into(arena), to, len)
     }
 
     /// Writes `len` bytes of the arena at `from` to `loc`.
@@ -136,7 +119,39 @@ impl<S> Stores<S> {
     where
         S: Store<A>,
     {
-        self.transfer(loc, |st, at| st.write(at, arena, from, len))
+        self.transfer(loc, ArenaIo::OutOf(arena), from, len)
+    }
+
+    /// Moves `len` bytes between `loc` and `arena` at `arena_at`, in the
+    /// direction `arena` says; a failure is counted and becomes
+    /// [`VmError::Backend`]. One function out of line for page-ins and
+    /// page-outs: inlined at each they took 224 bytes more, as two
+    /// functions (`read`, `write`) about 130 bytes more, and a call is
+    /// nothing next to the transfer.
+    #[inline(never)]
+    fn transfer<A: Arena>(
+        &mut self,
+        loc: SwapLoc,
+        arena: ArenaIo<'_, A>,
+        arena_at: ArenaAddr,
+        len: Bytes,
+    ) -> Result<(), VmError>
+    where
+        S: Store<A>,
+    {
+        let i = loc.store();
+        // `get_mut`: a location of no store (`NONE`) is no swap rather than
+        // a panic path.
+        let st = self
+            .open
+            .get_mut(i)
+            .and_then(Option::as_mut)
+            .ok_or(VmError::NoSwap)?;
+        st.transfer(loc.addr(), arena, arena_at, len)
+            .map_err(|e| {
+                self.stats[i].failures += 1;
+                VmError::Backend(e)
+            })
     }
 
     /// Swap space for `paras`: XMS, then EMS, then disk; splitting larger

@@ -23,7 +23,7 @@
 
 use core::ptr::addr_of_mut;
 
-use super::backend::{Arena, Store, StoreKind};
+use super::backend::{Arena, ArenaIo, Store, StoreKind};
 use super::stats::StoreStats;
 use super::units::{ArenaAddr, Bytes, Paras, StoreAddr};
 
@@ -314,12 +314,15 @@ fn link<A: Arena, S: Store<A>>(
     class: usize,
     push: bool,
 ) -> bool {
-    let done = if push {
+    let arena = if push {
         io.arena.write_u32(io.scratch, sp.heads[class]);
-        io.store.write(loc.addr(), io.arena, io.scratch, LINK_BYTES)
+        ArenaIo::OutOf(&*io.arena)
     } else {
-        io.store.read(loc.addr(), io.arena, io.scratch, LINK_BYTES)
+        ArenaIo::Into(&mut *io.arena)
     };
+    let done = io
+        .store
+        .transfer(loc.addr(), arena, io.scratch, LINK_BYTES);
     if done.is_err() {
         io.stats.failures += 1;
         if push {
