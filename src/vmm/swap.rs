@@ -197,9 +197,10 @@ pub struct StoreIo<'a, A, S> {
     pub scratch: ArenaAddr,
 }
 
-/// Allocates an extent of class `class` in store `kind`, or returns `None`
-/// (store absent, full, or its backend failed; nothing changed then except
-/// that a failed grow marks the store full).
+/// Allocates an extent of class `class` in store `kind` (open: `sp` is
+/// its state), or returns `None` (store full, its backend failed, or
+/// `class` is no class; nothing changed then except that a failed grow
+/// marks the store full).
 pub fn alloc_in<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
     io: &mut StoreIo<A, S>,
@@ -207,21 +208,35 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
     class: usize,
     allow_split: bool,
 ) -> Option<SwapLoc> {
-    if !sp.present {
+    // Checked once here: every index of `heads` below is then in range.
+    if class >= CLASSES {
         return None;
     }
     let need = class_paras(class);
+    let at = alloc_para(sp, io, class, need, allow_split)?;
+    sp.used += need;
+    Some(SwapLoc::new(kind, at))
+}
+
+/// The paragraph of a new extent of `need` paragraphs (class `class`,
+/// below [`CLASSES`]) in the store of `sp`: see [`alloc_in`].
+fn alloc_para<A: Arena, S: Store<A>>(
+    sp: &mut StoreSpace,
+    io: &mut StoreIo<A, S>,
+    class: usize,
+    need: Paras,
+    allow_split: bool,
+) -> Option<Paras> {
     // 1. Exact free list (looked at here first: while it is empty, as in a
     // growing heap, no call of `pop`).
     if sp.heads[class] != NIL {
-        if let Some(loc) = pop(sp, io, kind, class) {
-            sp.used += need;
-            return Some(loc);
+        if let Some(at) = pop(io, &mut sp.heads[class]) {
+            return Some(at);
         }
     }
     // 2. Bump the top, growing the store if needed.
-    if sp.top + need > sp.size && !sp.full {
-        let want = sp.top + need;
+    let want = sp.top + need;
+    if want > sp.size && !sp.full {
         let max = Paras::new(MAX_STORE_PARAS);
         let step = (sp.size + GROW_STEP_PARAS).min(max);
         let mut grown = false;
@@ -245,11 +260,10 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
             sp.full = true;
         }
     }
-    if sp.top + need <= sp.size {
-        let loc = SwapLoc::new(kind, sp.top);
-        sp.top += need;
-        sp.used += need;
-        return Some(loc);
+    if want <= sp.size {
+        let at = sp.top;
+        sp.top = want;
+        return Some(at);
     }
     // 3. Split a larger free extent.
     if allow_split {
@@ -257,11 +271,11 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
             if sp.heads[big] == NIL {
                 continue;
             }
-            let Some(loc) = pop(sp, io, kind, big) else {
+            let Some(at) = pop(io, &mut sp.heads[big]) else {
                 continue;
             };
             let mut rest = class_paras(big) - need;
-            let mut at = loc.para() + need;
+            let mut free = at + need;
             // Give the remainder back in the largest classes that fit it.
             while rest > Paras::ZERO {
                 let mut c = class_of(rest.min(MAX_EXTENT));
@@ -269,88 +283,76 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
                     c -= 1;
                 }
                 let cp = class_paras(c);
-                push(sp, io, SwapLoc::new(kind, at), c);
-                at += cp;
+                // `c` is a class (`class_of` of 1..=4096 paragraphs).
+                if let Some(head) = sp.heads.get_mut(c) {
+                    link(io, head, free, Some(cp));
+                }
+                free += cp;
                 rest -= cp;
             }
-            sp.used += need;
-            return Some(loc);
+            return Some(at);
         }
     }
     None
 }
 
-fn pop<A: Arena, S: Store<A>>(
-    sp: &mut StoreSpace,
-    io: &mut StoreIo<A, S>,
-    kind: StoreKind,
-    class: usize,
-) -> Option<SwapLoc> {
-    let head = sp.heads[class];
-    if head == NIL {
-        return None;
-    }
-    let loc = SwapLoc::new(kind, Paras::new(head));
-    link(sp, io, loc, class, false).then_some(loc)
+/// Pops the first extent of the free list at `head` (not empty).
+fn pop<A: Arena, S: Store<A>>(io: &mut StoreIo<A, S>, head: &mut u32) -> Option<Paras> {
+    let at = Paras::new(*head);
+    link(io, head, at, None).then_some(at)
 }
 
-fn push<A: Arena, S: Store<A>>(
-    sp: &mut StoreSpace,
-    io: &mut StoreIo<A, S>,
-    loc: SwapLoc,
-    class: usize,
-) -> bool {
-    link(sp, io, loc, class, true)
-}
-
-/// The one store transfer of a push (`push`: the list head written into
-/// extent `loc`, which becomes the head) or a pop (the link read out of
-/// `loc`, the head, becomes the head). One function for both: they were
-/// two near-copies (about 200 bytes of conventional memory).
+/// The one store transfer of a push (`Some(extent size)`: the list head
+/// written into the free extent at `at`, which becomes the head) or a pop
+/// (`None`: the link read out of `at`, the head, becomes the head). One
+/// function for both: they were two near-copies (about 200 bytes of
+/// conventional memory).
 fn link<A: Arena, S: Store<A>>(
-    sp: &mut StoreSpace,
     io: &mut StoreIo<A, S>,
-    loc: SwapLoc,
-    class: usize,
-    push: bool,
+    head: &mut u32,
+    at: Paras,
+    push: Option<Paras>,
 ) -> bool {
-    let arena = if push {
-        io.arena.write_u32(io.scratch, sp.heads[class]);
+    let arena = if push.is_some() {
+        io.arena.write_u32(io.scratch, *head);
         ArenaIo::OutOf(&*io.arena)
     } else {
         ArenaIo::Into(&mut *io.arena)
     };
     let done = io
         .store
-        .transfer(loc.addr(), arena, io.scratch, LINK_BYTES);
+        .transfer(StoreAddr::of_para(at), arena, io.scratch, LINK_BYTES);
     if done.is_err() {
         io.stats.failures += 1;
-        if push {
+        if let Some(extent) = push {
             // The extent is lost until `_vheapterm`; contents of live
             // blocks are not affected.
-            io.stats.leaked_paras += class_paras(class).get();
+            io.stats.leaked_paras += extent.get();
         }
         return false;
     }
     io.stats.meta_ops += 1;
-    sp.heads[class] = if push {
-        loc.para().get()
-    } else {
-        io.arena.read_u32(io.scratch)
+    *head = match push {
+        Some(_) => at.get(),
+        None => io.arena.read_u32(io.scratch),
     };
     true
 }
 
-/// Returns an extent of class `class` to its store's free list.
+/// Returns an extent of class `class` to its store's free list (nothing
+/// for a `class` that is no class).
 pub fn free_in<A: Arena, S: Store<A>>(
     sp: &mut StoreSpace,
     io: &mut StoreIo<A, S>,
     loc: SwapLoc,
     class: usize,
 ) {
-    sp.used -= class_paras(class);
-    sp.full = false;
-    push(sp, io, loc, class);
+    if let Some(head) = sp.heads.get_mut(class) {
+        let extent = class_paras(class);
+        sp.used -= extent;
+        sp.full = false;
+        link(io, head, loc.para(), Some(extent));
+    }
 }
 
 #[cfg(test)]
