@@ -55,7 +55,7 @@ impl Backends for DosBackends {
     // and moved through that frame (400 bytes of code, 160 of its stack).
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
-    fn open_store(&mut self, kind: StoreKind) -> Result<DosStore, BackendError> {
+    fn open_store(&mut self, kind: StoreKind) -> Option<DosStore> {
         DosStore::open(kind)
     }
 

@@ -18,18 +18,18 @@ pub enum DosStore {
 }
 
 impl DosStore {
-    /// Opens the store of `kind`, or `ABSENT` if the machine has none.
+    /// Opens the store of `kind`, or `None` if the machine has none.
     /// Nothing is allocated from the driver until the store first grows.
-    pub fn open(kind: StoreKind) -> Result<Self, BackendError> {
+    pub fn open(kind: StoreKind) -> Option<Self> {
         match kind {
-            StoreKind::Xms if xms::detect() => Ok(Self::Chunked(Chunked::new(Driver::Xms))),
+            StoreKind::Xms if xms::detect() => Some(Self::Chunked(Chunked::new(Driver::Xms))),
             // An EMM whose frame or mapping context cannot be used is no
             // store: fVmDisableEms then says so.
             StoreKind::Ems if ems::copy_ready().is_ok() => {
-                Ok(Self::Chunked(Chunked::new(Driver::Ems)))
+                Some(Self::Chunked(Chunked::new(Driver::Ems)))
             }
-            StoreKind::Disk => DiskStore::open().map(Self::Disk),
-            _ => Err(BackendError::ABSENT),
+            StoreKind::Disk => DiskStore::open().ok().map(Self::Disk),
+            _ => None,
         }
     }
 

@@ -272,10 +272,13 @@ pub trait Backends {
     fn open_arena(&mut self, min_paras: u16, max_paras: u16) -> Result<Self::Arena, BackendError>;
     /// Releases the cache memory.
     fn close_arena(&mut self, arena: Self::Arena);
-    /// Opens a swap store of the given kind with size 0, or fails if it is
+    /// Opens a swap store of the given kind with size 0, or `None` if it is
     /// not present (no driver, no disk). Absence is not an error for
-    /// `_vheapinit`; the store is then simply not used.
-    fn open_store(&mut self, kind: StoreKind) -> Result<Self::Store, BackendError>;
+    /// `_vheapinit`; the store is then simply not used. (An `Option`, not a
+    /// `Result`: the value goes straight into the heap's store slot, where
+    /// converting a `Result` took one more copy of the store through the
+    /// stack.)
+    fn open_store(&mut self, kind: StoreKind) -> Option<Self::Store>;
     /// Releases everything the store holds (XMS/EMS handles, swap file).
     fn close_store(&mut self, kind: StoreKind, store: Self::Store);
 }

@@ -359,7 +359,7 @@ impl<B: Backends> Vmm<B> {
         // known to be large enough), so nothing of them is copied around.
         let open_store = |kind: StoreKind| {
             if swaparea.contains(kind.swap_area()) {
-                backends.open_store(kind).ok()
+                backends.open_store(kind)
             } else {
                 None
             }

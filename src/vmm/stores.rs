@@ -204,7 +204,8 @@ impl<S> Stores<S> {
     {
         self.changes = self.changes.wrapping_add(1);
         let i = loc.store();
-        if let Some(st) = self.open[i].as_mut() {
+        // `get_mut`: no panic path for a location of no store.
+        if let Some(Some(st)) = self.open.get_mut(i) {
             let mut io = StoreIo {
                 store: st,
                 stats: &mut self.stats[i],
