@@ -542,17 +542,13 @@ unsafe fn frame_copy(
             (u32::from(COPY_WINDOW.0) * PAGE_BYTES + in_page) as u16,
         );
         let conv = far.offset(done).ok_or(EmsError::BAD_ADDRESS)?;
+        // One call for both directions (one copy of it in the C library).
+        let (src, dst) = if to_ems { (conv, window) } else { (window, conv) };
         // SAFETY: `window` is n <= 16 KB of the mapped page within the
         // frame; `conv` is normalised (offset < 16) and valid for the rest of
         // the range by the caller's promise; the two do not overlap (checked
         // above).
-        unsafe {
-            if to_ems {
-                conv.copy_to(window, n as u16);
-            } else {
-                window.copy_to(conv, n as u16);
-            }
-        }
+        unsafe { src.copy_to(dst, n as u16) }
         done += n;
         pos += n;
     }

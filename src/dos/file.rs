@@ -158,14 +158,32 @@ impl File {
     /// # Safety
     /// `dst` must point to `count` writable bytes that no Rust reference covers.
     pub unsafe fn read_far(&mut self, dst: FarPtr, count: u16) -> Result<usize, DosError> {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.read_or_write_far(true, dst, count) }
+    }
+
+    /// Reads into `far` (`read`, INT 21h AH=3Fh) or writes from it (AH=40h)
+    /// `count` bytes: the two calls take the same registers, so a caller
+    /// that chooses the direction at run time carries one copy of the call.
+    ///
+    /// # Safety
+    /// `far` must point to `count` readable bytes, and for a read writable
+    /// ones that no Rust reference covers.
+    pub unsafe fn read_or_write_far(
+        &mut self,
+        read: bool,
+        far: FarPtr,
+        count: u16,
+    ) -> Result<usize, DosError> {
+        let function: u16 = if read { 0x3F00 } else { 0x4000 };
         let (ax, carry): (u16, u8);
-        // SAFETY: DS:DX = dst (by the caller's promise), BX = handle, CX = count.
-        // DS is saved and restored inside the block.
+        // SAFETY: DS:DX = far (by the caller's promise), BX = handle, CX =
+        // count. DS is saved and restored inside the block.
         unsafe {
             asm!("push ds", "mov ds, {seg:x}", "int 0x21", "pop ds", "setc {c}",
-                 seg = in(reg) dst.seg.value(), c = lateout(reg_byte) carry,
-                 inout("ax") 0x3F00u16 => ax, in("bx") self.handle, in("cx") count,
-                 in("edx") dst.off as u32);
+                 seg = in(reg) far.seg.value(), c = lateout(reg_byte) carry,
+                 inout("ax") function => ax, in("bx") self.handle, in("cx") count,
+                 in("edx") far.off as u32);
         }
         dos_result(carry, ax).map(usize::from)
     }
@@ -183,15 +201,8 @@ impl File {
     /// # Safety
     /// `src` must point to `count` readable bytes.
     pub unsafe fn write_far(&mut self, src: FarPtr, count: u16) -> Result<usize, DosError> {
-        let (ax, carry): (u16, u8);
-        // SAFETY: DS:DX = src, BX = handle, CX = count; DS restored in the block.
-        unsafe {
-            asm!("push ds", "mov ds, {seg:x}", "int 0x21", "pop ds", "setc {c}",
-                 seg = in(reg) src.seg.value(), c = lateout(reg_byte) carry,
-                 inout("ax") 0x4000u16 => ax, in("bx") self.handle, in("cx") count,
-                 in("edx") src.off as u32);
-        }
-        dos_result(carry, ax).map(usize::from)
+        // SAFETY: forwarded to the caller.
+        unsafe { self.read_or_write_far(false, src, count) }
     }
 
     /// Writes all of `buf`, failing with [`DosError::SHORT_WRITE`] if DOS

@@ -190,12 +190,7 @@ impl DiskStore {
             let far = arena.far(arena_at + done);
             // SAFETY: the arena range is inside the cache (core contract),
             // which no Rust reference covers.
-            let moved = unsafe {
-                match dir {
-                    Dir::ToArena => file.read_far(far, n as u16),
-                    Dir::FromArena => file.write_far(far, n as u16),
-                }
-            };
+            let moved = unsafe { file.read_or_write_far(dir == Dir::ToArena, far, n as u16) };
             match moved {
                 Ok(m) if m == n as usize => {}
                 Ok(_) if dir == Dir::FromArena => return Err(BackendError::FULL),
