@@ -297,7 +297,7 @@ impl Chunked {
         // resize it): the loop makes one driver call for it as well, and
         // with the one call site the driver code is inlined here once.
         let (mut pos, mut done, mut start) = (store_at, 0u32, 0u32);
-        for chunk in &self.chunks[..usize::from(self.count)] {
+        for chunk in self.chunks.iter().take(usize::from(self.count)) {
             let end = start + (chunk.units << shift);
             if pos < end {
                 // Up to the end of this chunk: the rest, if any, starts
