@@ -237,24 +237,26 @@ fn alloc_para<A: Arena, S: Store<A>>(
     // 2. Bump the top, growing the store if needed.
     let want = sp.top + need;
     if want > sp.size && !sp.full {
+        // A step first, then exactly what is needed (both only below the
+        // largest size a location can address).
         let max = Paras::new(MAX_STORE_PARAS);
-        let step = (sp.size + GROW_STEP_PARAS).min(max);
+        let mut target = (sp.size + GROW_STEP_PARAS).min(max).max(want);
         let mut grown = false;
-        for target in [step.max(want), want] {
-            if target > max {
-                continue;
-            }
-            io.stats.grows += 1;
-            match io.store.grow(target.bytes()) {
-                Ok(new_size) => {
-                    sp.size = new_size.paras_floor().min(max);
-                    grown = sp.size >= want;
-                    if grown {
-                        break;
+        for _ in 0..2 {
+            if target <= max {
+                io.stats.grows += 1;
+                match io.store.grow(target.bytes()) {
+                    Ok(new_size) => {
+                        sp.size = new_size.paras_floor().min(max);
+                        grown = sp.size >= want;
+                        if grown {
+                            break;
+                        }
                     }
+                    Err(_) => io.stats.failures += 1,
                 }
-                Err(_) => io.stats.failures += 1,
             }
+            target = want;
         }
         if !grown {
             sp.full = true;
