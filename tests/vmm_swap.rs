@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 use vmemory::vmm::swap::{alloc_in, class_of, class_paras, free_in, StoreIo, StoreSpace, SwapLoc};
-use vmemory::vmm::{ArenaAddr, Bytes, Paras, StoreKind, StoreStats};
+use vmemory::vmm::{Bytes, Paras, StoreKind, StoreStats};
 
 /// Paragraphs of the size class of a `paras`-paragraph extent.
 fn class_size(paras: u32) -> u32 {
@@ -57,7 +57,7 @@ proptest! {
                     'outer: for split in [false, true] {
                         for kind in StoreKind::ALL {
                             let i = kind.index();
-                            let mut io = StoreIo { store: &mut stores[i], stats: &mut stats[i], arena: &mut arena, scratch: ArenaAddr::START };
+                            let mut io = StoreIo { store: &mut stores[i], stats: &mut stats[i], arena: &mut arena };
                             if let Some(loc) = alloc_in(&mut space[i], &mut io, kind, class, split) {
                                 got = Some(loc);
                                 break 'outer;
@@ -82,7 +82,7 @@ proptest! {
                     if !live.is_empty() {
                         let (loc, paras) = live.swap_remove(i % live.len());
                         let s = loc.store();
-                        let mut io = StoreIo { store: &mut stores[s], stats: &mut stats[s], arena: &mut arena, scratch: ArenaAddr::START };
+                        let mut io = StoreIo { store: &mut stores[s], stats: &mut stats[s], arena: &mut arena };
                         free_in(&mut space[s], &mut io, loc, class_of(Paras::new(paras)));
                     }
                 }

@@ -15,9 +15,6 @@ use super::swap::{self, class_of, StoreIo, StoreSpace, SwapLoc};
 use super::units::{ArenaAddr, Bytes, Paras};
 use super::VmError;
 
-/// The scratch paragraph the free-list links go through.
-const SCRATCH: ArenaAddr = ArenaAddr::START;
-
 /// The stores of one heap.
 pub struct Stores<S> {
     /// The open stores, by [`StoreKind::index`].
@@ -184,7 +181,6 @@ impl<S> Stores<S> {
                         store: st,
                         stats: &mut self.stats[i],
                         arena: &mut *arena,
-                        scratch: SCRATCH,
                     };
                     if let Some(loc) =
                         swap::alloc_in(&mut self.space[i], &mut io, kind, class, split)
@@ -210,7 +206,6 @@ impl<S> Stores<S> {
                 store: st,
                 stats: &mut self.stats[i],
                 arena,
-                scratch: SCRATCH,
             };
             swap::free_in(&mut self.space[i], &mut io, loc, class_of(paras));
         }

@@ -184,8 +184,13 @@ impl StoreSpace {
     }
 }
 
+/// The arena paragraph free-list links pass through (the allocator may
+/// overwrite it). A constant, not a field of [`StoreIo`]: the link
+/// transfers then address it directly.
+pub const SCRATCH: ArenaAddr = ArenaAddr::START;
+
 /// What the allocator needs to reach one store: the store, its counters,
-/// and the arena's scratch paragraph that free-list links pass through.
+/// and the arena (whose paragraph [`SCRATCH`] free-list links pass through).
 pub struct StoreIo<'a, A, S> {
     /// The store.
     pub store: &'a mut S,
@@ -193,8 +198,6 @@ pub struct StoreIo<'a, A, S> {
     pub stats: &'a mut StoreStats,
     /// The cache arena.
     pub arena: &'a mut A,
-    /// A paragraph of the arena the allocator may overwrite.
-    pub scratch: ArenaAddr,
 }
 
 /// Allocates an extent of class `class` in store `kind` (open: `sp` is
@@ -316,14 +319,14 @@ fn link<A: Arena, S: Store<A>>(
     push: Option<Paras>,
 ) -> bool {
     let arena = if push.is_some() {
-        io.arena.write_u32(io.scratch, *head);
+        io.arena.write_u32(SCRATCH, *head);
         ArenaIo::OutOf(&*io.arena)
     } else {
         ArenaIo::Into(&mut *io.arena)
     };
     let done = io
         .store
-        .transfer(StoreAddr::of_para(at), arena, io.scratch, LINK_BYTES);
+        .transfer(StoreAddr::of_para(at), arena, SCRATCH, LINK_BYTES);
     if done.is_err() {
         io.stats.failures += 1;
         if let Some(extent) = push {
@@ -336,7 +339,7 @@ fn link<A: Arena, S: Store<A>>(
     io.stats.meta_ops += 1;
     *head = match push {
         Some(_) => at.get(),
-        None => io.arena.read_u32(io.scratch),
+        None => io.arena.read_u32(SCRATCH),
     };
     true
 }
