@@ -24,6 +24,7 @@ pub struct DiskStore {
 /// Growth step: DOS allocates clusters as the file grows; asking in 64 KiB
 /// steps keeps the number of calls (and of FAT updates) small.
 const GROW_STEP: u32 = 0x1_0000;
+const _: () = assert!(GROW_STEP.is_power_of_two());
 
 /// The first piece written when the file is created: one sector.
 const FIRST_SECTOR: u32 = 512;
@@ -113,10 +114,11 @@ impl DiskStore {
         if min_size <= self.size {
             return Ok(self.size);
         }
+        // The next step boundary (a power of two: a mask), or the largest
+        // size when there is none.
         let mut target = min_size
-            .div_ceil(GROW_STEP)
-            .saturating_mul(GROW_STEP)
-            .max(min_size);
+            .checked_add(GROW_STEP - 1)
+            .map_or(u32::MAX, |end| end & !(GROW_STEP - 1));
         // Ask for no more than the drive has (whole paragraphs), so a nearly
         // full drive still gives what it has instead of refusing the step.
         if let Some(free) = disk::disk_free_bytes(self.drive) {
