@@ -147,17 +147,17 @@ impl Driver {
                 // `alloc` got it from the driver as an `XmsHandle`) and the
                 // far pointer: this is the hot path of every XMS transfer.
                 let conv = (u32::from(far.seg.value()) << 16) | u32::from(far.off);
-                let (src, dst) = match dir {
-                    Dir::FromArena => ((0, conv), (chunk.handle, offset)),
-                    Dir::ToArena => ((chunk.handle, offset), (0, conv)),
-                };
-                let m = xms::MoveBlock {
+                let mut m = xms::MoveBlock {
                     length: len,
-                    src_handle: src.0,
-                    src_offset: src.1,
-                    dst_handle: dst.0,
-                    dst_offset: dst.1,
+                    src_handle: 0,
+                    src_offset: conv,
+                    dst_handle: chunk.handle,
+                    dst_offset: offset,
                 };
+                if dir == Dir::ToArena {
+                    (m.src_handle, m.dst_handle) = (m.dst_handle, 0);
+                    (m.src_offset, m.dst_offset) = (offset, conv);
+                }
                 // SAFETY: forwarded to the caller; `len` is a multiple of
                 // 16, so even as XMS function 0Bh requires.
                 unsafe { xms::move_block(&m) }.is_ok()
