@@ -77,16 +77,20 @@ impl<S> Stores<S> {
 
     /// Counts a block brought in from `loc`.
     pub fn count_page_in(&mut self, loc: SwapLoc, len: Bytes) {
-        let st = &mut self.stats[loc.store()];
-        st.page_ins += 1;
-        st.bytes_in = st.bytes_in.wrapping_add(len.get());
+        // `get_mut` (as for the counting below): no panic path at the
+        // call sites this is inlined into.
+        if let Some(st) = self.stats.get_mut(loc.store()) {
+            st.page_ins += 1;
+            st.bytes_in = st.bytes_in.wrapping_add(len.get());
+        }
     }
 
     /// Counts a block written out to `loc`.
     pub fn count_page_out(&mut self, loc: SwapLoc, len: Bytes) {
-        let st = &mut self.stats[loc.store()];
-        st.page_outs += 1;
-        st.bytes_out = st.bytes_out.wrapping_add(len.get());
+        if let Some(st) = self.stats.get_mut(loc.store()) {
+            st.page_outs += 1;
+            st.bytes_out = st.bytes_out.wrapping_add(len.get());
+        }
     }
 
     /// Reads `len` bytes from `loc` into the arena at `to`.
