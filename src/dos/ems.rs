@@ -543,7 +543,11 @@ unsafe fn frame_copy(
         );
         let conv = far.offset(done).ok_or(EmsError::BAD_ADDRESS)?;
         // One call for both directions (one copy of it in the C library).
-        let (src, dst) = if to_ems { (conv, window) } else { (window, conv) };
+        let (src, dst) = if to_ems {
+            (conv, window)
+        } else {
+            (window, conv)
+        };
         // SAFETY: `window` is n <= 16 KB of the mapped page within the
         // frame; `conv` is normalised (offset < 16) and valid for the rest of
         // the range by the caller's promise; the two do not overlap (checked

@@ -148,11 +148,10 @@ impl<S> Stores<S> {
             .get_mut(i)
             .and_then(Option::as_mut)
             .ok_or(VmError::NoSwap)?;
-        st.transfer(loc.addr(), arena, arena_at, len)
-            .map_err(|e| {
-                self.stats[i].failures += 1;
-                VmError::Backend(e)
-            })
+        st.transfer(loc.addr(), arena, arena_at, len).map_err(|e| {
+            self.stats[i].failures += 1;
+            VmError::Backend(e)
+        })
     }
 
     /// Swap space for `paras`: XMS, then EMS, then disk; splitting larger
