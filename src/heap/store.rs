@@ -21,16 +21,16 @@ impl DosStore {
     /// Opens the store of `kind`, or `None` if the machine has none.
     /// Nothing is allocated from the driver until the store first grows.
     pub fn open(kind: StoreKind) -> Option<Self> {
-        match kind {
-            StoreKind::Xms if xms::detect() => Some(Self::Chunked(Chunked::new(Driver::Xms))),
+        let driver = match kind {
+            StoreKind::Xms if xms::detect() => Driver::Xms,
             // An EMM whose frame or mapping context cannot be used is no
             // store: fVmDisableEms then says so.
-            StoreKind::Ems if ems::copy_ready().is_ok() => {
-                Some(Self::Chunked(Chunked::new(Driver::Ems)))
-            }
-            StoreKind::Disk => DiskStore::open().ok().map(Self::Disk),
-            _ => None,
-        }
+            StoreKind::Ems if ems::copy_ready().is_ok() => Driver::Ems,
+            StoreKind::Disk => return DiskStore::open().ok().map(Self::Disk),
+            _ => return None,
+        };
+        // One store built for both drivers (one copy of that code).
+        Some(Self::Chunked(Chunked::new(driver)))
     }
 
     /// Releases everything the store holds (dropping the chunks frees the
