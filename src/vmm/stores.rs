@@ -162,6 +162,7 @@ impl<S> Stores<S> {
     {
         self.changes = self.changes.wrapping_add(1);
         let class = class_of(paras);
+        let need = swap::class_paras(class);
         // A store that refused to grow is skipped until space is freed in it;
         // the last pass retries the grows anyway before giving up (a refusal
         // may have been transient).
@@ -186,7 +187,7 @@ impl<S> Stores<S> {
                         arena: &mut *arena,
                     };
                     if let Some(loc) =
-                        swap::alloc_in(&mut self.space[i], &mut io, kind, class, split)
+                        swap::alloc_sized(&mut self.space[i], &mut io, kind, class, need, split)
                     {
                         return Ok(loc);
                     }

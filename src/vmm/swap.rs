@@ -215,7 +215,22 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
     if class >= CLASSES {
         return None;
     }
-    let need = class_paras(class);
+    alloc_sized(sp, io, kind, class, class_paras(class), allow_split)
+}
+
+/// [`alloc_in`] for a `class` below [`CLASSES`] whose extents are `need`
+/// paragraphs (so that a caller trying several stores finds `need` once).
+pub(super) fn alloc_sized<A: Arena, S: Store<A>>(
+    sp: &mut StoreSpace,
+    io: &mut StoreIo<A, S>,
+    kind: StoreKind,
+    class: usize,
+    need: Paras,
+    allow_split: bool,
+) -> Option<SwapLoc> {
+    if class >= CLASSES {
+        return None;
+    }
     let at = alloc_para(sp, io, class, need, allow_split)?;
     sp.used += need;
     Some(SwapLoc::new(kind, at))
