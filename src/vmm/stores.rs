@@ -228,7 +228,7 @@ impl<S> Stores<S> {
         S: Store<A>,
     {
         let loc = self.alloc(arena, paras)?;
-        if let Err(e) = self.write(loc, arena, from, len) {
+        if let Err(e) = self.transfer(loc, ArenaIo::OutOf(arena), from, len) {
             self.free(arena, loc, paras);
             return Err(e);
         }
