@@ -101,7 +101,9 @@ impl File {
     ) -> Result<(Self, usize), DosError> {
         // DOS appends a 12-byte name (8 characters + ".") plus NUL to the path
         // in place, so the buffer must have room for it.
-        if dir_len + 14 > MAX_PATH || has_nul(&path[..dir_len]) {
+        // (Not `dir_len + 14 > MAX_PATH`, which could wrap: this way the
+        // indexing below is provably in bounds, with no panic path.)
+        if dir_len > MAX_PATH - 14 || has_nul(&path[..dir_len]) {
             return Err(DosError::BAD_ARGUMENT);
         }
         // The directory made ASCIZ, and the last byte 0 (not the whole
@@ -433,11 +435,11 @@ impl TmpDir {
 /// the prefix's length, or `None`.
 pub fn tmp_dir_into(buf: &mut [u8; MAX_PATH]) -> Option<usize> {
     let mut len = env::var(b"TMP", &mut buf[..MAX_PATH - 14])?;
-    if len == 0 {
-        return None;
-    }
-    if !matches!(buf[len - 1], b'\\' | b'/' | b':') {
-        buf[len] = b'\\';
+    // `get`: `len` is at most MAX_PATH - 14, but that is `env::var`'s
+    // promise, so indexing compiled panic paths here.
+    let last = *buf.get(len.checked_sub(1)?)?;
+    if !matches!(last, b'\\' | b'/' | b':') {
+        *buf.get_mut(len)? = b'\\';
         len += 1;
     }
     Some(len)

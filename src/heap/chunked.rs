@@ -258,7 +258,9 @@ impl Chunked {
         let need = ((min_size - self.size - 1) >> shift) + 1;
         let want = need.max((self.size / 2).max(MIN_STEP) >> shift);
         for add in [want, need] {
-            if let Some(last) = self.chunks[..usize::from(self.count)].last_mut() {
+            // The last chunk in use, if any (`get_mut`: no panic path).
+            let last = usize::from(self.count).checked_sub(1);
+            if let Some(last) = last.and_then(|i| self.chunks.get_mut(i)) {
                 let units = last.units + add;
                 if units <= driver.max_units() && driver.resize(last, units).is_ok() {
                     self.size += add << shift;
