@@ -385,10 +385,12 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         let Ok(q) = got else {
             return Ok(false);
         };
-        let old_len = rs.oldp.bytes();
-        let a = &mut self.arena;
-        a.copy(data_addr(p), data_addr(q), old_len);
-        a.fill(data_addr(q) + old_len, rs.newp.bytes() - old_len, 0);
+        // Zeros first, then the old contents over them: `fill_from`'s
+        // zero fill serves (not the arena's fill inlined here once more),
+        // at the cost of zeroing the old length once too (a cold call).
+        self.fill_from(q, SwapLoc::NONE, Bytes::ZERO, rs.newp.bytes())?;
+        self.arena
+            .copy(data_addr(p), data_addr(q), rs.oldp.bytes());
         self.move_to(rs, q)?;
         self.drop_resident(p);
         self.enter(q);
