@@ -276,9 +276,10 @@ fn refresh(out: &mut StatusOut, v: &DosVmm, stamp: Option<u16>) -> u16 {
 /// [`refresh`]). The shim then copies the block (not compared with the
 /// last one: this runs seldom, and the copy is 9 words).
 #[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
 fn republish(out: &mut StatusOut, v: &DosVmm) {
     publish_index(out, v);
-    out.block = v.status_block();
+    v.write_status_block(&mut out.block);
 }
 
 /// Tells the shim where the resident index is (the heap was opened or

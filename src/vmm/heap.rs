@@ -235,27 +235,38 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// The KB402074 block (see `Vmm::status_block`): what `status` says,
     /// in the words C programs read, computed from the few fields they need.
     pub fn status_block(&self) -> StatusBlock {
-        let mut b = StatusBlock {
-            c_page_dos: self.arena.paras() / VM_PAGE_PARAS as u16,
-            seg_vm_dos: self.arena.dos_segment(),
-            f_vm_initialized: 1,
-            ..StatusBlock::IDLE
-        };
-        let mut used = Paras::ZERO;
-        let mut off = [1u16; 3];
-        for (i, sp) in self.stores.space.iter().enumerate() {
-            used += sp.used;
-            if sp.present {
-                off[i] = u16::from(sp.full);
-                b.f_vm_swapping |= u16::from(!sp.full);
-            }
-        }
-        [b.f_vm_disable_xms, b.f_vm_disable_ems, b.f_vm_disable_disk] = off;
-        if let Some(st) = &self.stores.open[StoreKind::Disk.index()] {
-            b.fh_vm = st.dos_handle().map_or(-1, |f| f as i16);
-        }
-        b.c_vm_page = used.get().div_ceil(VM_PAGE_PARAS).min(0xFFFF) as u16;
+        let mut b = StatusBlock::IDLE;
+        self.write_status_block(&mut b);
         b
+    }
+
+    /// [`Self::status_block`] written word by word into `b` (the C ABI's
+    /// copy of it): no 18-byte value built on the stack and copied, which
+    /// took the C ABI's `republish` about 100 more bytes of code.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
+    pub fn write_status_block(&self, b: &mut StatusBlock) {
+        b.c_page_dos = self.arena.paras() / VM_PAGE_PARAS as u16;
+        b.seg_vm_dos = self.arena.dos_segment();
+        b.f_vm_initialized = 1;
+        let mut used = Paras::ZERO;
+        let mut swapping = false;
+        // A store is off (1) when it is not open, or while it is full.
+        let mut off = |sp: &super::swap::StoreSpace| {
+            used += sp.used;
+            swapping |= sp.present && !sp.full;
+            u16::from(!sp.present || sp.full)
+        };
+        let [xms, ems, disk] = &self.stores.space;
+        b.f_vm_disable_xms = off(xms);
+        b.f_vm_disable_ems = off(ems);
+        b.f_vm_disable_disk = off(disk);
+        b.f_vm_swapping = u16::from(swapping);
+        b.fh_vm = match &self.stores.open[StoreKind::Disk.index()] {
+            Some(st) => st.dos_handle().map_or(-1, |f| f as i16),
+            None => -1,
+        };
+        b.c_vm_page = used.get().div_ceil(VM_PAGE_PARAS).min(0xFFFF) as u16;
     }
 
     /// Panics if an internal invariant is broken.

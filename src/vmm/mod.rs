@@ -471,6 +471,15 @@ impl<B: Backends> Vmm<B> {
             .map_or(StatusBlock::IDLE, |h| h.status_block())
     }
 
+    /// [`status_block`](Self::status_block) written into `b` in place (for
+    /// the C ABI, whose copy of the block is static).
+    pub fn write_status_block(&self, b: &mut StatusBlock) {
+        match self.heap.as_ref() {
+            Some(h) => h.write_status_block(b),
+            None => b.set_idle(),
+        }
+    }
+
     /// A value that stays the same as long as [`status_block`](Self::status_block)
     /// does, while the heap stays initialized (or not): it changes with every
     /// allocation and release of swap space, the only steps that change the
