@@ -53,7 +53,7 @@ use core::cell::UnsafeCell;
 
 use crate::dos::far::FarPtr;
 use crate::heap::{self, DosVmm};
-use crate::vmm::{ArenaAddr, StatusBlock, STATE_WORD, STATUS_BYTES};
+use crate::vmm::{ArenaAddr, Hit, StatusBlock, STATE_WORD, STATUS_BYTES, VM_CLEAN};
 
 mod function;
 pub use function::Function;
@@ -343,18 +343,17 @@ fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
         // Block: [size.lo, size.hi, h.lo, h.hi].
         Function::VREALLOC => v.vrealloc(rest, first),
         Function::VMSIZE => v.vmsize(first),
-        // Block: [dirty, h.lo, h.hi] for _vload, [h.lo, h.hi] for _vlock.
-        Function::VLOAD | Function::VLOCK => {
-            let a = if f == Function::VLOAD {
-                v.vload(handle_after_word(first, rest), first as i16)
-            } else {
-                v.vlock(first)
+        // Block: [dirty, h.lo, h.hi] for _vload and _vunlock, [h.lo, h.hi]
+        // for _vlock. One core call for the three.
+        Function::VLOAD | Function::VLOCK | Function::VUNLOCK => {
+            let dirty = first as i16 != VM_CLEAN;
+            let (h, call) = match f {
+                Function::VLOCK => (first, Hit::Lock),
+                Function::VLOAD => (handle_after_word(first, rest), Hit::Load { dirty }),
+                _ => (handle_after_word(first, rest), Hit::Unlock { dirty }),
             };
+            let a = v.vaccess(h, call);
             far(heap::arena_far(v, a))
-        }
-        Function::VUNLOCK => {
-            v.vunlock(handle_after_word(first, rest), first as i16);
-            0
         }
         Function::VLOCKCNT => u32::from(v.vlockcnt(first)),
         _ => 0,

@@ -183,6 +183,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// Makes `h`'s block resident for a `_vload` or (`lock`) a `_vlock`,
     /// which fails with nothing changed on a block with 255 locks. One
     /// look at the handle for both calls.
+    #[inline(never)]
     fn make_resident(&mut self, h: Handle, lock: bool) -> Result<ArenaPara, VmError> {
         match self.resolve(h)? {
             Res::Resident(p) => {
@@ -406,41 +407,48 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         Ok(paras.bytes().get().min(MAX_BLOCK_SIZE))
     }
 
-    /// Marks resident block `p` dirty.
-    fn set_dirty(&mut self, p: ArenaPara) {
-        let f = self.arena.flags(p);
-        self.arena.set_flags(p, f.with(Flags::DIRTY));
-    }
-
     /// `_vload`.
     pub fn load(&mut self, h: Handle, dirty: bool) -> Result<ArenaAddr, VmError> {
-        let p = self.make_resident(h, false)?;
-        if dirty {
-            self.set_dirty(p);
-        }
-        Ok(data_addr(p))
+        self.access(h, Hit::Load { dirty })
     }
 
     /// `_vlock`.
     pub fn lock(&mut self, h: Handle) -> Result<ArenaAddr, VmError> {
-        let p = self.make_resident(h, true)?;
-        let l = self.arena.locks(p);
-        self.arena.set_locks(p, l + 1);
-        Ok(data_addr(p))
+        self.access(h, Hit::Lock)
     }
 
     /// `_vunlock`.
     pub fn unlock(&mut self, h: Handle, dirty: bool) -> Result<(), VmError> {
-        if let Res::Resident(p) = self.resolve(h)? {
-            let l = self.arena.locks(p);
-            if l > 0 {
-                self.arena.set_locks(p, l - 1);
-                if dirty {
-                    self.set_dirty(p);
-                }
-            }
-        }
-        Ok(())
+        self.access(h, Hit::Unlock { dirty }).map(|_| ())
+    }
+
+    /// `_vload`, `_vlock` or `_vunlock` (`call`) on the slow path: the block
+    /// made resident first (not for `_vunlock`, which changes nothing on a
+    /// block that is not), then the call's change of the dirty flag and
+    /// lock count, as [`hit`](Self::hit) makes it. One copy of these steps
+    /// for the three calls, out of line (the C ABI's dispatcher calls it
+    /// for all three). Returns the block's data address (anything for a
+    /// `_vunlock`).
+    #[inline(never)]
+    pub fn access(&mut self, h: Handle, call: Hit) -> Result<ArenaAddr, VmError> {
+        let p = match call {
+            Hit::Unlock { .. } => match self.resolve(h)? {
+                Res::Resident(p) => p,
+                Res::Away(..) => return Ok(ArenaAddr::START),
+            },
+            _ => self.make_resident(h, call == Hit::Lock)?,
+        };
+        let (f, locks) = self.arena.state(p);
+        let (dirty, locks) = match call {
+            Hit::Load { dirty } => (dirty, locks),
+            // `make_resident` refused a 256th lock.
+            Hit::Lock => (false, locks + 1),
+            Hit::Unlock { dirty } if locks > 0 => (dirty, locks - 1),
+            Hit::Unlock { .. } => return Ok(data_addr(p)),
+        };
+        let f = if dirty { f.with(Flags::DIRTY) } else { f };
+        self.arena.set_state(p, f, locks);
+        Ok(data_addr(p))
     }
 
     /// `_vload`, `_vlock` or `_vunlock` of a resident block, done with only

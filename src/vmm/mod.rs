@@ -576,6 +576,15 @@ impl<B: Backends> Vmm<B> {
         self.load(h, dirty != VM_CLEAN).ok()
     }
 
+    /// `_vload`, `_vlock` or `_vunlock` (`call`) in one call, for a caller
+    /// that dispatches them together (the C ABI): the address of the
+    /// block's data, `None` on failure (and for a `_vunlock`, whose result
+    /// is ignored).
+    pub fn vaccess(&mut self, h: VmHandle, call: Hit) -> Option<ArenaAddr> {
+        let a = self.heap.as_mut()?.access(Handle::from_raw(h), call).ok()?;
+        (!matches!(call, Hit::Unlock { .. })).then_some(a)
+    }
+
     /// `void __far *_vlock(_vmhnd_t)`: `None` is the NULL pointer.
     pub fn vlock(&mut self, h: VmHandle) -> Option<ArenaAddr> {
         self.lock(h).ok()
