@@ -291,37 +291,63 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         if newp == oldp {
             return Ok(h);
         }
-        if let Res::Resident(p) = r {
-            let rs = Resize {
-                h,
-                old_loc,
-                oldp,
-                newp,
-            };
-            if newp < oldp {
-                self.shrink_resident(&rs, p)?;
-                return Ok(h);
-            }
-            if self.grow_resident(&rs, p)? {
-                return Ok(h);
-            }
-            // Not enough room for both copies: go through swap.
-            self.evict(p)?;
-        }
-        // The block is not resident (eviction may have given it swap space):
-        // read what is kept into a new region.
-        let (old_loc, oldp) = self.entry(h)?;
-        let rs = Resize {
+        let mut rs = Resize {
             h,
             old_loc,
             oldp,
             newp,
         };
-        let q = self.alloc_region(newp + HDR_PARAS)?;
-        self.fill_from(q, old_loc, oldp.min(newp).bytes(), newp.bytes())?;
-        self.move_to(&rs, q)?;
-        self.enter(q);
-        Ok(h)
+        let mut resident = match r {
+            Res::Resident(p) => Some(p),
+            Res::Away(..) => None,
+        };
+        if let Some(p) = resident {
+            if newp < oldp {
+                self.shrink_resident(&rs, p)?;
+                return Ok(h);
+            }
+        }
+        // A new region: a resident block is copied to it inside the cache
+        // (pinned meanwhile); one that is not (or could not be copied so)
+        // is read from its swap copy. One copy of these steps for both.
+        loop {
+            if let Some(p) = resident {
+                self.arena.set_locks(p, 1);
+            }
+            let got = self.alloc_region(newp + HDR_PARAS);
+            if let Some(p) = resident {
+                self.arena.set_locks(p, 0);
+            }
+            let q = match (got, resident) {
+                (Ok(q), _) => q,
+                (Err(err), None) => return Err(err),
+                (Err(_), Some(p)) => {
+                    // Not enough room for both copies: go through swap
+                    // (eviction may give the block swap space).
+                    self.evict(p)?;
+                    (rs.old_loc, rs.oldp) = self.entry(h)?;
+                    resident = None;
+                    continue;
+                }
+            };
+            // Zeros, then the resident copy over them; or what is kept of
+            // the swap copy, zero-filled after it.
+            let (loc, keep) = match resident {
+                Some(_) => (SwapLoc::NONE, Bytes::ZERO),
+                None => (rs.old_loc, rs.oldp.min(newp).bytes()),
+            };
+            self.fill_from(q, loc, keep, newp.bytes())?;
+            if let Some(p) = resident {
+                self.arena
+                    .copy(data_addr(p), data_addr(q), rs.oldp.bytes());
+            }
+            self.move_to(&rs, q)?;
+            if let Some(p) = resident {
+                self.drop_resident(p);
+            }
+            self.enter(q);
+            return Ok(h);
+        }
     }
 
     /// Records the new size of `rs.h` in the table, without a swap copy,
@@ -373,29 +399,6 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         let cut = self.place.shrink(a, p, rs.newp + HDR_PARAS);
         self.policy.shrunk(&self.arena, p, cut);
         Ok(())
-    }
-
-    /// Grows the resident block in region `p` by copying it to a new region
-    /// inside the cache (the old one pinned meanwhile). `Ok(false)`: no room
-    /// for both copies, nothing changed.
-    #[inline(always)]
-    fn grow_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<bool, VmError> {
-        self.arena.set_locks(p, 1);
-        let got = self.alloc_region(rs.newp + HDR_PARAS);
-        self.arena.set_locks(p, 0);
-        let Ok(q) = got else {
-            return Ok(false);
-        };
-        // Zeros first, then the old contents over them: `fill_from`'s
-        // zero fill serves (not the arena's fill inlined here once more),
-        // at the cost of zeroing the old length once too (a cold call).
-        self.fill_from(q, SwapLoc::NONE, Bytes::ZERO, rs.newp.bytes())?;
-        self.arena
-            .copy(data_addr(p), data_addr(q), rs.oldp.bytes());
-        self.move_to(rs, q)?;
-        self.drop_resident(p);
-        self.enter(q);
-        Ok(true)
     }
 
     /// `_vmsize`, in bytes.
