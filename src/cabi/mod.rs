@@ -316,17 +316,40 @@ fn run(v: &mut DosVmm, call: u32, first: u32, rest: u32) -> (u32, Option<u16>) {
         VMALLOC => v.vmalloc_stamped(first),
         VFREE => (0, v.vfree_stamped(first)),
         f => {
-            let r = other(v, Function(f as u8), first, rest);
+            let f = Function(f as u8);
+            let r = match f {
+                Function::VLOAD | Function::VLOCK | Function::VUNLOCK => access(v, f, first, rest),
+                _ => other(v, f, first, rest),
+            };
             (r, v.status_stamp())
         }
     }
+}
+
+/// `_vload`, `_vlock` and `_vunlock` that are not hits (see [`other`]):
+/// one core call for the three ([`crate::vmm::Vmm::vaccess`]), from a
+/// small frame of its own, not from `other`'s (which holds `_vrealloc`'s
+/// locals): a miss that evicts to EMS is the library's deepest call.
+#[inline(never)]
+fn access(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
+    // Block: [dirty, h.lo, h.hi] for _vload and _vunlock, [h.lo, h.hi]
+    // for _vlock.
+    let dirty = first as i16 != VM_CLEAN;
+    let (h, call) = match f {
+        Function::VLOCK => (first, Hit::Lock),
+        Function::VLOAD => (handle_after_word(first, rest), Hit::Load { dirty }),
+        _ => (handle_after_word(first, rest), Hit::Unlock { dirty }),
+    };
+    let a = v.vaccess(h, call);
+    far(heap::arena_far(v, a))
 }
 
 /// The calls [`run`] does not make itself, out of the dispatcher's frame.
 /// `_vheapinit` and `_vheapterm`, the deepest and the widest, have a frame
 /// of their own (see [`run`]); the others need little stack. `_vload`,
 /// `_vlock` and `_vunlock` go to the ordinary calls, not the core's hit
-/// path: the shim tried the hit path before the dispatcher.
+/// path: the shim tried the hit path before the dispatcher (and [`run`]
+/// sends them to [`access`]).
 #[inline(never)]
 fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
     // `_vheapinit` (0) and `_vheapterm` (1) open or close a heap.
@@ -343,18 +366,6 @@ fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
         // Block: [size.lo, size.hi, h.lo, h.hi].
         Function::VREALLOC => v.vrealloc(rest, first),
         Function::VMSIZE => v.vmsize(first),
-        // Block: [dirty, h.lo, h.hi] for _vload and _vunlock, [h.lo, h.hi]
-        // for _vlock. One core call for the three.
-        Function::VLOAD | Function::VLOCK | Function::VUNLOCK => {
-            let dirty = first as i16 != VM_CLEAN;
-            let (h, call) = match f {
-                Function::VLOCK => (first, Hit::Lock),
-                Function::VLOAD => (handle_after_word(first, rest), Hit::Load { dirty }),
-                _ => (handle_after_word(first, rest), Hit::Unlock { dirty }),
-            };
-            let a = v.vaccess(h, call);
-            far(heap::arena_far(v, a))
-        }
         Function::VLOCKCNT => u32::from(v.vlockcnt(first)),
         _ => 0,
     }

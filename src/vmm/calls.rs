@@ -183,7 +183,6 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// Makes `h`'s block resident for a `_vload` or (`lock`) a `_vlock`,
     /// which fails with nothing changed on a block with 255 locks. One
     /// look at the handle for both calls.
-    #[inline(never)]
     fn make_resident(&mut self, h: Handle, lock: bool) -> Result<ArenaPara, VmError> {
         match self.resolve(h)? {
             Res::Resident(p) => {
