@@ -391,8 +391,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     fn shrink_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<(), VmError> {
         self.commit_size(rs)?;
         let a = &mut self.arena;
-        let f = a.flags(p);
-        a.set_flags(p, f.without(Flags::SWAP).with(Flags::DIRTY));
+        a.update_flags(p, Flags::DIRTY, Flags::SWAP);
         a.set_swap_loc(p, SwapLoc::NONE);
         a.set_block_paras(p, rs.newp);
         let cut = self.place.shrink(a, p, rs.newp + HDR_PARAS);
