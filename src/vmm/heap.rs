@@ -27,6 +27,16 @@ use super::MAX_BLOCK_SIZE;
 /// Paragraphs in one of the MS VMM's 4 KiB pages.
 const VM_PAGE_PARAS: u32 = 256;
 
+/// [`Arena::fill`] out of line, for the callers that run seldom (heap
+/// setup, layout changes, a table page's first use): the DOS arena's fill
+/// is inlined at every call (for the zero fill of new blocks, a hot path),
+/// and each inlined copy took about 90 bytes.
+#[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
+pub(super) fn fill_seldom<A: Arena>(a: &mut A, at: ArenaAddr, len: Bytes, byte: u8) {
+    a.fill(at, len, byte)
+}
+
 /// State of one initialized heap.
 pub struct Heap<A, S> {
     pub(super) arena: A,
@@ -152,7 +162,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             return Err(arena);
         }
         // The scratch paragraph; the rest is done by `relayout` below.
-        arena.fill(ArenaAddr::START, Bytes::new(16), 0);
+        fill_seldom(&mut arena, ArenaAddr::START, Bytes::new(16), 0);
         let table = Table::new(&mut arena, l.dir.addr(), l.dir_pages, gen_base);
         let p = slot.heap.as_mut_ptr();
         // SAFETY: `p` is valid and aligned for a `Heap` (a `MaybeUninit`

@@ -23,7 +23,7 @@
 
 use super::backend::{Arena, Store};
 use super::header::HDR_PARAS;
-use super::heap::Heap;
+use super::heap::{fill_seldom, Heap};
 use super::index::ResidentIndex;
 use super::layout::Layout;
 use super::place::Placement;
@@ -164,7 +164,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         let a = &mut self.arena;
         let end = ArenaPara::new(a.paras());
         self.table.relayout(dir_swap, l.slots_at, l.slots);
-        a.fill(l.index.addr(), l.heap.addr() - l.index.addr(), 0);
+        fill_seldom(a, l.index.addr(), l.heap.addr() - l.index.addr(), 0);
         self.index = ResidentIndex::new(l.index.addr(), l.buckets);
         self.sketch = Sketch::new(l.sketch.addr(), l.sketch_width);
         self.place = Placement::new(a, l.heap, end);
