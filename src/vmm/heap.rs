@@ -50,7 +50,7 @@ pub struct Heap<A, S> {
     /// Whether the arena has the lean layout (`lean`).
     pub(super) lean: bool,
     /// The default layout (kept: computing it again took more code than
-    /// its 36 bytes).
+    /// its 18 bytes).
     pub(super) layout: Layout,
 }
 
@@ -163,7 +163,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
         // The scratch paragraph; the rest is done by `relayout` below.
         fill_seldom(&mut arena, ArenaAddr::START, Bytes::new(16), 0);
-        let table = Table::new(&mut arena, l.dir.addr(), l.dir_pages, gen_base);
+        let table = Table::new(&mut arena, l.dir.addr(), u32::from(l.dir_pages), gen_base);
         let p = slot.heap.as_mut_ptr();
         // SAFETY: `p` is valid and aligned for a `Heap` (a `MaybeUninit`
         // of one), holds no value (`!open`), and nothing reads it before
