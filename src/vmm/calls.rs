@@ -337,8 +337,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             };
             self.fill_from(q, loc, keep, newp.bytes())?;
             if let Some(p) = resident {
-                self.arena
-                    .copy(data_addr(p), data_addr(q), rs.oldp.bytes());
+                self.arena.copy(data_addr(p), data_addr(q), rs.oldp.bytes());
             }
             self.move_to(&rs, q)?;
             if let Some(p) = resident {

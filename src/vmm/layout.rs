@@ -83,7 +83,7 @@ impl Layout {
             sketch_width as u16,
             slots as u16,
         )
-            .filter(|l| arena >= (l.heap - ArenaPara::NIL) + MIN_HEAP)
+        .filter(|l| arena >= (l.heap - ArenaPara::NIL) + MIN_HEAP)
     }
 
     /// The lean layout of an arena of `arena` paragraphs: the scratch
@@ -121,11 +121,20 @@ impl Layout {
     ) -> Option<Self> {
         let mut at = ArenaPara::new(1); // paragraph 0: scratch
         let dir = at;
-        at = at + Table::dir_bytes(u32::from(dir_pages)).paras_ceil().to_region();
+        at = at
+            + Table::dir_bytes(u32::from(dir_pages))
+                .paras_ceil()
+                .to_region();
         let index = at;
-        at = at + ResidentIndex::bytes(u32::from(buckets)).paras_ceil().to_region();
+        at = at
+            + ResidentIndex::bytes(u32::from(buckets))
+                .paras_ceil()
+                .to_region();
         let sketch = at;
-        at = at + Sketch::bytes(u32::from(sketch_width)).paras_ceil().to_region();
+        at = at
+            + Sketch::bytes(u32::from(sketch_width))
+                .paras_ceil()
+                .to_region();
         let slots_at = at;
         at = at + RegionParas::new(slots * PAGE_PARAS.get());
         if arena <= at - ArenaPara::NIL {

@@ -163,7 +163,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     pub(super) fn relayout(&mut self, l: &Layout, dir_swap: SwapLoc) {
         let a = &mut self.arena;
         let end = ArenaPara::new(a.paras());
-        self.table.relayout(dir_swap, l.slots_at, usize::from(l.slots));
+        self.table
+            .relayout(dir_swap, l.slots_at, usize::from(l.slots));
         fill_seldom(a, l.index.addr(), l.heap.addr() - l.index.addr(), 0);
         self.index = ResidentIndex::new(l.index.addr(), u32::from(l.buckets));
         self.sketch = Sketch::new(l.sketch.addr(), u32::from(l.sketch_width));
