@@ -499,6 +499,27 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         self.sketch.sample(&mut self.arena, u32::from(n));
     }
 
+    /// `_vmsize` as C gets it: 0 for an invalid handle. Not through
+    /// [`size`](Self::size): a `Result` unpacked again took the C ABI's
+    /// dispatcher more code.
+    pub fn size_or_zero(&mut self, h: Handle) -> u32 {
+        let paras = match self.resolve(h) {
+            Ok(Res::Resident(p)) => self.arena.block_paras(p),
+            Ok(Res::Away(_, paras)) => paras.to_region(),
+            Err(_) => return 0,
+        };
+        paras.bytes().get().min(MAX_BLOCK_SIZE)
+    }
+
+    /// `_vlockcnt` as C gets it: 0 for an invalid handle (see
+    /// [`size_or_zero`](Self::size_or_zero)).
+    pub fn lock_count_or_zero(&mut self, h: Handle) -> u8 {
+        match self.resolve(h) {
+            Ok(Res::Resident(p)) => self.arena.locks(p),
+            _ => 0,
+        }
+    }
+
     /// `_vlockcnt`.
     pub fn lock_count(&mut self, h: Handle) -> Result<u8, VmError> {
         Ok(match self.resolve(h)? {

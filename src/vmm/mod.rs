@@ -568,7 +568,9 @@ impl<B: Backends> Vmm<B> {
 
     /// `unsigned long _vmsize(_vmhnd_t)`: 0 for an invalid handle.
     pub fn vmsize(&mut self, h: VmHandle) -> u32 {
-        self.size(h).unwrap_or(0)
+        self.heap
+            .as_mut()
+            .map_or(0, |heap| heap.size_or_zero(Handle::from_raw(h)))
     }
 
     /// `void __far *_vload(_vmhnd_t, int dirty)`: `None` is the NULL pointer.
@@ -597,6 +599,8 @@ impl<B: Backends> Vmm<B> {
 
     /// `unsigned _vlockcnt(_vmhnd_t)`: 0 for an invalid handle.
     pub fn vlockcnt(&mut self, h: VmHandle) -> u16 {
-        self.lock_count(h).map(u16::from).unwrap_or(0)
+        self.heap.as_mut().map_or(0, |heap| {
+            u16::from(heap.lock_count_or_zero(Handle::from_raw(h)))
+        })
     }
 }
