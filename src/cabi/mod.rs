@@ -53,7 +53,7 @@ use core::cell::UnsafeCell;
 
 use crate::dos::far::FarPtr;
 use crate::heap::{self, DosVmm};
-use crate::vmm::{ArenaAddr, StatusBlock, STATE_WORD, STATUS_BYTES};
+use crate::vmm::{ArenaAddr, Hit, StatusBlock, STATE_WORD, STATUS_BYTES, VM_CLEAN};
 
 mod function;
 pub use function::Function;
@@ -276,9 +276,10 @@ fn refresh(out: &mut StatusOut, v: &DosVmm, stamp: Option<u16>) -> u16 {
 /// [`refresh`]). The shim then copies the block (not compared with the
 /// last one: this runs seldom, and the copy is 9 words).
 #[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
 fn republish(out: &mut StatusOut, v: &DosVmm) {
     publish_index(out, v);
-    out.block = v.status_block();
+    v.write_status_block(&mut out.block);
 }
 
 /// Tells the shim where the resident index is (the heap was opened or
@@ -315,17 +316,49 @@ fn run(v: &mut DosVmm, call: u32, first: u32, rest: u32) -> (u32, Option<u16>) {
         VMALLOC => v.vmalloc_stamped(first),
         VFREE => (0, v.vfree_stamped(first)),
         f => {
-            let r = other(v, Function(f as u8), first, rest);
+            let r = slow(v, Function(f as u8), first, rest);
             (r, v.status_stamp())
         }
     }
+}
+
+/// The calls [`run`] does not make itself: [`access`] or [`other`], both
+/// tail calls (no frame here). Out of line so that the choice costs the
+/// dispatcher nothing: inlined there, it took a register the dispatcher
+/// then saved and restored at every call (C_BENCH's churn, `_vmalloc` and
+/// `_vfree` only, 1% slower).
+#[inline(never)]
+fn slow(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
+    match f {
+        Function::VLOAD | Function::VLOCK | Function::VUNLOCK => access(v, f, first, rest),
+        _ => other(v, f, first, rest),
+    }
+}
+
+/// `_vload`, `_vlock` and `_vunlock` that are not hits (see [`other`]):
+/// one core call for the three ([`crate::vmm::Vmm::vaccess`]), from a
+/// small frame of its own, not from `other`'s (which holds `_vrealloc`'s
+/// locals): a miss that evicts to EMS is the library's deepest call.
+#[inline(never)]
+fn access(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
+    // Block: [dirty, h.lo, h.hi] for _vload and _vunlock, [h.lo, h.hi]
+    // for _vlock.
+    let dirty = first as i16 != VM_CLEAN;
+    let (h, call) = match f {
+        Function::VLOCK => (first, Hit::Lock),
+        Function::VLOAD => (handle_after_word(first, rest), Hit::Load { dirty }),
+        _ => (handle_after_word(first, rest), Hit::Unlock { dirty }),
+    };
+    let a = v.vaccess(h, call);
+    far(heap::arena_far(v, a))
 }
 
 /// The calls [`run`] does not make itself, out of the dispatcher's frame.
 /// `_vheapinit` and `_vheapterm`, the deepest and the widest, have a frame
 /// of their own (see [`run`]); the others need little stack. `_vload`,
 /// `_vlock` and `_vunlock` go to the ordinary calls, not the core's hit
-/// path: the shim tried the hit path before the dispatcher.
+/// path: the shim tried the hit path before the dispatcher (and [`run`]
+/// sends them to [`access`]).
 #[inline(never)]
 fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
     // `_vheapinit` (0) and `_vheapterm` (1) open or close a heap.
@@ -342,19 +375,6 @@ fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
         // Block: [size.lo, size.hi, h.lo, h.hi].
         Function::VREALLOC => v.vrealloc(rest, first),
         Function::VMSIZE => v.vmsize(first),
-        // Block: [dirty, h.lo, h.hi] for _vload, [h.lo, h.hi] for _vlock.
-        Function::VLOAD | Function::VLOCK => {
-            let a = if f == Function::VLOAD {
-                v.vload(handle_after_word(first, rest), first as i16)
-            } else {
-                v.vlock(first)
-            };
-            far(heap::arena_far(v, a))
-        }
-        Function::VUNLOCK => {
-            v.vunlock(handle_after_word(first, rest), first as i16);
-            0
-        }
         Function::VLOCKCNT => u32::from(v.vlockcnt(first)),
         _ => 0,
     }

@@ -290,37 +290,62 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         if newp == oldp {
             return Ok(h);
         }
-        if let Res::Resident(p) = r {
-            let rs = Resize {
-                h,
-                old_loc,
-                oldp,
-                newp,
-            };
-            if newp < oldp {
-                self.shrink_resident(&rs, p)?;
-                return Ok(h);
-            }
-            if self.grow_resident(&rs, p)? {
-                return Ok(h);
-            }
-            // Not enough room for both copies: go through swap.
-            self.evict(p)?;
-        }
-        // The block is not resident (eviction may have given it swap space):
-        // read what is kept into a new region.
-        let (old_loc, oldp) = self.entry(h)?;
-        let rs = Resize {
+        let mut rs = Resize {
             h,
             old_loc,
             oldp,
             newp,
         };
-        let q = self.alloc_region(newp + HDR_PARAS)?;
-        self.fill_from(q, old_loc, oldp.min(newp).bytes(), newp.bytes())?;
-        self.move_to(&rs, q)?;
-        self.enter(q);
-        Ok(h)
+        let mut resident = match r {
+            Res::Resident(p) => Some(p),
+            Res::Away(..) => None,
+        };
+        if let Some(p) = resident {
+            if newp < oldp {
+                self.shrink_resident(&rs, p)?;
+                return Ok(h);
+            }
+        }
+        // A new region: a resident block is copied to it inside the cache
+        // (pinned meanwhile); one that is not (or could not be copied so)
+        // is read from its swap copy. One copy of these steps for both.
+        loop {
+            if let Some(p) = resident {
+                self.arena.set_locks(p, 1);
+            }
+            let got = self.alloc_region(newp + HDR_PARAS);
+            if let Some(p) = resident {
+                self.arena.set_locks(p, 0);
+            }
+            let q = match (got, resident) {
+                (Ok(q), _) => q,
+                (Err(err), None) => return Err(err),
+                (Err(_), Some(p)) => {
+                    // Not enough room for both copies: go through swap
+                    // (eviction may give the block swap space).
+                    self.evict(p)?;
+                    (rs.old_loc, rs.oldp) = self.entry(h)?;
+                    resident = None;
+                    continue;
+                }
+            };
+            // Zeros, then the resident copy over them; or what is kept of
+            // the swap copy, zero-filled after it.
+            let (loc, keep) = match resident {
+                Some(_) => (SwapLoc::NONE, Bytes::ZERO),
+                None => (rs.old_loc, rs.oldp.min(newp).bytes()),
+            };
+            self.fill_from(q, loc, keep, newp.bytes())?;
+            if let Some(p) = resident {
+                self.arena.copy(data_addr(p), data_addr(q), rs.oldp.bytes());
+            }
+            self.move_to(&rs, q)?;
+            if let Some(p) = resident {
+                self.drop_resident(p);
+            }
+            self.enter(q);
+            return Ok(h);
+        }
     }
 
     /// Records the new size of `rs.h` in the table, without a swap copy,
@@ -365,34 +390,12 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     fn shrink_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<(), VmError> {
         self.commit_size(rs)?;
         let a = &mut self.arena;
-        let f = a.flags(p);
-        a.set_flags(p, f.without(Flags::SWAP).with(Flags::DIRTY));
+        a.update_flags(p, Flags::DIRTY, Flags::SWAP);
         a.set_swap_loc(p, SwapLoc::NONE);
         a.set_block_paras(p, rs.newp);
         let cut = self.place.shrink(a, p, rs.newp + HDR_PARAS);
         self.policy.shrunk(&self.arena, p, cut);
         Ok(())
-    }
-
-    /// Grows the resident block in region `p` by copying it to a new region
-    /// inside the cache (the old one pinned meanwhile). `Ok(false)`: no room
-    /// for both copies, nothing changed.
-    #[inline(always)]
-    fn grow_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<bool, VmError> {
-        self.arena.set_locks(p, 1);
-        let got = self.alloc_region(rs.newp + HDR_PARAS);
-        self.arena.set_locks(p, 0);
-        let Ok(q) = got else {
-            return Ok(false);
-        };
-        let old_len = rs.oldp.bytes();
-        let a = &mut self.arena;
-        a.copy(data_addr(p), data_addr(q), old_len);
-        a.fill(data_addr(q) + old_len, rs.newp.bytes() - old_len, 0);
-        self.move_to(rs, q)?;
-        self.drop_resident(p);
-        self.enter(q);
-        Ok(true)
     }
 
     /// `_vmsize`, in bytes.
@@ -404,41 +407,48 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         Ok(paras.bytes().get().min(MAX_BLOCK_SIZE))
     }
 
-    /// Marks resident block `p` dirty.
-    fn set_dirty(&mut self, p: ArenaPara) {
-        let f = self.arena.flags(p);
-        self.arena.set_flags(p, f.with(Flags::DIRTY));
-    }
-
     /// `_vload`.
     pub fn load(&mut self, h: Handle, dirty: bool) -> Result<ArenaAddr, VmError> {
-        let p = self.make_resident(h, false)?;
-        if dirty {
-            self.set_dirty(p);
-        }
-        Ok(data_addr(p))
+        self.access(h, Hit::Load { dirty })
     }
 
     /// `_vlock`.
     pub fn lock(&mut self, h: Handle) -> Result<ArenaAddr, VmError> {
-        let p = self.make_resident(h, true)?;
-        let l = self.arena.locks(p);
-        self.arena.set_locks(p, l + 1);
-        Ok(data_addr(p))
+        self.access(h, Hit::Lock)
     }
 
     /// `_vunlock`.
     pub fn unlock(&mut self, h: Handle, dirty: bool) -> Result<(), VmError> {
-        if let Res::Resident(p) = self.resolve(h)? {
-            let l = self.arena.locks(p);
-            if l > 0 {
-                self.arena.set_locks(p, l - 1);
-                if dirty {
-                    self.set_dirty(p);
-                }
-            }
-        }
-        Ok(())
+        self.access(h, Hit::Unlock { dirty }).map(|_| ())
+    }
+
+    /// `_vload`, `_vlock` or `_vunlock` (`call`) on the slow path: the block
+    /// made resident first (not for `_vunlock`, which changes nothing on a
+    /// block that is not), then the call's change of the dirty flag and
+    /// lock count, as [`hit`](Self::hit) makes it. One copy of these steps
+    /// for the three calls, out of line (the C ABI's dispatcher calls it
+    /// for all three). Returns the block's data address (anything for a
+    /// `_vunlock`).
+    #[inline(never)]
+    pub fn access(&mut self, h: Handle, call: Hit) -> Result<ArenaAddr, VmError> {
+        let p = match call {
+            Hit::Unlock { .. } => match self.resolve(h)? {
+                Res::Resident(p) => p,
+                Res::Away(..) => return Ok(ArenaAddr::START),
+            },
+            _ => self.make_resident(h, call == Hit::Lock)?,
+        };
+        let (f, locks) = self.arena.state(p);
+        let (dirty, locks) = match call {
+            Hit::Load { dirty } => (dirty, locks),
+            // `make_resident` refused a 256th lock.
+            Hit::Lock => (false, locks + 1),
+            Hit::Unlock { dirty } if locks > 0 => (dirty, locks - 1),
+            Hit::Unlock { .. } => return Ok(data_addr(p)),
+        };
+        let f = if dirty { f.with(Flags::DIRTY) } else { f };
+        self.arena.set_state(p, f, locks);
+        Ok(data_addr(p))
     }
 
     /// `_vload`, `_vlock` or `_vunlock` of a resident block, done with only
@@ -487,6 +497,27 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     pub fn hits_elsewhere(&mut self, n: u16) {
         self.cstats.hits += u32::from(n);
         self.sketch.sample(&mut self.arena, u32::from(n));
+    }
+
+    /// `_vmsize` as C gets it: 0 for an invalid handle. Not through
+    /// [`size`](Self::size): a `Result` unpacked again took the C ABI's
+    /// dispatcher more code.
+    pub fn size_or_zero(&mut self, h: Handle) -> u32 {
+        let paras = match self.resolve(h) {
+            Ok(Res::Resident(p)) => self.arena.block_paras(p),
+            Ok(Res::Away(_, paras)) => paras.to_region(),
+            Err(_) => return 0,
+        };
+        paras.bytes().get().min(MAX_BLOCK_SIZE)
+    }
+
+    /// `_vlockcnt` as C gets it: 0 for an invalid handle (see
+    /// [`size_or_zero`](Self::size_or_zero)).
+    pub fn lock_count_or_zero(&mut self, h: Handle) -> u8 {
+        match self.resolve(h) {
+            Ok(Res::Resident(p)) => self.arena.locks(p),
+            _ => 0,
+        }
     }
 
     /// `_vlockcnt`.

@@ -65,6 +65,8 @@ pub struct Flags(u8);
 impl Flags {
     /// A free region.
     pub const FREE: Self = Self(0);
+    /// No flag (for [`Regions::update_flags`]).
+    pub const NONE: Self = Self(0);
     /// The region holds a block.
     pub const USED: Self = Self(1);
     /// The block differs from its swap copy (or has none and was written).
@@ -124,10 +126,13 @@ pub trait Regions: Arena {
     fn set_state(&mut self, p: ArenaPara, f: Flags, locks: u8) {
         self.write_field_u16(p, H_FLAGS, u16::from(f.0) | (u16::from(locks) << 8))
     }
-    /// Sets the flags, keeping the lock count.
-    fn set_flags(&mut self, p: ArenaPara, f: Flags) {
-        let l = self.locks(p);
-        self.set_state(p, f, l)
+    /// Sets the flags in `set` and clears those in `clear`, keeping the
+    /// rest and the lock count: one read of their word (`flags` and then
+    /// a `set_flags` read it twice; an arena access is a far access on
+    /// DOS).
+    fn update_flags(&mut self, p: ArenaPara, set: Flags, clear: Flags) {
+        let (f, l) = self.state(p);
+        self.set_state(p, f.without(clear).with(set), l)
     }
     /// Sets the lock count, keeping the flags.
     fn set_locks(&mut self, p: ArenaPara, locks: u8) {

@@ -27,6 +27,16 @@ use super::MAX_BLOCK_SIZE;
 /// Paragraphs in one of the MS VMM's 4 KiB pages.
 const VM_PAGE_PARAS: u32 = 256;
 
+/// [`Arena::fill`] out of line, for the callers that run seldom (heap
+/// setup, layout changes, a table page's first use): the DOS arena's fill
+/// is inlined at every call (for the zero fill of new blocks, a hot path),
+/// and each inlined copy took about 90 bytes.
+#[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
+pub(super) fn fill_seldom<A: Arena>(a: &mut A, at: ArenaAddr, len: Bytes, byte: u8) {
+    a.fill(at, len, byte)
+}
+
 /// State of one initialized heap.
 pub struct Heap<A, S> {
     pub(super) arena: A,
@@ -40,7 +50,7 @@ pub struct Heap<A, S> {
     /// Whether the arena has the lean layout (`lean`).
     pub(super) lean: bool,
     /// The default layout (kept: computing it again took more code than
-    /// its 36 bytes).
+    /// its 18 bytes).
     pub(super) layout: Layout,
 }
 
@@ -152,8 +162,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             return Err(arena);
         }
         // The scratch paragraph; the rest is done by `relayout` below.
-        arena.fill(ArenaAddr::START, Bytes::new(16), 0);
-        let table = Table::new(&mut arena, l.dir.addr(), l.dir_pages, gen_base);
+        fill_seldom(&mut arena, ArenaAddr::START, Bytes::new(16), 0);
+        let table = Table::new(&mut arena, l.dir.addr(), u32::from(l.dir_pages), gen_base);
         let p = slot.heap.as_mut_ptr();
         // SAFETY: `p` is valid and aligned for a `Heap` (a `MaybeUninit`
         // of one), holds no value (`!open`), and nothing reads it before
@@ -235,27 +245,38 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// The KB402074 block (see `Vmm::status_block`): what `status` says,
     /// in the words C programs read, computed from the few fields they need.
     pub fn status_block(&self) -> StatusBlock {
-        let mut b = StatusBlock {
-            c_page_dos: self.arena.paras() / VM_PAGE_PARAS as u16,
-            seg_vm_dos: self.arena.dos_segment(),
-            f_vm_initialized: 1,
-            ..StatusBlock::IDLE
-        };
-        let mut used = Paras::ZERO;
-        let mut off = [1u16; 3];
-        for (i, sp) in self.stores.space.iter().enumerate() {
-            used += sp.used;
-            if sp.present {
-                off[i] = u16::from(sp.full);
-                b.f_vm_swapping |= u16::from(!sp.full);
-            }
-        }
-        [b.f_vm_disable_xms, b.f_vm_disable_ems, b.f_vm_disable_disk] = off;
-        if let Some(st) = &self.stores.open[StoreKind::Disk.index()] {
-            b.fh_vm = st.dos_handle().map_or(-1, |f| f as i16);
-        }
-        b.c_vm_page = used.get().div_ceil(VM_PAGE_PARAS).min(0xFFFF) as u16;
+        let mut b = StatusBlock::IDLE;
+        self.write_status_block(&mut b);
         b
+    }
+
+    /// [`Self::status_block`] written word by word into `b` (the C ABI's
+    /// copy of it): no 18-byte value built on the stack and copied, which
+    /// took the C ABI's `republish` about 100 more bytes of code.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
+    pub fn write_status_block(&self, b: &mut StatusBlock) {
+        b.c_page_dos = self.arena.paras() / VM_PAGE_PARAS as u16;
+        b.seg_vm_dos = self.arena.dos_segment();
+        b.f_vm_initialized = 1;
+        let mut used = Paras::ZERO;
+        let mut swapping = false;
+        // A store is off (1) when it is not open, or while it is full.
+        let mut off = |sp: &super::swap::StoreSpace| {
+            used += sp.used;
+            swapping |= sp.present && !sp.full;
+            u16::from(!sp.present || sp.full)
+        };
+        let [xms, ems, disk] = &self.stores.space;
+        b.f_vm_disable_xms = off(xms);
+        b.f_vm_disable_ems = off(ems);
+        b.f_vm_disable_disk = off(disk);
+        b.f_vm_swapping = u16::from(swapping);
+        b.fh_vm = match &self.stores.open[StoreKind::Disk.index()] {
+            Some(st) => st.dos_handle().map_or(-1, |f| f as i16),
+            None => -1,
+        };
+        b.c_vm_page = used.get().div_ceil(VM_PAGE_PARAS).min(0xFFFF) as u16;
     }
 
     /// Panics if an internal invariant is broken.

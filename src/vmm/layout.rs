@@ -28,23 +28,25 @@ const LEAN_WIDTH: u32 = 64;
 /// The smallest data heap worth having.
 const MIN_HEAP: RegionParas = RegionParas::new(64);
 
-/// Where each part of an arena of a given size goes.
+/// Where each part of an arena of a given size goes. The counts are `u16`
+/// (every one fits): the heap keeps the default layout, and 16-bit fields
+/// halve it and its accesses need no operand-size prefix on DOS.
 #[derive(Clone, Copy)]
 pub struct Layout {
     /// Handle-table pages the directory covers.
-    pub dir_pages: u32,
+    pub dir_pages: u16,
     /// The directory (after the scratch paragraph).
     pub dir: ArenaPara,
     /// Buckets of the resident index (a power of two).
-    pub buckets: u32,
+    pub buckets: u16,
     /// The resident index.
     pub index: ArenaPara,
     /// Counters per sketch row (a power of two).
-    pub sketch_width: u32,
+    pub sketch_width: u16,
     /// The sketch.
     pub sketch: ArenaPara,
     /// Cached table pages.
-    pub slots: usize,
+    pub slots: u16,
     /// The first table slot.
     pub slots_at: ArenaPara,
     /// The data heap: from here to the arena's end.
@@ -74,8 +76,14 @@ impl Layout {
         // little on zipf traces but cost cache; 1/4 with 16 x is kept.
         let sketch_width = pow2_at_least((p / 4).max(LEAN_WIDTH));
         let slots = ((p / 2048) as usize).clamp(2, MAX_SLOTS);
-        Self::place(arena, dir_pages, buckets, sketch_width, slots)
-            .filter(|l| arena >= (l.heap - ArenaPara::NIL) + MIN_HEAP)
+        Self::place(
+            arena,
+            dir_pages as u16,
+            buckets as u16,
+            sketch_width as u16,
+            slots as u16,
+        )
+        .filter(|l| arena >= (l.heap - ArenaPara::NIL) + MIN_HEAP)
     }
 
     /// The lean layout of an arena of `arena` paragraphs: the scratch
@@ -92,9 +100,9 @@ impl Layout {
         Self {
             dir_pages: 0,
             dir: window,
-            buckets: LEAN_BUCKETS,
+            buckets: LEAN_BUCKETS as u16,
             index,
-            sketch_width: LEAN_WIDTH,
+            sketch_width: LEAN_WIDTH as u16,
             sketch,
             slots: 0,
             slots_at: window,
@@ -106,20 +114,29 @@ impl Layout {
     /// `None` if they leave no room for a data heap.
     fn place(
         arena: RegionParas,
-        dir_pages: u32,
-        buckets: u32,
-        sketch_width: u32,
-        slots: usize,
+        dir_pages: u16,
+        buckets: u16,
+        sketch_width: u16,
+        slots: u16,
     ) -> Option<Self> {
         let mut at = ArenaPara::new(1); // paragraph 0: scratch
         let dir = at;
-        at = at + Table::dir_bytes(dir_pages).paras_ceil().to_region();
+        at = at
+            + Table::dir_bytes(u32::from(dir_pages))
+                .paras_ceil()
+                .to_region();
         let index = at;
-        at = at + ResidentIndex::bytes(buckets).paras_ceil().to_region();
+        at = at
+            + ResidentIndex::bytes(u32::from(buckets))
+                .paras_ceil()
+                .to_region();
         let sketch = at;
-        at = at + Sketch::bytes(sketch_width).paras_ceil().to_region();
+        at = at
+            + Sketch::bytes(u32::from(sketch_width))
+                .paras_ceil()
+                .to_region();
         let slots_at = at;
-        at = at + RegionParas::new(slots as u16 * PAGE_PARAS.get());
+        at = at + RegionParas::new(slots * PAGE_PARAS.get());
         if arena <= at - ArenaPara::NIL {
             return None;
         }

@@ -23,7 +23,7 @@
 
 use super::backend::{Arena, Store};
 use super::header::HDR_PARAS;
-use super::heap::Heap;
+use super::heap::{fill_seldom, Heap};
 use super::index::ResidentIndex;
 use super::layout::Layout;
 use super::place::Placement;
@@ -163,10 +163,11 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     pub(super) fn relayout(&mut self, l: &Layout, dir_swap: SwapLoc) {
         let a = &mut self.arena;
         let end = ArenaPara::new(a.paras());
-        self.table.relayout(dir_swap, l.slots_at, l.slots);
-        a.fill(l.index.addr(), l.heap.addr() - l.index.addr(), 0);
-        self.index = ResidentIndex::new(l.index.addr(), l.buckets);
-        self.sketch = Sketch::new(l.sketch.addr(), l.sketch_width);
+        self.table
+            .relayout(dir_swap, l.slots_at, usize::from(l.slots));
+        fill_seldom(a, l.index.addr(), l.heap.addr() - l.index.addr(), 0);
+        self.index = ResidentIndex::new(l.index.addr(), u32::from(l.buckets));
+        self.sketch = Sketch::new(l.sketch.addr(), u32::from(l.sketch_width));
         self.place = Placement::new(a, l.heap, end);
         self.policy = Policy::new(self.place.capacity());
         // The resident index moved: a new status stamp has the C ABI

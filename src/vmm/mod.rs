@@ -471,6 +471,15 @@ impl<B: Backends> Vmm<B> {
             .map_or(StatusBlock::IDLE, |h| h.status_block())
     }
 
+    /// [`status_block`](Self::status_block) written into `b` in place (for
+    /// the C ABI, whose copy of the block is static).
+    pub fn write_status_block(&self, b: &mut StatusBlock) {
+        match self.heap.as_ref() {
+            Some(h) => h.write_status_block(b),
+            None => b.set_idle(),
+        }
+    }
+
     /// A value that stays the same as long as [`status_block`](Self::status_block)
     /// does, while the heap stays initialized (or not): it changes with every
     /// allocation and release of swap space, the only steps that change the
@@ -559,12 +568,23 @@ impl<B: Backends> Vmm<B> {
 
     /// `unsigned long _vmsize(_vmhnd_t)`: 0 for an invalid handle.
     pub fn vmsize(&mut self, h: VmHandle) -> u32 {
-        self.size(h).unwrap_or(0)
+        self.heap
+            .as_mut()
+            .map_or(0, |heap| heap.size_or_zero(Handle::from_raw(h)))
     }
 
     /// `void __far *_vload(_vmhnd_t, int dirty)`: `None` is the NULL pointer.
     pub fn vload(&mut self, h: VmHandle, dirty: i16) -> Option<ArenaAddr> {
         self.load(h, dirty != VM_CLEAN).ok()
+    }
+
+    /// `_vload`, `_vlock` or `_vunlock` (`call`) in one call, for a caller
+    /// that dispatches them together (the C ABI): the address of the
+    /// block's data, `None` on failure (and for a `_vunlock`, whose result
+    /// is ignored).
+    pub fn vaccess(&mut self, h: VmHandle, call: Hit) -> Option<ArenaAddr> {
+        let a = self.heap.as_mut()?.access(Handle::from_raw(h), call).ok()?;
+        (!matches!(call, Hit::Unlock { .. })).then_some(a)
     }
 
     /// `void __far *_vlock(_vmhnd_t)`: `None` is the NULL pointer.
@@ -579,6 +599,8 @@ impl<B: Backends> Vmm<B> {
 
     /// `unsigned _vlockcnt(_vmhnd_t)`: 0 for an invalid handle.
     pub fn vlockcnt(&mut self, h: VmHandle) -> u16 {
-        self.lock_count(h).map(u16::from).unwrap_or(0)
+        self.heap.as_mut().map_or(0, |heap| {
+            u16::from(heap.lock_count_or_zero(Handle::from_raw(h)))
+        })
     }
 }

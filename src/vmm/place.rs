@@ -196,14 +196,16 @@ impl Placement {
         let mut p = self.start;
         while p < self.end {
             let s = a.size(p);
-            if a.is_used(p) && a.locks(p) > 0 {
+            // One read of the state word for both tests.
+            let (f, locks) = a.state(p);
+            if !f.has(Flags::USED) {
+                free += s;
+            } else if locks > 0 {
                 if free >= need {
                     return Some(self.compact(a, start, p, stats, &mut moved));
                 }
                 start = p + s;
                 free = RegionParas::ZERO;
-            } else if !a.is_used(p) {
-                free += s;
             }
             p = p + s;
         }

@@ -61,8 +61,7 @@ impl Policy {
     /// Moves `p` (off every list) to the main list's head, then moves the
     /// least recent main blocks to the window until the main list fits.
     fn make_main<A: Regions>(&mut self, a: &mut A, p: ArenaPara) {
-        let f = a.flags(p);
-        a.set_flags(p, f.with(Flags::MAIN));
+        a.update_flags(p, Flags::MAIN, Flags::NONE);
         self.main_paras += a.size(p);
         self.main.push_front(a, p);
         while self.main_paras > self.main_target && self.main.tail() != p {
@@ -74,8 +73,7 @@ impl Policy {
     /// Moves main block `q` to the window's tail.
     fn demote<A: Regions>(&mut self, a: &mut A, q: ArenaPara) {
         self.main.unlink(a, q);
-        let f = a.flags(q);
-        a.set_flags(q, f.without(Flags::MAIN));
+        a.update_flags(q, Flags::NONE, Flags::MAIN);
         self.main_paras -= a.size(q);
         self.window.push_back(a, q);
     }
@@ -108,8 +106,7 @@ impl Policy {
     /// Enters freshly loaded block `p`: the main list while it has room
     /// (cold start), else the window.
     pub fn insert<A: Regions>(&mut self, a: &mut A, p: ArenaPara) {
-        let f = a.flags(p);
-        a.set_flags(p, f.without(Flags::MAIN));
+        a.update_flags(p, Flags::NONE, Flags::MAIN);
         if self.main_paras + a.size(p) <= self.main_target {
             self.make_main(a, p);
         } else {

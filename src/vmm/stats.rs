@@ -142,4 +142,31 @@ impl StatusBlock {
         c_vm_page: 0,
         f_vm_initialized: 0,
     };
+
+    /// Makes this block [`IDLE`](Self::IDLE), word by word: an assignment
+    /// of the constant is a `memcpy` call on DOS, which brought the
+    /// 214-byte `memcpy` of `compiler_builtins` into the C library.
+    pub fn set_idle(&mut self) {
+        let Self {
+            c_page_dos,
+            f_vm_swapping,
+            f_vm_disable_disk,
+            fh_vm,
+            f_vm_disable_ems,
+            f_vm_disable_xms,
+            seg_vm_dos,
+            c_vm_page,
+            f_vm_initialized,
+        } = self;
+        let idle = Self::IDLE;
+        *c_page_dos = idle.c_page_dos;
+        *f_vm_swapping = idle.f_vm_swapping;
+        *f_vm_disable_disk = idle.f_vm_disable_disk;
+        *fh_vm = idle.fh_vm;
+        *f_vm_disable_ems = idle.f_vm_disable_ems;
+        *f_vm_disable_xms = idle.f_vm_disable_xms;
+        *seg_vm_dos = idle.seg_vm_dos;
+        *c_vm_page = idle.c_vm_page;
+        *f_vm_initialized = idle.f_vm_initialized;
+    }
 }

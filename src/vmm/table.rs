@@ -27,6 +27,7 @@
 use super::backend::{Arena, Store};
 use super::handle::{Gen, Handle, HandleIdx};
 use super::header::{Flags, Regions, HDR_PARAS};
+use super::heap::fill_seldom;
 use super::place::Placement;
 use super::stores::Stores;
 use super::swap::SwapLoc;
@@ -158,7 +159,7 @@ impl Table {
     /// them).
     pub fn new<A: Arena>(a: &mut A, dir: ArenaAddr, pages: u32, gen_base: Gen) -> Self {
         // `SwapLoc::NONE` is all ones.
-        a.fill(dir, Self::dir_bytes(pages), 0xFF);
+        fill_seldom(a, dir, Self::dir_bytes(pages), 0xFF);
         let slots = [Slot {
             page: EMPTY_SLOT,
             dirty: false,
@@ -321,7 +322,7 @@ impl Table {
                 c.table_ins += 1;
             }
         } else {
-            a.fill(base, PAGE_BYTES, 0);
+            fill_seldom(a, base, PAGE_BYTES, 0);
         }
         let s = self.slot_mut(i);
         (s.page, s.dirty, s.pinned) = (page, false, false);
