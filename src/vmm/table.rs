@@ -241,7 +241,10 @@ impl Table {
             c.table_outs += 1;
         }
         self.dir_set(a, page, loc);
-        self.slot_mut(i).dirty = false;
+        // A pinned page has swap space from now on (it got some here: a
+        // flush before a layout change that then failed keeps the slot).
+        let s = self.slot_mut(i);
+        (s.dirty, s.pinned) = (false, false);
         Ok(())
     }
 
