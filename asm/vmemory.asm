@@ -172,10 +172,11 @@ _fVmInitialized:        dw 0
         global _VMSIZE, _VLOAD, _VLOCK, _VUNLOCK, _VLOCKCNT
 
 ; The caller's flags, registers, DS and ES onto its stack (the frame F_*),
-; BP = the frame. FS and GS are not saved here: nothing in the library
-; changes them (its Rust code never loads them, and the DOS, XMS and EMS
-; calls it makes keep them, as T_CABI checks after every call under each
-; engine); the hit path, which uses FS, saves it itself.
+; BP = the frame. FS and GS are not saved here: the library's far reads
+; and writes load FS (src/dos/far.rs), so vm_enter saves it around the
+; library call; nothing loads GS (the DOS, XMS and EMS calls keep it, as
+; T_CABI checks after every call under each engine); the hit path, which
+; uses FS, saves it itself.
 %macro SAVE 0
         pushf
         pushad
@@ -367,7 +368,9 @@ vm_enter:
         ; segment is this image's: written here, as the image cannot know
         ; it): EBX = call word, EDX, ECX = arguments.
         mov [VMH_ENTRY_SEG], ax
+        push fs                         ; the library's far accesses load FS
         call far [VMH_ENTRY]
+        pop fs
 
         ; Back to the caller's stack (BP = its frame still); EAX = result.
         mov ss, si

@@ -2,9 +2,16 @@
 //!
 //! Everything outside the program's own 64 KiB segment is reached through a
 //! [`FarPtr`] and one of the primitives here (read, write, copy, fill). Each
-//! is a single `asm!` block that loads a segment register, moves bytes with
-//! a `rep` string instruction and restores the register before the block
-//! ends, so Rust code never runs with DS or ES pointing elsewhere.
+//! is a single `asm!` block. Copy and fill load DS or ES, move bytes with a
+//! `rep` string instruction and restore the register before the block ends,
+//! so Rust code never runs with DS or ES pointing elsewhere (the compiler
+//! itself copies and fills with `rep movs`/`stos` through ES).
+//!
+//! The scalar reads and writes go through FS, which no compiled code uses:
+//! it is loaded and not restored (a `push es`/`pop es` pair at each of some
+//! 270 accesses was 2 bytes each). Whoever enters this code on behalf of a
+//! caller that expects FS kept saves it once: the C shim around each call,
+//! the exit guard's hook, the interrupt handlers of `rt`.
 //!
 //! ESI cannot be named as an `asm!` operand on this target, yet the register
 //! allocator may still put any `in(reg)` operand in it. So a block that
@@ -62,11 +69,12 @@ pub struct FarPtr {
 const _: () = assert!(core::mem::size_of::<FarPtr>() == 4);
 
 /// A load and a store of one scalar type at a far pointer: one `asm!` each,
-/// a single move through ES (saved and restored in the block). `$size` is
-/// the operand size, `$v` the value register as the template names it.
+/// a single move through FS (loaded, not restored: see the module doc).
+/// `$size` is the operand size, `$v` the value register as the template
+/// names it.
 ///
 /// The offset is in DI, a 16-bit base register: an access through a 32-bit
-/// register (`es:[{off:e}]`) took an address-size prefix and a zero
+/// register (`[{off:e}]`) took an address-size prefix and a zero
 /// extension each time, 416 bytes of the C library in all. (BX, SI and BP
 /// cannot be named here.)
 macro_rules! far_scalar {
@@ -77,11 +85,11 @@ macro_rules! far_scalar {
         $(#[$read_doc])*
         pub unsafe fn $read(self) -> $t {
             let v: $t;
-            // SAFETY: one load through ES, restored in the block; readable
-            // by the caller's promise.
+            // SAFETY: one load through FS, which no compiled code uses;
+            // readable by the caller's promise.
             unsafe {
-                asm!("push es", "mov es, {seg:x}",
-                     concat!("mov ", $v, ", ", $size, " ptr es:[di]"), "pop es",
+                asm!("mov fs, {seg:x}",
+                     concat!("mov ", $v, ", ", $size, " ptr fs:[di]"),
                      seg = in(reg) self.seg.0, in("di") self.off, v = out($class) v,
                      options(readonly, preserves_flags));
             }
@@ -90,12 +98,12 @@ macro_rules! far_scalar {
 
         $(#[$write_doc])*
         pub unsafe fn $write(self, v: $t) {
-            // SAFETY: one store through ES, restored in the block; writable
-            // by the caller's promise, and no Rust reference covers far
-            // memory.
+            // SAFETY: one store through FS, which no compiled code uses;
+            // writable by the caller's promise, and no Rust reference covers
+            // far memory.
             unsafe {
-                asm!("push es", "mov es, {seg:x}",
-                     concat!("mov ", $size, " ptr es:[di], ", $v), "pop es",
+                asm!("mov fs, {seg:x}",
+                     concat!("mov ", $size, " ptr fs:[di], ", $v),
                      seg = in(reg) self.seg.0, in("di") self.off, v = in($class) v,
                      options(preserves_flags));
             }
@@ -317,7 +325,7 @@ impl FarPtr {
         /// Reads the little-endian word at `self`.
         ///
         /// The VMM's bookkeeping in the cache is read and written a word or
-        /// a doubleword at a time: these are single moves through ES rather
+        /// a doubleword at a time: these are single moves through FS rather
         /// than string copies through a near buffer.
         ///
         /// # Safety
@@ -343,19 +351,19 @@ impl FarPtr {
         write_u32: u32, "dword", "{v:e}", reg
     }
 
-    /// Reads the doublewords at `self` and `self + 4` with one ES load (a
+    /// Reads the doublewords at `self` and `self + 4` with one FS load (a
     /// handle-table entry: half the segment loads of two `read_u32`).
     ///
     /// # Safety
     /// `self` must point to eight readable bytes, `self.off` at most FFF8h.
     pub unsafe fn read_u32_pair(self) -> (u32, u32) {
         let (lo, hi): (u32, u32);
-        // SAFETY: two loads through ES, restored in the block; readable by
-        // the caller's promise.
+        // SAFETY: two loads through FS, which no compiled code uses;
+        // readable by the caller's promise.
         unsafe {
-            asm!("push es", "mov es, {seg:x}",
-                 "mov {lo:e}, dword ptr es:[di]",
-                 "mov {hi:e}, dword ptr es:[di + 4]", "pop es",
+            asm!("mov fs, {seg:x}",
+                 "mov {lo:e}, dword ptr fs:[di]",
+                 "mov {hi:e}, dword ptr fs:[di + 4]",
                  seg = in(reg) self.seg.0, in("di") self.off,
                  lo = out(reg) lo, hi = out(reg) hi,
                  options(readonly, preserves_flags));
@@ -363,17 +371,18 @@ impl FarPtr {
         (lo, hi)
     }
 
-    /// Writes `lo` at `self` and `hi` at `self + 4` with one ES load.
+    /// Writes `lo` at `self` and `hi` at `self + 4` with one FS load.
     ///
     /// # Safety
     /// `self` must point to eight writable bytes, `self.off` at most FFF8h.
     pub unsafe fn write_u32_pair(self, lo: u32, hi: u32) {
-        // SAFETY: two stores through ES, restored in the block; writable by
-        // the caller's promise, and no Rust reference covers far memory.
+        // SAFETY: two stores through FS, which no compiled code uses;
+        // writable by the caller's promise, and no Rust reference covers
+        // far memory.
         unsafe {
-            asm!("push es", "mov es, {seg:x}",
-                 "mov dword ptr es:[di], {lo:e}",
-                 "mov dword ptr es:[di + 4], {hi:e}", "pop es",
+            asm!("mov fs, {seg:x}",
+                 "mov dword ptr fs:[di], {lo:e}",
+                 "mov dword ptr fs:[di + 4], {hi:e}",
                  seg = in(reg) self.seg.0, in("di") self.off,
                  lo = in(reg) lo, hi = in(reg) hi,
                  options(preserves_flags));
