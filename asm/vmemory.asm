@@ -321,14 +321,12 @@ vm_hit:
 .undo:  dec word [cs:si + ST + VMS_HITS]
 .library:
         pop fs
-        call .here
-.here:  pop bx                          ; BX = IP of .here in CS
-        add bx, vm_image - .here        ; BX = offset of the image in CS
-        jmp vm_enter
+        jmp short vm_saved              ; (one copy of the image's place: 8 bytes)
 
 ; Every call the hit path does not answer: into the library image.
 vm_common:
         SAVE
+vm_saved:
         call .here
 .here:  pop bx                          ; BX = IP of .here in CS
         add bx, vm_image - .here        ; BX = offset of the image in CS (multiple of 16)
