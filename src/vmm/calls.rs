@@ -400,11 +400,25 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vmsize`, in bytes.
     pub fn size(&mut self, h: Handle) -> Result<u32, VmError> {
-        let paras = match self.resolve(h)? {
+        let r = self.resolve(h)?;
+        Ok(self.block_bytes(r))
+    }
+
+    /// The size in bytes of the block `r` finds (`_vmsize`'s value).
+    fn block_bytes(&self, r: Res) -> u32 {
+        let paras = match r {
             Res::Resident(p) => self.arena.block_paras(p),
             Res::Away(_, paras) => paras.to_region(),
         };
-        Ok(paras.bytes().get().min(MAX_BLOCK_SIZE))
+        paras.bytes().get().min(MAX_BLOCK_SIZE)
+    }
+
+    /// The lock count of the block `r` finds (0 when not resident).
+    fn block_locks(&self, r: Res) -> u8 {
+        match r {
+            Res::Resident(p) => self.arena.locks(p),
+            Res::Away(..) => 0,
+        }
     }
 
     /// `_vload`.
@@ -503,28 +517,18 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// [`size`](Self::size): a `Result` unpacked again took the C ABI's
     /// dispatcher more code.
     pub fn size_or_zero(&mut self, h: Handle) -> u32 {
-        let paras = match self.resolve(h) {
-            Ok(Res::Resident(p)) => self.arena.block_paras(p),
-            Ok(Res::Away(_, paras)) => paras.to_region(),
-            Err(_) => return 0,
-        };
-        paras.bytes().get().min(MAX_BLOCK_SIZE)
+        self.resolve(h).map_or(0, |r| self.block_bytes(r))
     }
 
     /// `_vlockcnt` as C gets it: 0 for an invalid handle (see
     /// [`size_or_zero`](Self::size_or_zero)).
     pub fn lock_count_or_zero(&mut self, h: Handle) -> u8 {
-        match self.resolve(h) {
-            Ok(Res::Resident(p)) => self.arena.locks(p),
-            _ => 0,
-        }
+        self.resolve(h).map_or(0, |r| self.block_locks(r))
     }
 
     /// `_vlockcnt`.
     pub fn lock_count(&mut self, h: Handle) -> Result<u8, VmError> {
-        Ok(match self.resolve(h)? {
-            Res::Resident(p) => self.arena.locks(p),
-            Res::Away(..) => 0,
-        })
+        let r = self.resolve(h)?;
+        Ok(self.block_locks(r))
     }
 }
