@@ -57,3 +57,21 @@ END {
   sep = ""; for (r in rc) { printf "%s%s %d", sep, r, rc[r] + rd[r]; sep = ", " }
   printf "\n"
 }'
+# What code16 costs: LLVM has no 16-bit x86 code generator, so the image is
+# i386 code run in real mode, and every 32-bit operation (usize, pointers,
+# u32) carries an operand-size prefix (0x66) and every 32-bit address an
+# address-size prefix (0x67). Counted from the disassembly, so later changes
+# see the share of the code that is this tax rather than logic.
+objdump -d -M i8086 "$elf" | awk -F'\t' -v text="$text" '
+/^ +[0-9a-f]+:\t/ && NF >= 3 {
+  n++; split($2, b, " ")
+  for (i = 1; i in b; i++) {
+    if (b[i] == "66") o++; else if (b[i] == "67") a++
+    else if (b[i] !~ /^(26|2e|36|3e|64|65|f2|f3)$/) break
+  }
+  if ($3 ~ /^calll/) c++
+}
+END {
+  printf "code16 prefixes: %d instructions, %d with 0x66 and %d with 0x67: %d bytes, %.1f%% of the code\n", n, o, a, o + a, 100 * (o + a) / text
+  printf "  (and %d calls with a 32-bit displacement, 2 bytes each wider than a 16-bit call)\n", c
+}'
