@@ -51,6 +51,7 @@
 
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
+use core::num::NonZeroU16;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use super::ems::{EmsBlock, EmsHandle};
@@ -75,11 +76,31 @@ struct Guard {
     psp: Segment,
     /// Recorded EMB handles (`None`: free slot).
     xms: [Option<XmsHandle>; CAPACITY],
-    /// Recorded EMS handles.
-    ems: [Option<EmsHandle>; CAPACITY],
+    /// Recorded EMS handles, as [`EmsRecord`]s (2 bytes each, not 4).
+    ems: [Option<EmsRecord>; CAPACITY],
     /// The recorded file's name (`file_len` 0: none).
     file: [u8; MAX_PATH],
-    file_len: usize,
+    /// The name's length (below `MAX_PATH`, so a byte: `.bss`).
+    file_len: u8,
+}
+
+/// An EMS handle as the guard records it: the handle + 1, never 0, so that
+/// a free slot (`None`) takes no byte of its own. LIM EMS handles are
+/// 0..=254 (255 at most, 0 the system's), so the + 1 cannot wrap.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(transparent)]
+struct EmsRecord(NonZeroU16);
+
+impl EmsRecord {
+    /// The record of `h` (`None` for a handle no EMM gives out, FFFFh).
+    fn of(h: EmsHandle) -> Option<Self> {
+        NonZeroU16::new(h.0.wrapping_add(1)).map(Self)
+    }
+
+    /// The handle recorded.
+    fn handle(self) -> EmsHandle {
+        EmsHandle(self.0.get() - 1)
+    }
 }
 
 struct GuardCell(UnsafeCell<Guard>);
@@ -243,12 +264,14 @@ pub fn untrack_xms(handle: XmsHandle) {
 /// Records an EMS handle to deallocate if the program ends; false if the
 /// record is full.
 pub fn track_ems(handle: EmsHandle) -> bool {
-    with_guard(|g| record(&mut g.ems, handle))
+    EmsRecord::of(handle).is_some_and(|r| with_guard(|g| record(&mut g.ems, r)))
 }
 
 /// Forgets an EMS handle.
 pub fn untrack_ems(handle: EmsHandle) {
-    with_guard(|g| forget(&mut g.ems, handle))
+    if let Some(r) = EmsRecord::of(handle) {
+        with_guard(|g| forget(&mut g.ems, r))
+    }
 }
 
 /// Records a file to delete if the program ends (one at a time: a new one
@@ -263,7 +286,7 @@ pub fn track_file(name: &[u8]) -> bool {
         // ASCIZ where it lies, for `delete_tracked_file` (the last byte of
         // the buffer stays 0: names are shorter).
         g.file[name.len()] = 0;
-        g.file_len = name.len();
+        g.file_len = name.len() as u8;
     });
     true
 }
@@ -289,7 +312,7 @@ pub fn track_new_file<T>(
     let name = unsafe { &mut (*GUARD.0.get()).file };
     let (made, len) = create(name)?;
     debug_assert!(len != 0 && len < MAX_PATH && name[len] == 0 && name[MAX_PATH - 1] == 0);
-    with_guard(|g| g.file_len = len);
+    with_guard(|g| g.file_len = len as u8);
     Some(made)
 }
 
@@ -364,9 +387,9 @@ extern "C" fn __vmemory_exit_cleanup() {
             // frees it (the size is not used).
             drop(unsafe { XmsBlock::from_raw(h, 0) });
         }
-        if let Some(h) = with_guard(|g| g.ems[i].take()) {
+        if let Some(r) = with_guard(|g| g.ems[i].take()) {
             // SAFETY: as above, for an EMS handle: dropping it deallocates it.
-            drop(unsafe { EmsBlock::from_raw(h, 0) });
+            drop(unsafe { EmsBlock::from_raw(r.handle(), 0) });
         }
     }
     delete_tracked_file();
