@@ -162,11 +162,13 @@ impl FarPtr {
 
     /// The far pointer to a near address of the program's own segment.
     ///
-    /// This is the one place a near pointer becomes a far one: it checks the
-    /// tiny-model invariant that near addresses fit 16 bits.
+    /// This is the one place a near pointer becomes a far one: it checks
+    /// (in debug builds, as [`near_offset`]: the linker scripts already
+    /// guarantee it) the tiny-model invariant that near addresses fit 16
+    /// bits.
     pub fn from_near<T>(p: *const T) -> Self {
         let addr = p as usize;
-        assert!(addr <= 0xFFFF, "near pointer outside the 64 KiB segment");
+        debug_assert!(addr <= 0xFFFF, "near pointer outside the 64 KiB segment");
         Self {
             off: addr as u16,
             seg: Segment::data(),
