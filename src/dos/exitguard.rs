@@ -75,30 +75,42 @@ struct Guard {
     /// The PSP whose terminate address the hook replaced.
     psp: Segment,
     /// Recorded EMB handles (`None`: free slot).
-    xms: [Option<XmsHandle>; CAPACITY],
-    /// Recorded EMS handles, as [`EmsRecord`]s (2 bytes each, not 4).
-    ems: [Option<EmsRecord>; CAPACITY],
+    xms: [Option<Record>; CAPACITY],
+    /// Recorded EMS handles.
+    ems: [Option<Record>; CAPACITY],
     /// The recorded file's name (`file_len` 0: none).
     file: [u8; MAX_PATH],
     /// The name's length (below `MAX_PATH`, so a byte: `.bss`).
     file_len: u8,
 }
 
-/// An EMS handle as the guard records it: the handle + 1, never 0, so that
-/// a free slot (`None`) takes no byte of its own. LIM EMS handles are
-/// 0..=254 (255 at most, 0 the system's), so the + 1 cannot wrap.
+/// A handle as the guard records it, never 0, so that a free slot (`None`)
+/// takes no byte of its own (2 bytes a slot, not 4), and one type for both
+/// records, so that one [`record`] and one [`forget`] serve both: an EMB's
+/// handle as it is (never 0), an EMS handle + 1 (LIM EMS handles are
+/// 0..=254, 255 at most and 0 the system's, so the + 1 cannot wrap).
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(transparent)]
-struct EmsRecord(NonZeroU16);
+struct Record(NonZeroU16);
 
-impl EmsRecord {
-    /// The record of `h` (`None` for a handle no EMM gives out, FFFFh).
-    fn of(h: EmsHandle) -> Option<Self> {
+impl Record {
+    /// The record of an EMB's handle.
+    fn xms(h: XmsHandle) -> Self {
+        Self(h.get())
+    }
+
+    /// The record of an EMS handle (`None` for one no EMM gives out, FFFFh).
+    fn ems(h: EmsHandle) -> Option<Self> {
         NonZeroU16::new(h.0.wrapping_add(1)).map(Self)
     }
 
-    /// The handle recorded.
-    fn handle(self) -> EmsHandle {
+    /// The EMB handle recorded (by [`Record::xms`]).
+    fn xms_handle(self) -> XmsHandle {
+        XmsHandle::of(self.0)
+    }
+
+    /// The EMS handle recorded (by [`Record::ems`]).
+    fn ems_handle(self) -> EmsHandle {
         EmsHandle(self.0.get() - 1)
     }
 }
@@ -231,7 +243,7 @@ pub fn is_armed() -> bool {
 }
 
 /// Puts `value` into the first free slot of `slots`; false if there is none.
-fn record<T: Copy>(slots: &mut [Option<T>; CAPACITY], value: T) -> bool {
+fn record(slots: &mut [Option<Record>; CAPACITY], value: Record) -> bool {
     match slots.iter_mut().find(|s| s.is_none()) {
         Some(s) => {
             *s = Some(value);
@@ -244,7 +256,7 @@ fn record<T: Copy>(slots: &mut [Option<T>; CAPACITY], value: T) -> bool {
 /// Clears the slot holding `value`. Out of line: inlined into each drop of
 /// a store's EMB or EMS handle it took 48 bytes more.
 #[inline(never)]
-fn forget<T: Copy + PartialEq>(slots: &mut [Option<T>; CAPACITY], value: T) {
+fn forget(slots: &mut [Option<Record>; CAPACITY], value: Record) {
     if let Some(s) = slots.iter_mut().find(|s| **s == Some(value)) {
         *s = None;
     }
@@ -253,23 +265,23 @@ fn forget<T: Copy + PartialEq>(slots: &mut [Option<T>; CAPACITY], value: T) {
 /// Records an EMB to free if the program ends; false if the record is full
 /// (the EMB is then not protected).
 pub fn track_xms(handle: XmsHandle) -> bool {
-    with_guard(|g| record(&mut g.xms, handle))
+    with_guard(|g| record(&mut g.xms, Record::xms(handle)))
 }
 
 /// Forgets an EMB (it was freed, or handed on).
 pub fn untrack_xms(handle: XmsHandle) {
-    with_guard(|g| forget(&mut g.xms, handle))
+    with_guard(|g| forget(&mut g.xms, Record::xms(handle)))
 }
 
 /// Records an EMS handle to deallocate if the program ends; false if the
 /// record is full.
 pub fn track_ems(handle: EmsHandle) -> bool {
-    EmsRecord::of(handle).is_some_and(|r| with_guard(|g| record(&mut g.ems, r)))
+    Record::ems(handle).is_some_and(|r| with_guard(|g| record(&mut g.ems, r)))
 }
 
 /// Forgets an EMS handle.
 pub fn untrack_ems(handle: EmsHandle) {
-    if let Some(r) = EmsRecord::of(handle) {
+    if let Some(r) = Record::ems(handle) {
         with_guard(|g| forget(&mut g.ems, r))
     }
 }
@@ -381,15 +393,15 @@ extern "C" fn __vmemory_exit_cleanup() {
     }
     // (One loop for both records: the order does not matter.)
     for i in 0..CAPACITY {
-        if let Some(h) = with_guard(|g| g.xms[i].take()) {
+        if let Some(r) = with_guard(|g| g.xms[i].take()) {
             // SAFETY: the EMB was recorded while the program owned it and
             // nothing else frees it now; dropping it undoes its locks and
             // frees it (the size is not used).
-            drop(unsafe { XmsBlock::from_raw(h, 0) });
+            drop(unsafe { XmsBlock::from_raw(r.xms_handle(), 0) });
         }
         if let Some(r) = with_guard(|g| g.ems[i].take()) {
             // SAFETY: as above, for an EMS handle: dropping it deallocates it.
-            drop(unsafe { EmsBlock::from_raw(r.handle(), 0) });
+            drop(unsafe { EmsBlock::from_raw(r.ems_handle(), 0) });
         }
     }
     delete_tracked_file();

@@ -117,6 +117,16 @@ impl XmsHandle {
     pub const fn raw(self) -> u16 {
         self.0.get()
     }
+
+    /// The handle with number `n` (never 0).
+    pub const fn of(n: NonZeroU16) -> Self {
+        Self(n)
+    }
+
+    /// The handle number, as the never-0 value it is.
+    pub const fn get(self) -> NonZeroU16 {
+        self.0
+    }
 }
 
 /// The driver entry (seg << 16 | off), 0 until [`detect`] found one.
