@@ -17,9 +17,9 @@
 use core::arch::asm;
 use core::fmt;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::far::{near_offset, FarPtr, Segment};
+use super::Plain;
 
 mod block;
 pub use block::EmsBlock;
@@ -112,10 +112,10 @@ impl LogicalPage {
 pub struct PhysicalPage(pub u8);
 
 /// Set by [`detect`] when an EMM is installed.
-static PRESENT: AtomicBool = AtomicBool::new(false);
+static PRESENT: Plain<bool> = Plain::new(false);
 
 fn present() -> Result<(), EmsError> {
-    if PRESENT.load(Ordering::Relaxed) {
+    if PRESENT.get() {
         Ok(())
     } else {
         Err(EmsError::NO_DRIVER)
@@ -140,7 +140,7 @@ pub fn detect() -> bool {
     // SAFETY: any segment:000A..0011 is readable real-mode memory.
     unsafe { FarPtr::new(Segment::new(seg), 0x0A).read_bytes(&mut name) };
     let found = &name == b"EMMXXXX0" && raw_status().is_ok();
-    PRESENT.store(found, Ordering::Relaxed);
+    PRESENT.set(found);
     found
 }
 

@@ -23,9 +23,9 @@
 use core::arch::asm;
 use core::fmt;
 use core::num::NonZeroU16;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 
 use super::far::{near_offset, FarPtr};
+use super::Plain;
 
 mod block;
 pub use block::XmsBlock;
@@ -130,12 +130,12 @@ impl XmsHandle {
 }
 
 /// The driver entry (seg << 16 | off), 0 until [`detect`] found one.
-static ENTRY: AtomicU32 = AtomicU32::new(0);
+static ENTRY: Plain<u32> = Plain::new(0);
 /// Whether the driver reports XMS 3.00 or later (set by [`detect`]).
-static V3: AtomicBool = AtomicBool::new(false);
+static V3: Plain<bool> = Plain::new(false);
 /// Whether functions 89h/8Fh take sizes of 64 MB and more: 0 not known yet,
 /// 1 yes, 2 no (see [`wide_sizes`]).
-static WIDE: AtomicU8 = AtomicU8::new(0);
+static WIDE: Plain<u8> = Plain::new(0);
 
 /// Whether an XMS driver is installed (INT 2Fh AX=4300h returns AL=80h);
 /// if so, fetches and remembers its entry point (AX=4310h, ES:BX) and
@@ -154,16 +154,16 @@ pub fn detect() -> bool {
         asm!("push es", "int 0x2f", "mov {seg:x}, es", "pop es",
              seg = out(reg) seg, inout("ax") 0x4310u16 => _, out("bx") off);
     }
-    ENTRY.store((u32::from(seg) << 16) | u32::from(off), Ordering::Relaxed);
+    ENTRY.set((u32::from(seg) << 16) | u32::from(off));
     let v3 = matches!(version(), Ok((v, _, _)) if v >= 0x0300);
-    V3.store(v3, Ordering::Relaxed);
+    V3.set(v3);
     true
 }
 
 /// Whether the detected driver reports XMS 3.00 or later, so that the
 /// 32-bit functions 88h, 89h, 8Eh and 8Fh exist.
 pub fn is_v3() -> bool {
-    V3.load(Ordering::Relaxed)
+    V3.get()
 }
 
 /// Whether [`detect`] found a driver: then the calls below far-call it
@@ -171,7 +171,7 @@ pub fn is_v3() -> bool {
 /// pointer in memory layout, offset first), with no copy of it on the
 /// stack (about 14 bytes of code less at each call).
 fn entry() -> Result<(), XmsError> {
-    match ENTRY.load(Ordering::Relaxed) {
+    match ENTRY.get() {
         0 => Err(XmsError::NO_DRIVER),
         _ => Ok(()),
     }
@@ -274,7 +274,7 @@ fn allocate_with(function: u16, size_kb: u32) -> Result<XmsHandle, XmsError> {
 /// bits grants a 0 KB block (DOSBox 0.74), one that does not either grants
 /// 65536 KB or says A0h. The probe block is freed at once.
 fn wide_sizes() -> Result<bool, XmsError> {
-    match WIDE.load(Ordering::Relaxed) {
+    match WIDE.get() {
         1 => return Ok(true),
         2 => return Ok(false),
         _ => {}
@@ -292,7 +292,7 @@ fn wide_sizes() -> Result<bool, XmsError> {
         Err(XmsError::OUT_OF_MEMORY) => true,
         Err(e) => return Err(e),
     };
-    WIDE.store(if wide { 1 } else { 2 }, Ordering::Relaxed);
+    WIDE.set(if wide { 1 } else { 2 });
     Ok(wide)
 }
 
