@@ -99,13 +99,29 @@ impl File {
         path: &mut [u8; MAX_PATH],
         dir_len: usize,
     ) -> Result<(Self, usize), DosError> {
+        if dir_len > MAX_PATH - 14 || has_nul(&path[..dir_len]) {
+            return Err(DosError::BAD_ARGUMENT);
+        }
+        Self::create_unique_after(path, dir_len)
+    }
+
+    /// [`create_unique_at`](Self::create_unique_at) for a directory known
+    /// to hold no NUL (not looked for again): one that
+    /// [`tmp_dir_into`] wrote, from an environment string, which ends at
+    /// its first NUL. (The swap file's; the look was 25 bytes of the C
+    /// library.)
+    pub(crate) fn create_unique_after(
+        path: &mut [u8; MAX_PATH],
+        dir_len: usize,
+    ) -> Result<(Self, usize), DosError> {
         // DOS appends a 12-byte name (8 characters + ".") plus NUL to the path
         // in place, so the buffer must have room for it.
         // (Not `dir_len + 14 > MAX_PATH`, which could wrap: this way the
         // indexing below is provably in bounds, with no panic path.)
-        if dir_len > MAX_PATH - 14 || has_nul(&path[..dir_len]) {
+        if dir_len > MAX_PATH - 14 {
             return Err(DosError::BAD_ARGUMENT);
         }
+        debug_assert!(!has_nul(&path[..dir_len]));
         // The directory made ASCIZ, and the last byte 0 (not the whole
         // rest cleared: the C library would carry `memset` for that).
         path[dir_len] = 0;
