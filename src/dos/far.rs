@@ -163,7 +163,7 @@ impl FarPtr {
     /// The far pointer to a near address of the program's own segment.
     ///
     /// This is the one place a near pointer becomes a far one: it checks
-    /// (in debug builds, as [`near_offset`]: the linker scripts already
+    /// (in debug builds, as `near_offset`: the linker scripts already
     /// guarantee it) the tiny-model invariant that near addresses fit 16
     /// bits.
     pub fn from_near<T>(p: *const T) -> Self {
