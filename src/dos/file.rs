@@ -464,7 +464,10 @@ pub fn tmp_dir_into(buf: &mut [u8; MAX_PATH]) -> Option<usize> {
 /// [`TmpDir::drive`] of a directory prefix `dir`.
 pub fn drive_of(dir: &[u8]) -> u8 {
     match dir {
-        [d, b':', ..] => d.to_ascii_uppercase().wrapping_sub(b'A') + 1,
+        // A letter's low five bits are its place in the alphabet, in either
+        // case: 'A' and 'a' are 1. (What a non-letter gives is no drive
+        // either way: DOS refuses a path on it before its space matters.)
+        [d, b':', ..] => d & 0x1F,
         _ => 0,
     }
 }
