@@ -450,12 +450,12 @@ impl TmpDir {
 /// file is created in that same buffer, see [`File::create_unique_at`]):
 /// the prefix's length, or `None`.
 pub fn tmp_dir_into(buf: &mut [u8; MAX_PATH]) -> Option<usize> {
-    let mut len = env::var(b"TMP", &mut buf[..MAX_PATH - 14])?;
-    // `get`: `len` is at most MAX_PATH - 14, but that is `env::var`'s
-    // promise, so indexing compiled panic paths here.
-    let last = *buf.get(len.checked_sub(1)?)?;
+    // `min`: `len` is at most MAX_PATH - 14, but that is `env::var`'s
+    // promise; said here, the indexing below needs no checks.
+    let mut len = env::var(b"TMP", &mut buf[..MAX_PATH - 14])?.min(MAX_PATH - 14);
+    let last = buf[len.checked_sub(1)?];
     if !matches!(last, b'\\' | b'/' | b':') {
-        *buf.get_mut(len)? = b'\\';
+        buf[len] = b'\\';
         len += 1;
     }
     Some(len)
