@@ -139,10 +139,7 @@ pub fn detect() -> bool {
     // SAFETY: any segment:000A..0011 is readable real-mode memory. (Read
     // as two doublewords where it lies: no copy into a near buffer.)
     let name = unsafe { FarPtr::new(Segment::new(seg), 0x0A).read_u32_pair() };
-    let emm = (
-        u32::from_le_bytes(*b"EMMX"),
-        u32::from_le_bytes(*b"XXX0"),
-    );
+    let emm = (u32::from_le_bytes(*b"EMMX"), u32::from_le_bytes(*b"XXX0"));
     let found = name == emm && raw_status().is_ok();
     PRESENT.set(found);
     found
