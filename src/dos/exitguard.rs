@@ -87,11 +87,15 @@ struct Guard {
 /// A handle as the guard records it, never 0, so that a free slot (`None`)
 /// takes no byte of its own (2 bytes a slot, not 4), and one type for both
 /// records, so that one [`record`] and one [`forget`] serve both: an EMB's
-/// handle as it is (never 0), an EMS handle + 1 (LIM EMS handles are
-/// 0..=254, 255 at most and 0 the system's, so the + 1 cannot wrap).
+/// handle as it is (never 0), an EMS handle with bit 15 set (LIM EMS
+/// handles are 0..=254, 255 at most and 0 the system's: bit 15 is theirs
+/// to mark the slot used, and no handle is ever lost to it).
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(transparent)]
 struct Record(NonZeroU16);
+
+/// The bit an EMS handle's [`Record`] sets.
+const EMS_MARK: u16 = 0x8000;
 
 impl Record {
     /// The record of an EMB's handle.
@@ -99,9 +103,11 @@ impl Record {
         Self(h.get())
     }
 
-    /// The record of an EMS handle (`None` for one no EMM gives out, FFFFh).
-    fn ems(h: EmsHandle) -> Option<Self> {
-        NonZeroU16::new(h.0.wrapping_add(1)).map(Self)
+    /// The record of an EMS handle.
+    fn ems(h: EmsHandle) -> Self {
+        // (With bit 15 set the value is never 0: the fallback is never
+        // taken, and the compiler drops it.)
+        Self(NonZeroU16::new(h.0 | EMS_MARK).unwrap_or(NonZeroU16::MAX))
     }
 
     /// The EMB handle recorded (by [`Record::xms`]).
@@ -111,7 +117,7 @@ impl Record {
 
     /// The EMS handle recorded (by [`Record::ems`]).
     fn ems_handle(self) -> EmsHandle {
-        EmsHandle(self.0.get() - 1)
+        EmsHandle(self.0.get() & !EMS_MARK)
     }
 }
 
@@ -276,14 +282,12 @@ pub fn untrack_xms(handle: XmsHandle) {
 /// Records an EMS handle to deallocate if the program ends; false if the
 /// record is full.
 pub fn track_ems(handle: EmsHandle) -> bool {
-    Record::ems(handle).is_some_and(|r| with_guard(|g| record(&mut g.ems, r)))
+    with_guard(|g| record(&mut g.ems, Record::ems(handle)))
 }
 
 /// Forgets an EMS handle.
 pub fn untrack_ems(handle: EmsHandle) {
-    if let Some(r) = Record::ems(handle) {
-        with_guard(|g| forget(&mut g.ems, r))
-    }
+    with_guard(|g| forget(&mut g.ems, Record::ems(handle)))
 }
 
 /// Records a file to delete if the program ends (one at a time: a new one
