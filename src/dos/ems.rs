@@ -17,9 +17,9 @@
 use core::arch::asm;
 use core::fmt;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::far::{near_offset, FarPtr, Segment};
+use super::Plain;
 
 mod block;
 pub use block::EmsBlock;
@@ -112,10 +112,10 @@ impl LogicalPage {
 pub struct PhysicalPage(pub u8);
 
 /// Set by [`detect`] when an EMM is installed.
-static PRESENT: AtomicBool = AtomicBool::new(false);
+static PRESENT: Plain<bool> = Plain::new(false);
 
 fn present() -> Result<(), EmsError> {
-    if PRESENT.load(Ordering::Relaxed) {
+    if PRESENT.get() {
         Ok(())
     } else {
         Err(EmsError::NO_DRIVER)
@@ -136,11 +136,12 @@ pub fn detect() -> bool {
     if seg == 0 {
         return false;
     }
-    let mut name = [0u8; 8];
-    // SAFETY: any segment:000A..0011 is readable real-mode memory.
-    unsafe { FarPtr::new(Segment::new(seg), 0x0A).read_bytes(&mut name) };
-    let found = &name == b"EMMXXXX0" && raw_status().is_ok();
-    PRESENT.store(found, Ordering::Relaxed);
+    // SAFETY: any segment:000A..0011 is readable real-mode memory. (Read
+    // as two doublewords where it lies: no copy into a near buffer.)
+    let name = unsafe { FarPtr::new(Segment::new(seg), 0x0A).read_u32_pair() };
+    let emm = (u32::from_le_bytes(*b"EMMX"), u32::from_le_bytes(*b"XXX0"));
+    let found = name == emm && raw_status().is_ok();
+    PRESENT.set(found);
     found
 }
 

@@ -51,6 +51,7 @@
 
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
+use core::num::NonZeroU16;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use super::ems::{EmsBlock, EmsHandle};
@@ -74,12 +75,50 @@ struct Guard {
     /// The PSP whose terminate address the hook replaced.
     psp: Segment,
     /// Recorded EMB handles (`None`: free slot).
-    xms: [Option<XmsHandle>; CAPACITY],
+    xms: [Option<Record>; CAPACITY],
     /// Recorded EMS handles.
-    ems: [Option<EmsHandle>; CAPACITY],
+    ems: [Option<Record>; CAPACITY],
     /// The recorded file's name (`file_len` 0: none).
     file: [u8; MAX_PATH],
-    file_len: usize,
+    /// The name's length (below `MAX_PATH`, so a byte: `.bss`).
+    file_len: u8,
+}
+
+/// A handle as the guard records it, never 0, so that a free slot (`None`)
+/// takes no byte of its own (2 bytes a slot, not 4), and one type for both
+/// records, so that one [`record`] and one [`forget`] serve both: an EMB's
+/// handle as it is (never 0), an EMS handle with bit 15 set (LIM EMS
+/// handles are 0..=254, 255 at most and 0 the system's: bit 15 is theirs
+/// to mark the slot used, and no handle is ever lost to it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(transparent)]
+struct Record(NonZeroU16);
+
+/// The bit an EMS handle's [`Record`] sets.
+const EMS_MARK: u16 = 0x8000;
+
+impl Record {
+    /// The record of an EMB's handle.
+    fn xms(h: XmsHandle) -> Self {
+        Self(h.get())
+    }
+
+    /// The record of an EMS handle.
+    fn ems(h: EmsHandle) -> Self {
+        // (With bit 15 set the value is never 0: the fallback is never
+        // taken, and the compiler drops it.)
+        Self(NonZeroU16::new(h.0 | EMS_MARK).unwrap_or(NonZeroU16::MAX))
+    }
+
+    /// The EMB handle recorded (by [`Record::xms`]).
+    fn xms_handle(self) -> XmsHandle {
+        XmsHandle::of(self.0)
+    }
+
+    /// The EMS handle recorded (by [`Record::ems`]).
+    fn ems_handle(self) -> EmsHandle {
+        EmsHandle(self.0.get() & !EMS_MARK)
+    }
 }
 
 struct GuardCell(UnsafeCell<Guard>);
@@ -210,7 +249,7 @@ pub fn is_armed() -> bool {
 }
 
 /// Puts `value` into the first free slot of `slots`; false if there is none.
-fn record<T: Copy>(slots: &mut [Option<T>; CAPACITY], value: T) -> bool {
+fn record(slots: &mut [Option<Record>; CAPACITY], value: Record) -> bool {
     match slots.iter_mut().find(|s| s.is_none()) {
         Some(s) => {
             *s = Some(value);
@@ -223,7 +262,7 @@ fn record<T: Copy>(slots: &mut [Option<T>; CAPACITY], value: T) -> bool {
 /// Clears the slot holding `value`. Out of line: inlined into each drop of
 /// a store's EMB or EMS handle it took 48 bytes more.
 #[inline(never)]
-fn forget<T: Copy + PartialEq>(slots: &mut [Option<T>; CAPACITY], value: T) {
+fn forget(slots: &mut [Option<Record>; CAPACITY], value: Record) {
     if let Some(s) = slots.iter_mut().find(|s| **s == Some(value)) {
         *s = None;
     }
@@ -232,23 +271,23 @@ fn forget<T: Copy + PartialEq>(slots: &mut [Option<T>; CAPACITY], value: T) {
 /// Records an EMB to free if the program ends; false if the record is full
 /// (the EMB is then not protected).
 pub fn track_xms(handle: XmsHandle) -> bool {
-    with_guard(|g| record(&mut g.xms, handle))
+    with_guard(|g| record(&mut g.xms, Record::xms(handle)))
 }
 
 /// Forgets an EMB (it was freed, or handed on).
 pub fn untrack_xms(handle: XmsHandle) {
-    with_guard(|g| forget(&mut g.xms, handle))
+    with_guard(|g| forget(&mut g.xms, Record::xms(handle)))
 }
 
 /// Records an EMS handle to deallocate if the program ends; false if the
 /// record is full.
 pub fn track_ems(handle: EmsHandle) -> bool {
-    with_guard(|g| record(&mut g.ems, handle))
+    with_guard(|g| record(&mut g.ems, Record::ems(handle)))
 }
 
 /// Forgets an EMS handle.
 pub fn untrack_ems(handle: EmsHandle) {
-    with_guard(|g| forget(&mut g.ems, handle))
+    with_guard(|g| forget(&mut g.ems, Record::ems(handle)))
 }
 
 /// Records a file to delete if the program ends (one at a time: a new one
@@ -263,7 +302,7 @@ pub fn track_file(name: &[u8]) -> bool {
         // ASCIZ where it lies, for `delete_tracked_file` (the last byte of
         // the buffer stays 0: names are shorter).
         g.file[name.len()] = 0;
-        g.file_len = name.len();
+        g.file_len = name.len() as u8;
     });
     true
 }
@@ -289,7 +328,7 @@ pub fn track_new_file<T>(
     let name = unsafe { &mut (*GUARD.0.get()).file };
     let (made, len) = create(name)?;
     debug_assert!(len != 0 && len < MAX_PATH && name[len] == 0 && name[MAX_PATH - 1] == 0);
-    with_guard(|g| g.file_len = len);
+    with_guard(|g| g.file_len = len as u8);
     Some(made)
 }
 
@@ -358,15 +397,15 @@ extern "C" fn __vmemory_exit_cleanup() {
     }
     // (One loop for both records: the order does not matter.)
     for i in 0..CAPACITY {
-        if let Some(h) = with_guard(|g| g.xms[i].take()) {
+        if let Some(r) = with_guard(|g| g.xms[i].take()) {
             // SAFETY: the EMB was recorded while the program owned it and
             // nothing else frees it now; dropping it undoes its locks and
             // frees it (the size is not used).
-            drop(unsafe { XmsBlock::from_raw(h, 0) });
+            drop(unsafe { XmsBlock::from_raw(r.xms_handle(), 0) });
         }
-        if let Some(h) = with_guard(|g| g.ems[i].take()) {
+        if let Some(r) = with_guard(|g| g.ems[i].take()) {
             // SAFETY: as above, for an EMS handle: dropping it deallocates it.
-            drop(unsafe { EmsBlock::from_raw(h, 0) });
+            drop(unsafe { EmsBlock::from_raw(r.ems_handle(), 0) });
         }
     }
     delete_tracked_file();

@@ -99,13 +99,29 @@ impl File {
         path: &mut [u8; MAX_PATH],
         dir_len: usize,
     ) -> Result<(Self, usize), DosError> {
+        if dir_len > MAX_PATH - 14 || has_nul(&path[..dir_len]) {
+            return Err(DosError::BAD_ARGUMENT);
+        }
+        Self::create_unique_after(path, dir_len)
+    }
+
+    /// [`create_unique_at`](Self::create_unique_at) for a directory known
+    /// to hold no NUL (not looked for again): one that
+    /// [`tmp_dir_into`] wrote, from an environment string, which ends at
+    /// its first NUL. (The swap file's; the look was 25 bytes of the C
+    /// library.)
+    pub(crate) fn create_unique_after(
+        path: &mut [u8; MAX_PATH],
+        dir_len: usize,
+    ) -> Result<(Self, usize), DosError> {
         // DOS appends a 12-byte name (8 characters + ".") plus NUL to the path
         // in place, so the buffer must have room for it.
         // (Not `dir_len + 14 > MAX_PATH`, which could wrap: this way the
         // indexing below is provably in bounds, with no panic path.)
-        if dir_len > MAX_PATH - 14 || has_nul(&path[..dir_len]) {
+        if dir_len > MAX_PATH - 14 {
             return Err(DosError::BAD_ARGUMENT);
         }
+        debug_assert!(!has_nul(&path[..dir_len]));
         // The directory made ASCIZ, and the last byte 0 (not the whole
         // rest cleared: the C library would carry `memset` for that).
         path[dir_len] = 0;
@@ -434,12 +450,12 @@ impl TmpDir {
 /// file is created in that same buffer, see [`File::create_unique_at`]):
 /// the prefix's length, or `None`.
 pub fn tmp_dir_into(buf: &mut [u8; MAX_PATH]) -> Option<usize> {
-    let mut len = env::var(b"TMP", &mut buf[..MAX_PATH - 14])?;
-    // `get`: `len` is at most MAX_PATH - 14, but that is `env::var`'s
-    // promise, so indexing compiled panic paths here.
-    let last = *buf.get(len.checked_sub(1)?)?;
+    // `min`: `len` is at most MAX_PATH - 14, but that is `env::var`'s
+    // promise; said here, the indexing below needs no checks.
+    let mut len = env::var(b"TMP", &mut buf[..MAX_PATH - 14])?.min(MAX_PATH - 14);
+    let last = buf[len.checked_sub(1)?];
     if !matches!(last, b'\\' | b'/' | b':') {
-        *buf.get_mut(len)? = b'\\';
+        buf[len] = b'\\';
         len += 1;
     }
     Some(len)
@@ -448,7 +464,10 @@ pub fn tmp_dir_into(buf: &mut [u8; MAX_PATH]) -> Option<usize> {
 /// [`TmpDir::drive`] of a directory prefix `dir`.
 pub fn drive_of(dir: &[u8]) -> u8 {
     match dir {
-        [d, b':', ..] => d.to_ascii_uppercase().wrapping_sub(b'A') + 1,
+        // A letter's low five bits are its place in the alphabet, in either
+        // case: 'A' and 'a' are 1. (What a non-letter gives is no drive
+        // either way: DOS refuses a path on it before its space matters.)
+        [d, b':', ..] => d & 0x1F,
         _ => 0,
     }
 }

@@ -36,3 +36,38 @@ mod error;
 pub(crate) use error::dos_result;
 pub use error::DosError;
 pub use far::{FarPtr, Segment};
+
+use core::cell::UnsafeCell;
+
+/// A value of the layer's own (what driver was found, and where): a plain
+/// cell, not an atomic, so that a test of it is one compare with memory
+/// (an atomic's load went through a register, 3 or 4 bytes more at every
+/// driver call that looks). Transparent: the XMS calls far-call through
+/// one where it lies.
+#[repr(transparent)]
+pub(crate) struct Plain<T>(UnsafeCell<T>);
+
+// SAFETY: DOS programs have one thread and no interrupt handler of this
+// layer reads or writes these cells, so they are never accessed
+// concurrently; `get` and `set` copy the value (no reference escapes).
+unsafe impl<T: Copy> Sync for Plain<T> {}
+
+impl<T: Copy> Plain<T> {
+    /// A cell holding `value`.
+    pub(crate) const fn new(value: T) -> Self {
+        Self(UnsafeCell::new(value))
+    }
+
+    /// The value.
+    pub(crate) fn get(&self) -> T {
+        // SAFETY: single-threaded (see the `Sync` impl); no reference into
+        // the cell is alive.
+        unsafe { *self.0.get() }
+    }
+
+    /// Replaces the value.
+    pub(crate) fn set(&self, value: T) {
+        // SAFETY: as in `get`.
+        unsafe { *self.0.get() = value }
+    }
+}

@@ -23,9 +23,9 @@
 use core::arch::asm;
 use core::fmt;
 use core::num::NonZeroU16;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 
 use super::far::{near_offset, FarPtr};
+use super::Plain;
 
 mod block;
 pub use block::XmsBlock;
@@ -117,15 +117,25 @@ impl XmsHandle {
     pub const fn raw(self) -> u16 {
         self.0.get()
     }
+
+    /// The handle with number `n` (never 0).
+    pub const fn of(n: NonZeroU16) -> Self {
+        Self(n)
+    }
+
+    /// The handle number, as the never-0 value it is.
+    pub const fn get(self) -> NonZeroU16 {
+        self.0
+    }
 }
 
 /// The driver entry (seg << 16 | off), 0 until [`detect`] found one.
-static ENTRY: AtomicU32 = AtomicU32::new(0);
+static ENTRY: Plain<u32> = Plain::new(0);
 /// Whether the driver reports XMS 3.00 or later (set by [`detect`]).
-static V3: AtomicBool = AtomicBool::new(false);
+static V3: Plain<bool> = Plain::new(false);
 /// Whether functions 89h/8Fh take sizes of 64 MB and more: 0 not known yet,
 /// 1 yes, 2 no (see [`wide_sizes`]).
-static WIDE: AtomicU8 = AtomicU8::new(0);
+static WIDE: Plain<u8> = Plain::new(0);
 
 /// Whether an XMS driver is installed (INT 2Fh AX=4300h returns AL=80h);
 /// if so, fetches and remembers its entry point (AX=4310h, ES:BX) and
@@ -144,33 +154,37 @@ pub fn detect() -> bool {
         asm!("push es", "int 0x2f", "mov {seg:x}, es", "pop es",
              seg = out(reg) seg, inout("ax") 0x4310u16 => _, out("bx") off);
     }
-    ENTRY.store((u32::from(seg) << 16) | u32::from(off), Ordering::Relaxed);
+    ENTRY.set((u32::from(seg) << 16) | u32::from(off));
     let v3 = matches!(version(), Ok((v, _, _)) if v >= 0x0300);
-    V3.store(v3, Ordering::Relaxed);
+    V3.set(v3);
     true
 }
 
 /// Whether the detected driver reports XMS 3.00 or later, so that the
 /// 32-bit functions 88h, 89h, 8Eh and 8Fh exist.
 pub fn is_v3() -> bool {
-    V3.load(Ordering::Relaxed)
+    V3.get()
 }
 
-fn entry() -> Result<FarPtr, XmsError> {
-    match ENTRY.load(Ordering::Relaxed) {
+/// Whether [`detect`] found a driver: then the calls below far-call it
+/// through [`ENTRY`] where it lies (`lcallw *ENTRY`: it holds the far
+/// pointer in memory layout, offset first), with no copy of it on the
+/// stack (about 14 bytes of code less at each call).
+fn entry() -> Result<(), XmsError> {
+    match ENTRY.get() {
         0 => Err(XmsError::NO_DRIVER),
-        e => Ok(FarPtr::new(super::Segment::new((e >> 16) as u16), e as u16)),
+        _ => Ok(()),
     }
 }
 
 /// The driver's version: (XMS version BCD, driver revision BCD, HMA exists)
 /// from function 00h.
 pub fn version() -> Result<(u16, u16, bool), XmsError> {
-    let entry = entry()?;
+    entry()?;
     let (ax, bx, dx): (u16, u16, u16);
     // SAFETY: far call into the XMS driver, function 00h: returns AX, BX, DX.
     unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
+        asm!("lcallw *{entry}", entry = sym ENTRY,
              inout("ax") 0x0000u16 => ax, out("bx") bx, out("dx") dx,
              options(att_syntax));
     }
@@ -179,11 +193,11 @@ pub fn version() -> Result<(u16, u16, bool), XmsError> {
 
 /// Free extended memory in KB: (largest block, total), function 08h.
 pub fn query_free() -> Result<(u16, u16), XmsError> {
-    let entry = entry()?;
+    entry()?;
     let (ax, bx, dx): (u16, u16, u16);
     // SAFETY: far call, function 08h: AX = largest, DX = total, BL = error.
     unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
+        asm!("lcallw *{entry}", entry = sym ENTRY,
              inout("ax") 0x0800u16 => ax, out("bx") bx, out("dx") dx,
              options(att_syntax));
     }
@@ -198,12 +212,12 @@ pub fn query_free() -> Result<(u16, u16), XmsError> {
 /// Free extended memory in KB beyond 64 MB: (largest block, total), XMS 3.0
 /// function 88h (32-bit sizes in EAX/EDX).
 pub fn query_free_any() -> Result<(u32, u32), XmsError> {
-    let entry = entry()?;
+    entry()?;
     let (eax, ebx, edx): (u32, u32, u32);
     // SAFETY: far call, function 88h: EAX = largest, EDX = total, ECX =
     // highest address, BL = error.
     unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
+        asm!("lcallw *{entry}", entry = sym ENTRY,
              inout("eax") 0x8800u32 => eax, out("ebx") ebx, out("ecx") _, out("edx") edx,
              options(att_syntax));
     }
@@ -241,12 +255,12 @@ pub fn allocate_any(size_kb: u32) -> Result<XmsHandle, XmsError> {
 /// EDX): the two differ only in how much of EDX the driver reads, so they
 /// share one call (one copy of it in the C library).
 fn allocate_with(function: u16, size_kb: u32) -> Result<XmsHandle, XmsError> {
-    let entry = entry()?;
+    entry()?;
     let (ax, bx, dx): (u16, u16, u32);
     // SAFETY: far call, function 09h/89h: DX/EDX = size in KB; returns AX =
     // status, DX = handle, BL = error.
     unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
+        asm!("lcallw *{entry}", entry = sym ENTRY,
              inout("ax") function => ax, out("bx") bx, inout("edx") size_kb => dx,
              options(att_syntax));
     }
@@ -260,7 +274,7 @@ fn allocate_with(function: u16, size_kb: u32) -> Result<XmsHandle, XmsError> {
 /// bits grants a 0 KB block (DOSBox 0.74), one that does not either grants
 /// 65536 KB or says A0h. The probe block is freed at once.
 fn wide_sizes() -> Result<bool, XmsError> {
-    match WIDE.load(Ordering::Relaxed) {
+    match WIDE.get() {
         1 => return Ok(true),
         2 => return Ok(false),
         _ => {}
@@ -278,7 +292,7 @@ fn wide_sizes() -> Result<bool, XmsError> {
         Err(XmsError::OUT_OF_MEMORY) => true,
         Err(e) => return Err(e),
     };
-    WIDE.store(if wide { 1 } else { 2 }, Ordering::Relaxed);
+    WIDE.set(if wide { 1 } else { 2 });
     Ok(wide)
 }
 
@@ -315,11 +329,11 @@ pub fn free(handle: XmsHandle) -> Result<(), XmsError> {
 /// linear address its locker may still use.
 pub unsafe fn free_unchecked(handle: XmsHandle) -> Result<(), XmsError> {
     debug_assert!(info(handle).map_or(true, |i| i.lock_count == 0));
-    let entry = entry()?;
+    entry()?;
     let (ax, bx): (u16, u16);
     // SAFETY: far call, function 0Ah: DX = handle; AX = status, BL = error.
     unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
+        asm!("lcallw *{entry}", entry = sym ENTRY,
              inout("ax") 0x0A00u16 => ax, out("bx") bx, in("dx") handle.raw(),
              options(att_syntax));
     }
@@ -393,21 +407,22 @@ pub unsafe fn move_block(m: &MoveBlock) -> Result<(), XmsError> {
     if m.length & 1 != 0 {
         return Err(XmsError::INVALID_LENGTH);
     }
-    let entry = entry()?;
+    entry()?;
     let (ax, bx): (u16, u16);
     // SAFETY: far call, function 0Bh: DS:SI = the move structure (DS is our
     // segment; SI is saved and restored inside the block because LLVM
-    // reserves it); AX = status, BL = error. The allocator may still put an
-    // `in(reg)` operand in ESI, so the entry pointer is pinned to ECX and the
-    // structure's offset is the only operand left to load into SI, last. The
-    // memory the driver writes is valid by the caller's promise.
+    // reserves it); AX = status, BL = error. The allocator may put an
+    // `in(reg)` operand in ESI, so the structure's offset, the only one
+    // (the driver is called through `ENTRY` in memory), is loaded into SI
+    // after the push. The memory the driver writes is valid by the
+    // caller's promise.
     unsafe {
         asm!("pushl %esi",
              "movl {m:e}, %esi",
-             "lcallw *(%ecx)",
+             "lcallw *{entry}",
              "popl %esi",
              m = in(reg) near_offset(m as *const MoveBlock),
-             in("ecx") &entry as *const FarPtr,
+             entry = sym ENTRY,
              inout("ax") 0x0B00u16 => ax, out("bx") bx,
              options(att_syntax));
     }
@@ -459,12 +474,12 @@ pub fn lock(handle: XmsHandle) -> Result<u32, XmsError> {
     if info(handle)?.lock_count == 0xFF {
         return Err(XmsError::LOCK_COUNT_OVERFLOW);
     }
-    let entry = entry()?;
+    entry()?;
     let (ax, bx, dx): (u16, u16, u16);
     // SAFETY: far call, function 0Ch: DX = handle; AX = status, DX:BX =
     // linear address, BL = error.
     unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
+        asm!("lcallw *{entry}", entry = sym ENTRY,
              inout("ax") 0x0C00u16 => ax, out("bx") bx, inout("dx") handle.raw() => dx,
              options(att_syntax));
     }
@@ -475,11 +490,11 @@ pub fn lock(handle: XmsHandle) -> Result<u32, XmsError> {
 /// Unlocks an EMB, function 0Dh ([`XmsError::BLOCK_NOT_LOCKED`] if it was
 /// not locked).
 pub fn unlock(handle: XmsHandle) -> Result<(), XmsError> {
-    let entry = entry()?;
+    entry()?;
     let (ax, bx): (u16, u16);
     // SAFETY: far call, function 0Dh: DX = handle; AX = status, BL = error.
     unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
+        asm!("lcallw *{entry}", entry = sym ENTRY,
              inout("ax") 0x0D00u16 => ax, out("bx") bx, in("dx") handle.raw(),
              options(att_syntax));
     }
@@ -516,13 +531,13 @@ pub fn info(handle: XmsHandle) -> Result<HandleInfo, XmsError> {
 /// Function 0Eh (AX = 0E00h) or 8Eh (AX = 8E00h) in one call, as
 /// [`allocate_with`]: they differ in where the answers are.
 fn info_with(function: u16, handle: XmsHandle) -> Result<HandleInfo, XmsError> {
-    let entry = entry()?;
+    entry()?;
     let (ax, bx, cx, edx): (u16, u16, u16, u32);
     // SAFETY: far call, function 0Eh/8Eh: DX = handle; AX = status, BH =
     // lock count, BL = error; 0Eh: BL = free handles, DX = size in KB (CX
     // untouched); 8Eh: CX = free handles, EDX = size in KB.
     unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
+        asm!("lcallw *{entry}", entry = sym ENTRY,
              inout("ax") function => ax, out("bx") bx, out("cx") cx,
              inout("edx") u32::from(handle.raw()) => edx,
              options(att_syntax));
@@ -553,12 +568,12 @@ pub fn reallocate_any(handle: XmsHandle, size_kb: u32) -> Result<(), XmsError> {
 /// Function 0Fh (AX = 0F00h, size in BX) or 8Fh (AX = 8F00h, size in
 /// EBX), in one call as [`allocate_with`].
 fn reallocate_with(function: u16, handle: XmsHandle, size_kb: u32) -> Result<(), XmsError> {
-    let entry = entry()?;
+    entry()?;
     let (ax, ebx): (u16, u32);
     // SAFETY: far call, function 0Fh/8Fh: DX = handle, BX/EBX = new size in
     // KB; AX = status, BL = error.
     unsafe {
-        asm!("lcallw *({p:e})", p = in(reg) &entry as *const FarPtr,
+        asm!("lcallw *{entry}", entry = sym ENTRY,
              inout("ax") function => ax, inout("ebx") size_kb => ebx, in("dx") handle.raw(),
              options(att_syntax));
     }

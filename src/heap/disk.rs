@@ -50,7 +50,7 @@ impl DiskStore {
             let dir_len = file::tmp_dir_into(path)?;
             // The drive whose free space limits the file.
             drive = file::drive_of(&path[..dir_len]);
-            File::create_unique_at(path, dir_len).ok()
+            File::create_unique_after(path, dir_len).ok()
         })
         .ok_or(BackendError::ABSENT)?;
         let mut store = Self {
