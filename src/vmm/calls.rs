@@ -36,6 +36,24 @@ struct Resize {
     newp: RegionParas,
 }
 
+impl Hit {
+    /// The flags and lock count of a resident block after this call, from
+    /// `f` and `locks` before it: the one mapping for the hit path and the
+    /// slow path. `None` when the call changes neither: a `_vunlock` of an
+    /// unlocked block, or what would be a 256th lock (which fails).
+    #[inline(always)]
+    fn new_state(self, f: Flags, locks: u8) -> Option<(Flags, u8)> {
+        let (dirty, locks) = match self {
+            Hit::Load { dirty } => (dirty, locks),
+            Hit::Lock if locks == MAX_LOCKS => return None,
+            Hit::Lock => (false, locks + 1),
+            Hit::Unlock { dirty } if locks > 0 => (dirty, locks - 1),
+            Hit::Unlock { .. } => return None,
+        };
+        Some((if dirty { f.with(Flags::DIRTY) } else { f }, locks))
+    }
+}
+
 /// The size in paragraphs of a valid block size (1..=65 530 bytes).
 fn block_paras(size: u32) -> Result<RegionParas, VmError> {
     if size == 0 || size > MAX_BLOCK_SIZE {
@@ -453,15 +471,10 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             _ => self.make_resident(h, call == Hit::Lock)?,
         };
         let (f, locks) = self.arena.state(p);
-        let (dirty, locks) = match call {
-            Hit::Load { dirty } => (dirty, locks),
-            // `make_resident` refused a 256th lock.
-            Hit::Lock => (false, locks + 1),
-            Hit::Unlock { dirty } if locks > 0 => (dirty, locks - 1),
-            Hit::Unlock { .. } => return Ok(data_addr(p)),
-        };
-        let f = if dirty { f.with(Flags::DIRTY) } else { f };
-        self.arena.set_state(p, f, locks);
+        // `make_resident` refused a 256th lock.
+        if let Some((f, locks)) = call.new_state(f, locks) {
+            self.arena.set_state(p, f, locks);
+        }
         Ok(data_addr(p))
     }
 
@@ -476,19 +489,16 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     pub fn hit(&mut self, h: Handle, call: Hit) -> Option<ArenaAddr> {
         let p = self.resident(h).ok()??;
         let (f, locks) = self.arena.state(p);
-        let (dirty, locks) = match call {
-            Hit::Load { dirty } => (dirty, locks),
-            Hit::Lock if locks == MAX_LOCKS => return None,
-            Hit::Lock => (false, locks + 1),
-            Hit::Unlock { dirty } if locks > 0 => (dirty, locks - 1),
-            Hit::Unlock { .. } => return Some(data_addr(p)),
-        };
-        if !matches!(call, Hit::Unlock { .. }) {
-            self.bump(p);
+        let state = call.new_state(f, locks);
+        match call {
+            Hit::Lock if state.is_none() => return None,
+            Hit::Unlock { .. } => {}
+            _ => self.bump(p),
         }
-        let nf = if dirty { f.with(Flags::DIRTY) } else { f };
-        if nf != f || !matches!(call, Hit::Load { .. }) {
-            self.arena.set_state(p, nf, locks);
+        if let Some((nf, locks)) = state {
+            if nf != f || !matches!(call, Hit::Load { .. }) {
+                self.arena.set_state(p, nf, locks);
+            }
         }
         Some(data_addr(p))
     }
