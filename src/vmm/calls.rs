@@ -217,13 +217,17 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 if self.lean {
                     self.maybe_leave_lean(need);
                 }
-                // A block the data heap cannot hold: the lean layout.
-                let p = match self.alloc_region(need) {
-                    Err(VmError::NoRoom) => {
-                        self.go_lean(need)?;
-                        self.alloc_region(need)?
+                // A block the data heap cannot hold: the lean layout, then
+                // one more try (one call of `alloc_region` for both tries).
+                let mut lean_tried = false;
+                let p = loop {
+                    match self.alloc_region(need) {
+                        Err(VmError::NoRoom) if !lean_tried => {
+                            lean_tried = true;
+                            self.go_lean(need)?;
+                        }
+                        got => break got?,
                     }
-                    got => got?,
                 };
                 self.init_header(p, h, loc, paras, false);
                 let len = paras.bytes();
