@@ -198,48 +198,42 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         Ok(())
     }
 
-    /// Makes `h`'s block resident for a `_vload` or (`lock`) a `_vlock`,
-    /// which fails with nothing changed on a block with 255 locks. One
-    /// look at the handle for both calls.
-    fn make_resident(&mut self, h: Handle, lock: bool) -> Result<ArenaPara, VmError> {
-        match self.resolve(h)? {
-            Res::Resident(p) => {
-                if lock && self.arena.locks(p) == MAX_LOCKS {
-                    return Err(VmError::LockOverflow);
-                }
-                self.bump(p);
-                Ok(p)
-            }
-            Res::Away(loc, paras) => {
-                let paras = paras.to_region();
-                self.cstats.misses += 1;
-                let need = paras + HDR_PARAS;
-                if self.lean {
-                    self.maybe_leave_lean(need);
-                }
-                // A block the data heap cannot hold: the lean layout, then
-                // one more try (one call of `alloc_region` for both tries).
-                let mut lean_tried = false;
-                let p = loop {
-                    match self.alloc_region(need) {
-                        Err(VmError::NoRoom) if !lean_tried => {
-                            lean_tried = true;
-                            self.go_lean(need)?;
-                        }
-                        got => break got?,
-                    }
-                };
-                self.init_header(p, h, loc, paras, false);
-                let len = paras.bytes();
-                self.fill_from(p, loc, len, len)?;
-                if !loc.is_some() {
-                    self.cstats.zero_fills += 1;
-                }
-                self.enter(p);
-                self.sketch.count(&mut self.arena, h);
-                Ok(p)
-            }
+    /// Makes `h`'s block, which is not resident (its swap copy at `loc`,
+    /// `paras` long), resident for a `_vload` or a `_vlock`: a miss.
+    #[inline(always)]
+    fn page_in_block(
+        &mut self,
+        h: Handle,
+        loc: SwapLoc,
+        paras: Paras,
+    ) -> Result<ArenaPara, VmError> {
+        let paras = paras.to_region();
+        self.cstats.misses += 1;
+        let need = paras + HDR_PARAS;
+        if self.lean {
+            self.maybe_leave_lean(need);
         }
+        // A block the data heap cannot hold: the lean layout, then one
+        // more try (one call of `alloc_region` for both tries).
+        let mut lean_tried = false;
+        let p = loop {
+            match self.alloc_region(need) {
+                Err(VmError::NoRoom) if !lean_tried => {
+                    lean_tried = true;
+                    self.go_lean(need)?;
+                }
+                got => break got?,
+            }
+        };
+        self.init_header(p, h, loc, paras, false);
+        let len = paras.bytes();
+        self.fill_from(p, loc, len, len)?;
+        if !loc.is_some() {
+            self.cstats.zero_fills += 1;
+        }
+        self.enter(p);
+        self.sketch.count(&mut self.arena, h);
+        Ok(p)
     }
 
     /// `_vmalloc`.
@@ -467,15 +461,23 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// `_vunlock`).
     #[inline(never)]
     pub fn access(&mut self, h: Handle, call: Hit) -> Result<ArenaAddr, VmError> {
-        let p = match call {
-            Hit::Unlock { .. } => match self.resolve(h)? {
-                Res::Resident(p) => p,
-                Res::Away(..) => return Ok(ArenaAddr::START),
-            },
-            _ => self.make_resident(h, call == Hit::Lock)?,
+        // One look at the handle for the three calls.
+        let p = match self.resolve(h)? {
+            Res::Resident(p) => {
+                match call {
+                    Hit::Lock if self.arena.locks(p) == MAX_LOCKS => {
+                        return Err(VmError::LockOverflow)
+                    }
+                    Hit::Unlock { .. } => {}
+                    _ => self.bump(p),
+                }
+                p
+            }
+            Res::Away(..) if matches!(call, Hit::Unlock { .. }) => return Ok(ArenaAddr::START),
+            Res::Away(loc, paras) => self.page_in_block(h, loc, paras)?,
         };
         let (f, locks) = self.arena.state(p);
-        // `make_resident` refused a 256th lock.
+        // A 256th lock was refused above.
         if let Some((f, locks)) = call.new_state(f, locks) {
             self.arena.set_state(p, f, locks);
         }

@@ -61,21 +61,8 @@ impl Sketch {
     /// Counts an access of `h` (conservative update: only the smaller
     /// counters grow). Every 16 x width accesses all counters are halved.
     pub fn count<A: Arena>(&mut self, a: &mut A, h: Handle) {
-        self.count_times(a, h, 1)
-    }
-
-    /// Counts `n` accesses of `h` in a row: the same counters and halvings
-    /// as `n` calls of [`count`](Self::count). `n` conservative updates
-    /// raise every counter of `h` below `min + n` to it (at most 255), so a
-    /// run is one step per halving period it spans.
-    pub fn count_times<A: Arena>(&mut self, a: &mut A, h: Handle, mut n: u32) {
-        let period = self.width * 16;
-        while n > 0 {
-            let step = n.min(period - self.samples);
-            self.add(a, h, step);
-            n -= step;
-            self.sample(a, step);
-        }
+        self.add(a, h, 1);
+        self.sample(a, 1);
     }
 
     /// Adds `n` accesses of `h` to its counters without counting them as
