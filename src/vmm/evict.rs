@@ -95,7 +95,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         let n = self.arena.refs(p);
         if n > 0 {
             let h = self.arena.handle(p);
-            self.sketch.add(&mut self.arena, h, u32::from(n));
+            self.sketch.add(&mut self.arena, h, n);
         }
         self.drop_resident(p);
         Ok(())

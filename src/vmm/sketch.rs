@@ -53,9 +53,9 @@ impl Sketch {
     /// Estimated recent access count of `h` (the smaller counter). Out of
     /// line: a duel compares two.
     #[inline(never)]
-    pub fn freq<A: Arena>(&self, a: &A, h: Handle) -> u32 {
+    pub fn freq<A: Arena>(&self, a: &A, h: Handle) -> u8 {
         let (x, y) = self.counters(h);
-        read_u8(a, x).min(read_u8(a, y))
+        a.read_u8(x).min(a.read_u8(y))
     }
 
     /// Counts an access of `h` (conservative update: only the smaller
@@ -68,15 +68,15 @@ impl Sketch {
     /// Adds `n` accesses of `h` to its counters without counting them as
     /// samples (the hits a resident block took, counted as samples by
     /// [`sample`](Self::sample) when they happened, folded in later).
-    pub fn add<A: Arena>(&mut self, a: &mut A, h: Handle, n: u32) {
+    pub fn add<A: Arena>(&mut self, a: &mut A, h: Handle, n: u8) {
         let (xa, ya) = self.counters(h);
-        let (x, y) = (read_u8(a, xa), read_u8(a, ya));
-        let to = (x.min(y) + n).min(255);
+        let (x, y) = (a.read_u8(xa), a.read_u8(ya));
+        let to = x.min(y).saturating_add(n);
         if x < to {
-            write_u8(a, xa, to);
+            a.write_u8(xa, to);
         }
         if y < to {
-            write_u8(a, ya, to);
+            a.write_u8(ya, to);
         }
     }
 
@@ -101,12 +101,4 @@ impl Sketch {
             at += Bytes::new(2);
         }
     }
-}
-
-fn read_u8<A: Arena>(a: &A, at: ArenaAddr) -> u32 {
-    u32::from(a.read_u8(at))
-}
-
-fn write_u8<A: Arena>(a: &mut A, at: ArenaAddr, v: u32) {
-    a.write_u8(at, v as u8)
 }
