@@ -456,11 +456,38 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// made resident first (not for `_vunlock`, which changes nothing on a
     /// block that is not), then the call's change of the dirty flag and
     /// lock count, as [`hit`](Self::hit) makes it. One copy of these steps
-    /// for the three calls, out of line (the C ABI's dispatcher calls it
-    /// for all three). Returns the block's data address (anything for a
-    /// `_vunlock`).
-    #[inline(never)]
+    /// for the three calls ([`access_raw`](Self::access_raw), out of line:
+    /// the C ABI's dispatcher calls it for all three). Returns the block's
+    /// data address (anything for a `_vunlock`).
+    #[inline(always)]
     pub fn access(&mut self, h: Handle, call: Hit) -> Result<ArenaAddr, VmError> {
+        let mut why = VmError::NoRoom;
+        self.access_raw(h, call, &mut why).ok_or(why)
+    }
+
+    /// [`access`](Self::access) with its address in registers: `None` on
+    /// failure, and why in `why` (a `Result` of an address goes through
+    /// memory, as `alloc_raw` says).
+    #[inline(never)]
+    pub(super) fn access_raw(
+        &mut self,
+        h: Handle,
+        call: Hit,
+        why: &mut VmError,
+    ) -> Option<ArenaAddr> {
+        match self.access_steps(h, call) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                *why = e;
+                None
+            }
+        }
+    }
+
+    /// The steps of [`access`](Self::access), inlined into
+    /// [`access_raw`](Self::access_raw).
+    #[inline(always)]
+    fn access_steps(&mut self, h: Handle, call: Hit) -> Result<ArenaAddr, VmError> {
         // One look at the handle for the three calls.
         let p = match self.resolve(h)? {
             Res::Resident(p) => {
