@@ -458,8 +458,11 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// lock count, as [`hit`](Self::hit) makes it. One copy of these steps
     /// for the three calls ([`access_raw`](Self::access_raw), out of line:
     /// the C ABI's dispatcher calls it for all three). Returns the block's
-    /// data address (anything for a `_vunlock`).
-    #[inline(always)]
+    /// data address (anything for a `_vunlock`). Out of line: inlined, its
+    /// error's place on the stack cost the hit path of a Rust program's
+    /// `_vload` (which tries [`hit`](Self::hit) first, in the same frame)
+    /// 2 us.
+    #[inline(never)]
     pub fn access(&mut self, h: Handle, call: Hit) -> Result<ArenaAddr, VmError> {
         let mut why = VmError::NoRoom;
         self.access_raw(h, call, &mut why).ok_or(why)
