@@ -456,16 +456,16 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// made resident first (not for `_vunlock`, which changes nothing on a
     /// block that is not), then the call's change of the dirty flag and
     /// lock count, as [`hit`](Self::hit) makes it. One copy of these steps
-    /// for the three calls ([`access_raw`](Self::access_raw), out of line:
-    /// the C ABI's dispatcher calls it for all three). Returns the block's
-    /// data address (anything for a `_vunlock`). Out of line: inlined, its
-    /// error's place on the stack cost the hit path of a Rust program's
-    /// `_vload` (which tries [`hit`](Self::hit) first, in the same frame)
-    /// 2 us.
+    /// for the three calls (and one in [`access_raw`](Self::access_raw),
+    /// which the C ABI's dispatcher calls for all three). Returns the block's
+    /// data address (anything for a `_vunlock`). Its own copy of the
+    /// steps, out of line: a Rust program (which has no other) has no call
+    /// more on its slow path than before there was `access_raw`, and none
+    /// of that path's stack slots in its `_vload`, whose hit path (tried
+    /// first, in the same frame) they cost 2 us.
     #[inline(never)]
     pub fn access(&mut self, h: Handle, call: Hit) -> Result<ArenaAddr, VmError> {
-        let mut why = VmError::NoRoom;
-        self.access_raw(h, call, &mut why).ok_or(why)
+        self.access_steps(h, call)
     }
 
     /// [`access`](Self::access) with its address in registers: `None` on
@@ -487,8 +487,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
     }
 
-    /// The steps of [`access`](Self::access), inlined into
-    /// [`access_raw`](Self::access_raw).
+    /// The steps of [`access`](Self::access), inlined into it and into
+    /// [`access_raw`](Self::access_raw) (the C library has only the latter).
     #[inline(always)]
     fn access_steps(&mut self, h: Handle, call: Hit) -> Result<ArenaAddr, VmError> {
         // One look at the handle for the three calls.
