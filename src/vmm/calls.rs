@@ -36,6 +36,24 @@ struct Resize {
     newp: RegionParas,
 }
 
+impl Hit {
+    /// The flags and lock count of a resident block after this call, from
+    /// `f` and `locks` before it: the one mapping for the hit path and the
+    /// slow path. `None` when the call changes neither: a `_vunlock` of an
+    /// unlocked block, or what would be a 256th lock (which fails).
+    #[inline(always)]
+    fn new_state(self, f: Flags, locks: u8) -> Option<(Flags, u8)> {
+        let (dirty, locks) = match self {
+            Hit::Load { dirty } => (dirty, locks),
+            Hit::Lock if locks == MAX_LOCKS => return None,
+            Hit::Lock => (false, locks + 1),
+            Hit::Unlock { dirty } if locks > 0 => (dirty, locks - 1),
+            Hit::Unlock { .. } => return None,
+        };
+        Some((if dirty { f.with(Flags::DIRTY) } else { f }, locks))
+    }
+}
+
 /// The size in paragraphs of a valid block size (1..=65 530 bytes).
 fn block_paras(size: u32) -> Result<RegionParas, VmError> {
     if size == 0 || size > MAX_BLOCK_SIZE {
@@ -180,44 +198,42 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         Ok(())
     }
 
-    /// Makes `h`'s block resident for a `_vload` or (`lock`) a `_vlock`,
-    /// which fails with nothing changed on a block with 255 locks. One
-    /// look at the handle for both calls.
-    fn make_resident(&mut self, h: Handle, lock: bool) -> Result<ArenaPara, VmError> {
-        match self.resolve(h)? {
-            Res::Resident(p) => {
-                if lock && self.arena.locks(p) == MAX_LOCKS {
-                    return Err(VmError::LockOverflow);
-                }
-                self.bump(p);
-                Ok(p)
-            }
-            Res::Away(loc, paras) => {
-                let paras = paras.to_region();
-                self.cstats.misses += 1;
-                let need = paras + HDR_PARAS;
-                if self.lean {
-                    self.maybe_leave_lean(need);
-                }
-                // A block the data heap cannot hold: the lean layout.
-                let p = match self.alloc_region(need) {
-                    Err(VmError::NoRoom) => {
-                        self.go_lean(need)?;
-                        self.alloc_region(need)?
-                    }
-                    got => got?,
-                };
-                self.init_header(p, h, loc, paras, false);
-                let len = paras.bytes();
-                self.fill_from(p, loc, len, len)?;
-                if !loc.is_some() {
-                    self.cstats.zero_fills += 1;
-                }
-                self.enter(p);
-                self.sketch.count(&mut self.arena, h);
-                Ok(p)
-            }
+    /// Makes `h`'s block, which is not resident (its swap copy at `loc`,
+    /// `paras` long), resident for a `_vload` or a `_vlock`: a miss.
+    #[inline(always)]
+    fn page_in_block(
+        &mut self,
+        h: Handle,
+        loc: SwapLoc,
+        paras: Paras,
+    ) -> Result<ArenaPara, VmError> {
+        let paras = paras.to_region();
+        self.cstats.misses += 1;
+        let need = paras + HDR_PARAS;
+        if self.lean {
+            self.maybe_leave_lean(need);
         }
+        // A block the data heap cannot hold: the lean layout, then one
+        // more try (one call of `alloc_region` for both tries).
+        let mut lean_tried = false;
+        let p = loop {
+            match self.alloc_region(need) {
+                Err(VmError::NoRoom) if !lean_tried => {
+                    lean_tried = true;
+                    self.go_lean(need)?;
+                }
+                got => break got?,
+            }
+        };
+        self.init_header(p, h, loc, paras, false);
+        let len = paras.bytes();
+        self.fill_from(p, loc, len, len)?;
+        if !loc.is_some() {
+            self.cstats.zero_fills += 1;
+        }
+        self.enter(p);
+        self.sketch.count(&mut self.arena, h);
+        Ok(p)
     }
 
     /// `_vmalloc`.
@@ -440,28 +456,61 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// made resident first (not for `_vunlock`, which changes nothing on a
     /// block that is not), then the call's change of the dirty flag and
     /// lock count, as [`hit`](Self::hit) makes it. One copy of these steps
-    /// for the three calls, out of line (the C ABI's dispatcher calls it
-    /// for all three). Returns the block's data address (anything for a
-    /// `_vunlock`).
+    /// for the three calls (and one in [`access_raw`](Self::access_raw),
+    /// which the C ABI's dispatcher calls for all three). Returns the block's
+    /// data address (anything for a `_vunlock`). Its own copy of the
+    /// steps, out of line: a Rust program (which has no other) has no call
+    /// more on its slow path than before there was `access_raw`, and none
+    /// of that path's stack slots in its `_vload`, whose hit path (tried
+    /// first, in the same frame) they cost 2 us.
     #[inline(never)]
     pub fn access(&mut self, h: Handle, call: Hit) -> Result<ArenaAddr, VmError> {
-        let p = match call {
-            Hit::Unlock { .. } => match self.resolve(h)? {
-                Res::Resident(p) => p,
-                Res::Away(..) => return Ok(ArenaAddr::START),
-            },
-            _ => self.make_resident(h, call == Hit::Lock)?,
+        self.access_steps(h, call)
+    }
+
+    /// [`access`](Self::access) with its address in registers: `None` on
+    /// failure, and why in `why` (a `Result` of an address goes through
+    /// memory, as `alloc_raw` says).
+    #[inline(never)]
+    pub(super) fn access_raw(
+        &mut self,
+        h: Handle,
+        call: Hit,
+        why: &mut VmError,
+    ) -> Option<ArenaAddr> {
+        match self.access_steps(h, call) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                *why = e;
+                None
+            }
+        }
+    }
+
+    /// The steps of [`access`](Self::access), inlined into it and into
+    /// [`access_raw`](Self::access_raw) (the C library has only the latter).
+    #[inline(always)]
+    fn access_steps(&mut self, h: Handle, call: Hit) -> Result<ArenaAddr, VmError> {
+        // One look at the handle for the three calls.
+        let p = match self.resolve(h)? {
+            Res::Resident(p) => {
+                match call {
+                    Hit::Lock if self.arena.locks(p) == MAX_LOCKS => {
+                        return Err(VmError::LockOverflow)
+                    }
+                    Hit::Unlock { .. } => {}
+                    _ => self.bump(p),
+                }
+                p
+            }
+            Res::Away(..) if matches!(call, Hit::Unlock { .. }) => return Ok(ArenaAddr::START),
+            Res::Away(loc, paras) => self.page_in_block(h, loc, paras)?,
         };
         let (f, locks) = self.arena.state(p);
-        let (dirty, locks) = match call {
-            Hit::Load { dirty } => (dirty, locks),
-            // `make_resident` refused a 256th lock.
-            Hit::Lock => (false, locks + 1),
-            Hit::Unlock { dirty } if locks > 0 => (dirty, locks - 1),
-            Hit::Unlock { .. } => return Ok(data_addr(p)),
-        };
-        let f = if dirty { f.with(Flags::DIRTY) } else { f };
-        self.arena.set_state(p, f, locks);
+        // A 256th lock was refused above.
+        if let Some((f, locks)) = call.new_state(f, locks) {
+            self.arena.set_state(p, f, locks);
+        }
         Ok(data_addr(p))
     }
 
@@ -476,19 +525,16 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     pub fn hit(&mut self, h: Handle, call: Hit) -> Option<ArenaAddr> {
         let p = self.resident(h).ok()??;
         let (f, locks) = self.arena.state(p);
-        let (dirty, locks) = match call {
-            Hit::Load { dirty } => (dirty, locks),
-            Hit::Lock if locks == MAX_LOCKS => return None,
-            Hit::Lock => (false, locks + 1),
-            Hit::Unlock { dirty } if locks > 0 => (dirty, locks - 1),
-            Hit::Unlock { .. } => return Some(data_addr(p)),
-        };
-        if !matches!(call, Hit::Unlock { .. }) {
-            self.bump(p);
+        let state = call.new_state(f, locks);
+        match call {
+            Hit::Lock if state.is_none() => return None,
+            Hit::Unlock { .. } => {}
+            _ => self.bump(p),
         }
-        let nf = if dirty { f.with(Flags::DIRTY) } else { f };
-        if nf != f || !matches!(call, Hit::Load { .. }) {
-            self.arena.set_state(p, nf, locks);
+        if let Some((nf, locks)) = state {
+            if nf != f || !matches!(call, Hit::Load { .. }) {
+                self.arena.set_state(p, nf, locks);
+            }
         }
         Some(data_addr(p))
     }

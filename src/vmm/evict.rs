@@ -21,34 +21,31 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             return Err(VmError::NoRoom);
         }
         loop {
-            if let Some(p) = self.place.fit(&self.arena, need) {
-                return Ok(self.place.carve(&mut self.arena, p, need));
-            }
-            // The table's extra slots are free space lent out: back
-            // before compaction or eviction.
-            if self.table.has_extra()
-                && self
-                    .table
-                    .give_back(&mut self.arena, &mut self.stores, &mut self.place)
-            {
-                continue;
-            }
-            if self.place.free_paras >= need {
-                let (index, policy) = (&mut self.index, &mut self.policy);
-                let made = self.place.compact_for(
-                    &mut self.arena,
-                    need,
-                    &mut self.cstats,
-                    |a, old, new| {
-                        index.moved(a, old, new);
-                        policy.moved(a, new);
-                    },
-                );
-                if let Some(p) = made {
-                    if self.arena.size(p) >= need {
-                        return Ok(self.place.carve(&mut self.arena, p, need));
-                    }
+            // One carve for a fit and for what compaction made.
+            let mut found = self.place.fit(&self.arena, need);
+            if found.is_none() {
+                // The table's extra slots are free space lent out: back
+                // before compaction or eviction.
+                if self.table.has_extra()
+                    && self
+                        .table
+                        .give_back(&mut self.arena, &mut self.stores, &mut self.place)
+                {
+                    continue;
                 }
+                if self.place.free_paras >= need {
+                    let (index, policy) = (&mut self.index, &mut self.policy);
+                    found = self
+                        .place
+                        .compact_for(&mut self.arena, need, &mut self.cstats, |a, old, new| {
+                            index.moved(a, old, new);
+                            policy.moved(a, new);
+                        })
+                        .filter(|&p| self.arena.size(p) >= need);
+                }
+            }
+            if let Some(p) = found {
+                return Ok(self.place.carve(&mut self.arena, p, need));
             }
             let v = self
                 .policy
@@ -98,7 +95,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         let n = self.arena.refs(p);
         if n > 0 {
             let h = self.arena.handle(p);
-            self.sketch.add(&mut self.arena, h, u32::from(n));
+            self.sketch.add(&mut self.arena, h, n);
         }
         self.drop_resident(p);
         Ok(())

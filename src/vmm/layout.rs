@@ -5,7 +5,7 @@
 //! Two layouts: the *default* one ([`Layout::of`]), whose parts grow with
 //! the cache (a directory for 1/4 handle per paragraph, an index bucket per
 //! 16 paragraphs, sketch counters per 4, 2 to 8 table slots), and the
-//! *lean* one ([`Layout::lean`]) for a block the default data heap cannot
+//! *lean* one ([`Layout::LEAN`]) for a block the default data heap cannot
 //! hold: a 16-bucket index, a 64-counter sketch, no table slot and no
 //! directory (it waits in a swap store). The heap takes the lean layout
 //! only while it holds such a block (`lean`).
@@ -24,6 +24,9 @@ const LEAN_BUCKETS: u32 = 16;
 /// The lean layout's sketch rows, also the default layout's narrowest:
 /// 64 counters (128 bytes).
 const LEAN_WIDTH: u32 = 64;
+
+// Every arena holds the lean layout's bookkeeping and a data heap.
+const _: () = assert!(Layout::LEAN.heap.to_u16() < crate::vmm::MIN_ARENA_PARAS);
 
 /// The smallest data heap worth having.
 const MIN_HEAP: RegionParas = RegionParas::new(64);
@@ -86,29 +89,34 @@ impl Layout {
         .filter(|l| arena >= (l.heap - ArenaPara::NIL) + MIN_HEAP)
     }
 
-    /// The lean layout of an arena of `arena` paragraphs: the scratch
-    /// paragraph, the table's window paragraph (in `slots_at`: no slot),
-    /// a 16-bucket index, a 64-counter sketch and the data heap (12
-    /// paragraphs of bookkeeping, whatever the arena's size). The directory
-    /// is in a swap store meanwhile (`lean`).
-    pub fn lean(arena: RegionParas) -> Self {
-        let window = ArenaPara::new(1);
-        let index = window + RegionParas::new(1);
-        let sketch = index + ResidentIndex::bytes(LEAN_BUCKETS).paras_ceil().to_region();
-        let heap = sketch + Sketch::bytes(LEAN_WIDTH).paras_ceil().to_region();
-        debug_assert!(heap - ArenaPara::NIL < arena);
+    /// The lean layout (the same for every arena): the scratch paragraph,
+    /// the table's window paragraph (in `slots_at`: no slot), a 16-bucket
+    /// index, a 64-counter sketch and the data heap (12 paragraphs of
+    /// bookkeeping). The directory is in a swap store meanwhile (`lean`).
+    /// A constant, not built per call: the layout changes pass a reference
+    /// to one copy (built on the stack at each, it took about 35 bytes of
+    /// code there).
+    pub const LEAN: Self = {
+        let window = 1;
+        let index = window + 1;
+        let sketch = index
+            + ResidentIndex::bytes(LEAN_BUCKETS)
+                .paras_ceil()
+                .to_region()
+                .get();
+        let heap = sketch + Sketch::bytes(LEAN_WIDTH).paras_ceil().to_region().get();
         Self {
             dir_pages: 0,
-            dir: window,
+            dir: ArenaPara::new(window),
             buckets: LEAN_BUCKETS as u16,
-            index,
+            index: ArenaPara::new(index),
             sketch_width: LEAN_WIDTH as u16,
-            sketch,
+            sketch: ArenaPara::new(sketch),
             slots: 0,
-            slots_at: window,
-            heap,
+            slots_at: ArenaPara::new(window),
+            heap: ArenaPara::new(heap),
         }
-    }
+    };
 
     /// The parts of these sizes, one after the other from paragraph 1;
     /// `None` if they leave no room for a data heap.

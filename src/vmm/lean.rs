@@ -34,10 +34,6 @@ use super::units::{ArenaPara, Bytes, RegionParas};
 use super::VmError;
 
 impl<A: Arena, S: Store<A>> Heap<A, S> {
-    fn arena_size(&self) -> RegionParas {
-        RegionParas::new(self.arena.paras())
-    }
-
     /// Whether a region of `need` fits the lean layout's data heap (only
     /// with a swap store: the directory and the table's pages go there).
     fn lean_holds(&self, need: RegionParas) -> bool {
@@ -46,7 +42,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// The lean layout's data heap.
     fn lean_heap(&self) -> RegionParas {
-        ArenaPara::new(self.arena.paras()) - Layout::lean(self.arena_size()).heap
+        ArenaPara::new(self.arena.paras()) - Layout::LEAN.heap
     }
 
     /// Whether a block of `paras` that the data heap cannot hold could be
@@ -107,7 +103,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             dir_swap = st.write_new(a, dir, size, size.bytes())?;
         }
         self.table.drop_slots();
-        self.relayout(&Layout::lean(self.arena_size()), dir_swap);
+        self.relayout(&Layout::LEAN, dir_swap);
         self.lean = true;
         self.cstats.lean_layouts += 1;
         Ok(())
@@ -133,7 +129,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         if st.read(dir_swap, a, dir, size.bytes()).is_err() {
             // The read may have written over the lean parts: the (empty)
             // lean arena laid out again.
-            self.relayout(&Layout::lean(self.arena_size()), dir_swap);
+            self.relayout(&Layout::LEAN, dir_swap);
             return false;
         }
         self.relayout(&l, SwapLoc::NONE);

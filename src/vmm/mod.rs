@@ -583,7 +583,11 @@ impl<B: Backends> Vmm<B> {
     /// block's data, `None` on failure (and for a `_vunlock`, whose result
     /// is ignored).
     pub fn vaccess(&mut self, h: VmHandle, call: Hit) -> Option<ArenaAddr> {
-        let a = self.heap.as_mut()?.access(Handle::from_raw(h), call).ok()?;
+        let mut why = VmError::NoRoom;
+        let a = self
+            .heap
+            .as_mut()?
+            .access_raw(Handle::from_raw(h), call, &mut why)?;
         (!matches!(call, Hit::Unlock { .. })).then_some(a)
     }
 

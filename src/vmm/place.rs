@@ -194,24 +194,31 @@ impl Placement {
         let mut start = self.start;
         let mut free = RegionParas::ZERO;
         let mut p = self.start;
-        while p < self.end {
-            let s = a.size(p);
-            // One read of the state word for both tests.
-            let (f, locks) = a.state(p);
-            if !f.has(Flags::USED) {
-                free += s;
-            } else if locks > 0 {
+        loop {
+            // A locked block, or the end of the data heap, ends a stretch
+            // (one call of `compact` for both).
+            let (s, ends) = if p < self.end {
+                let s = a.size(p);
+                // One read of the state word for both tests.
+                let (f, locks) = a.state(p);
+                if !f.has(Flags::USED) {
+                    free += s;
+                }
+                (s, f.has(Flags::USED) && locks > 0)
+            } else {
+                (RegionParas::ZERO, true)
+            };
+            if ends {
                 if free >= need {
                     return Some(self.compact(a, start, p, stats, &mut moved));
+                }
+                if p >= self.end {
+                    return None;
                 }
                 start = p + s;
                 free = RegionParas::ZERO;
             }
             p = p + s;
         }
-        if free >= need {
-            return Some(self.compact(a, start, self.end, stats, &mut moved));
-        }
-        None
     }
 }

@@ -98,7 +98,7 @@ impl Policy {
             return false;
         }
         a.set_refs(p, 0);
-        sketch.add(a, a.handle(p), u32::from(n));
+        sketch.add(a, a.handle(p), n);
         self.touch(a, p);
         true
     }

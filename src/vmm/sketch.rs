@@ -53,43 +53,30 @@ impl Sketch {
     /// Estimated recent access count of `h` (the smaller counter). Out of
     /// line: a duel compares two.
     #[inline(never)]
-    pub fn freq<A: Arena>(&self, a: &A, h: Handle) -> u32 {
+    pub fn freq<A: Arena>(&self, a: &A, h: Handle) -> u8 {
         let (x, y) = self.counters(h);
-        read_u8(a, x).min(read_u8(a, y))
+        a.read_u8(x).min(a.read_u8(y))
     }
 
     /// Counts an access of `h` (conservative update: only the smaller
     /// counters grow). Every 16 x width accesses all counters are halved.
     pub fn count<A: Arena>(&mut self, a: &mut A, h: Handle) {
-        self.count_times(a, h, 1)
-    }
-
-    /// Counts `n` accesses of `h` in a row: the same counters and halvings
-    /// as `n` calls of [`count`](Self::count). `n` conservative updates
-    /// raise every counter of `h` below `min + n` to it (at most 255), so a
-    /// run is one step per halving period it spans.
-    pub fn count_times<A: Arena>(&mut self, a: &mut A, h: Handle, mut n: u32) {
-        let period = self.width * 16;
-        while n > 0 {
-            let step = n.min(period - self.samples);
-            self.add(a, h, step);
-            n -= step;
-            self.sample(a, step);
-        }
+        self.add(a, h, 1);
+        self.sample(a, 1);
     }
 
     /// Adds `n` accesses of `h` to its counters without counting them as
     /// samples (the hits a resident block took, counted as samples by
     /// [`sample`](Self::sample) when they happened, folded in later).
-    pub fn add<A: Arena>(&mut self, a: &mut A, h: Handle, n: u32) {
+    pub fn add<A: Arena>(&mut self, a: &mut A, h: Handle, n: u8) {
         let (xa, ya) = self.counters(h);
-        let (x, y) = (read_u8(a, xa), read_u8(a, ya));
-        let to = (x.min(y) + n).min(255);
+        let (x, y) = (a.read_u8(xa), a.read_u8(ya));
+        let to = x.min(y).saturating_add(n);
         if x < to {
-            write_u8(a, xa, to);
+            a.write_u8(xa, to);
         }
         if y < to {
-            write_u8(a, ya, to);
+            a.write_u8(ya, to);
         }
     }
 
@@ -114,12 +101,4 @@ impl Sketch {
             at += Bytes::new(2);
         }
     }
-}
-
-fn read_u8<A: Arena>(a: &A, at: ArenaAddr) -> u32 {
-    u32::from(a.read_u8(at))
-}
-
-fn write_u8<A: Arena>(a: &mut A, at: ArenaAddr, v: u32) {
-    a.write_u8(at, v as u8)
 }

@@ -268,9 +268,10 @@ impl Table {
 
     /// Pages table page `page` (not cached) in: into an empty slot, else a
     /// new extra slot from `room`'s free space (if given), else the least
-    /// recently used slot's. Returns the slot, clean and not yet touched.
-    /// Not inlined and size-optimized: the miss path, out of the way of
-    /// the hits.
+    /// recently used slot's. Returns the slot, clean and not yet touched,
+    /// as a `u16` (a `Result` of a `usize` goes through memory, of a `u16`
+    /// in a register). Not inlined and size-optimized: the miss path, out
+    /// of the way of the hits.
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
     fn page_in<A: Arena, S: Store<A>>(
@@ -279,7 +280,7 @@ impl Table {
         st: &mut Stores<S>,
         room: Option<&mut Placement>,
         page: u32,
-    ) -> Result<usize, VmError> {
+    ) -> Result<u16, VmError> {
         debug_assert!(self.nslots > 0, "a page-in without a slot");
         let loc = self.dir_get(a, page);
         // A page without swap space (it may end up pinned, and writing it
@@ -337,7 +338,7 @@ impl Table {
         }
         let s = self.slot_mut(i);
         (s.page, s.dirty, s.pinned) = (page, false, false);
-        Ok(i)
+        Ok(i as u16)
     }
 
     /// Whether the table holds extra slots (that [`Self::give_back`] may
@@ -598,7 +599,7 @@ impl Table {
         } else {
             let i = match (0..self.nslots).find(|&i| self.slot(i).page == page) {
                 Some(i) => i,
-                None => self.page_in(a, st, room, page)?,
+                None => usize::from(self.page_in(a, st, room, page)?),
             };
             self.memo[page as usize & (MEMO_PAGES - 1)] = i as u8;
             i
