@@ -152,7 +152,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         slot: &mut HeapSlot<A, S>,
         mut arena: A,
         gen_base: Gen,
-        open_store: impl FnMut(StoreKind) -> Option<S>,
+        open_store: impl FnMut(StoreKind, &mut MaybeUninit<Option<S>>),
     ) -> Result<(), A> {
         let size = RegionParas::new(arena.paras());
         let Some(l) = Layout::of(size) else {
