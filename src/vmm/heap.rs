@@ -104,7 +104,7 @@ impl<A, S> HeapSlot<A, S> {
         }
         self.open = false;
         let p = self.heap.as_mut_ptr();
-        for kind in StoreKind::ALL {
+        for &kind in &StoreKind::ALL {
             // SAFETY: the heap was initialized (`open`) and is now marked
             // empty, so each store (`index` < 3) is moved out exactly once.
             let store = unsafe {

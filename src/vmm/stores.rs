@@ -53,7 +53,9 @@ impl<S> Stores<S> {
     {
         // SAFETY: `p` is valid for writes (the caller's promise).
         unsafe { addr_of_mut!((*p).changes).write(0) };
-        for kind in StoreKind::ALL {
+        // By reference: the kinds are read where they are, not copied into
+        // this frame first.
+        for &kind in &StoreKind::ALL {
             let i = kind.index();
             // SAFETY: `p` is valid for writes (the caller's promise), so
             // are its fields and their elements (`i` < 3).
