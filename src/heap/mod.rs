@@ -62,8 +62,8 @@ impl Backends for DosBackends {
 
     // Out of line: 16 bytes less.
     #[inline(never)]
-    fn close_store(&mut self, _kind: StoreKind, store: DosStore) {
-        store.close()
+    fn close_store(&mut self, _kind: StoreKind, slot: &mut Option<DosStore>) {
+        DosStore::close_in(slot)
     }
 }
 

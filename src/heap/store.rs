@@ -5,7 +5,7 @@ use core::mem::MaybeUninit;
 use super::arena::DosArena;
 use super::chunked::{Chunked, Driver};
 use super::disk::DiskStore;
-use crate::dos::{ems, xms};
+use crate::dos::{ems, exitguard, xms};
 use crate::vmm::backend::ArenaIo;
 use crate::vmm::{ArenaAddr, BackendError, Bytes, Store, StoreAddr, StoreKind};
 
@@ -44,11 +44,16 @@ impl DosStore {
         slot.write(Some(Self::Chunked(Chunked::new(driver))));
     }
 
-    /// Releases everything the store holds (dropping the chunks frees the
-    /// EMBs and EMS handles and takes them off the exit guard's record).
-    pub fn close(self) {
-        if let Self::Disk(d) = self {
-            d.close();
+    /// Releases everything the store in `slot` holds and leaves `None`
+    /// there: dropping it in place frees the chunks' EMBs and EMS handles
+    /// (and takes them off the exit guard's record) or closes the swap
+    /// file, which is then deleted (by the name the exit guard holds, as
+    /// [`DiskStore::close`] does).
+    pub fn close_in(slot: &mut Option<Self>) {
+        let disk = matches!(slot, Some(Self::Disk(_)));
+        *slot = None;
+        if disk {
+            exitguard::delete_tracked_file();
         }
     }
 }

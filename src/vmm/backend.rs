@@ -281,6 +281,8 @@ pub trait Backends {
     /// copied into the slot; an `Option`, not a `Result`, for the same
     /// reason.)
     fn open_store(&mut self, kind: StoreKind, slot: &mut MaybeUninit<Option<Self::Store>>);
-    /// Releases everything the store holds (XMS/EMS handles, swap file).
-    fn close_store(&mut self, kind: StoreKind, store: Self::Store);
+    /// Releases everything the store in `slot` holds (XMS/EMS handles,
+    /// swap file) and leaves `None` there. (In its slot, not moved out: a
+    /// store moved out was copied through the caller's frame first.)
+    fn close_store(&mut self, kind: StoreKind, slot: &mut Option<Self::Store>);
 }

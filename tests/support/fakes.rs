@@ -259,8 +259,10 @@ impl Backends for VecBackends {
         });
         slot.write(store);
     }
-    fn close_store(&mut self, _kind: StoreKind, _store: VecStore) {
-        self.open -= 1;
+    fn close_store(&mut self, _kind: StoreKind, slot: &mut Option<VecStore>) {
+        if slot.take().is_some() {
+            self.open -= 1;
+        }
     }
 }
 
