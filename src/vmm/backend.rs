@@ -273,9 +273,10 @@ pub trait Backends {
     fn open_arena(&mut self, min_paras: u16, max_paras: u16) -> Result<Self::Arena, BackendError>;
     /// Releases the cache memory.
     fn close_arena(&mut self, arena: Self::Arena);
-    /// Opens a swap store of the given kind with size 0 into `slot`, the
-    /// heap's store slot, or writes `None` there if it is not present (no
-    /// driver, no disk). Absence is not an error for `_vheapinit`; the
+    /// Opens a swap store of the given kind, holding no block (its size
+    /// may be above 0: the swap file opens one sector long), into `slot`,
+    /// the heap's store slot, or writes `None` there if it is not present
+    /// (no driver, no disk). Absence is not an error for `_vheapinit`; the
     /// store is then simply not used. (Written into the slot, not
     /// returned: a returned store was built in the caller's frame and then
     /// copied into the slot; an `Option`, not a `Result`, for the same
