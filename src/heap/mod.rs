@@ -22,6 +22,7 @@ pub mod disk;
 pub mod store;
 
 use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
 
 use crate::dos::exitguard;
 use crate::dos::far::FarPtr;
@@ -55,14 +56,14 @@ impl Backends for DosBackends {
     // and moved through that frame (400 bytes of code, 160 of its stack).
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
-    fn open_store(&mut self, kind: StoreKind) -> Option<DosStore> {
-        DosStore::open(kind)
+    fn open_store(&mut self, kind: StoreKind, slot: &mut MaybeUninit<Option<DosStore>>) {
+        DosStore::open_in(kind, slot);
     }
 
     // Out of line: 16 bytes less.
     #[inline(never)]
-    fn close_store(&mut self, _kind: StoreKind, store: DosStore) {
-        store.close()
+    fn close_store(&mut self, _kind: StoreKind, slot: &mut Option<DosStore>) {
+        DosStore::close_in(slot)
     }
 }
 

@@ -1,9 +1,11 @@
 //! The swap stores as one type for the core: XMS, EMS or the disk file.
 
+use core::mem::MaybeUninit;
+
 use super::arena::DosArena;
 use super::chunked::{Chunked, Driver};
 use super::disk::DiskStore;
-use crate::dos::{ems, xms};
+use crate::dos::{ems, exitguard, xms};
 use crate::vmm::backend::ArenaIo;
 use crate::vmm::{ArenaAddr, BackendError, Bytes, Store, StoreAddr, StoreKind};
 
@@ -18,26 +20,40 @@ pub enum DosStore {
 }
 
 impl DosStore {
-    /// Opens the store of `kind`, or `None` if the machine has none.
-    /// Nothing is allocated from the driver until the store first grows.
-    pub fn open(kind: StoreKind) -> Option<Self> {
+    /// Opens the store of `kind` into `slot`, or writes `None` there if the
+    /// machine has none. Nothing is allocated from the driver until the
+    /// store first grows. (Each case writes the slot itself: with one
+    /// write of the value the cases chose, the value was built in this
+    /// frame and copied.)
+    pub fn open_in(kind: StoreKind, slot: &mut MaybeUninit<Option<Self>>) {
         let driver = match kind {
             StoreKind::Xms if xms::detect() => Driver::Xms,
             // An EMM whose frame or mapping context cannot be used is no
             // store: fVmDisableEms then says so.
             StoreKind::Ems if ems::copy_ready().is_ok() => Driver::Ems,
-            StoreKind::Disk => return DiskStore::open().ok().map(Self::Disk),
-            _ => return None,
+            StoreKind::Disk => {
+                slot.write(DiskStore::open().ok().map(Self::Disk));
+                return;
+            }
+            _ => {
+                slot.write(None);
+                return;
+            }
         };
         // One store built for both drivers (one copy of that code).
-        Some(Self::Chunked(Chunked::new(driver)))
+        slot.write(Some(Self::Chunked(Chunked::new(driver))));
     }
 
-    /// Releases everything the store holds (dropping the chunks frees the
-    /// EMBs and EMS handles and takes them off the exit guard's record).
-    pub fn close(self) {
-        if let Self::Disk(d) = self {
-            d.close();
+    /// Releases everything the store in `slot` holds and leaves `None`
+    /// there: dropping it in place frees the chunks' EMBs and EMS handles
+    /// (and takes them off the exit guard's record) or closes the swap
+    /// file, which is then deleted (by the name the exit guard holds, as
+    /// [`DiskStore::close`] does).
+    pub fn close_in(slot: &mut Option<Self>) {
+        let disk = matches!(slot, Some(Self::Disk(_)));
+        *slot = None;
+        if disk {
+            exitguard::delete_tracked_file();
         }
     }
 }

@@ -9,6 +9,7 @@
 //! name them. Does not belong here: anything that decides what to move.
 
 use super::units::{ArenaAddr, ArenaPara, Bytes, StoreAddr};
+use core::mem::MaybeUninit;
 use core::ops::BitOr;
 
 /// Why a backend operation failed. The core never interprets the value beyond
@@ -272,13 +273,17 @@ pub trait Backends {
     fn open_arena(&mut self, min_paras: u16, max_paras: u16) -> Result<Self::Arena, BackendError>;
     /// Releases the cache memory.
     fn close_arena(&mut self, arena: Self::Arena);
-    /// Opens a swap store of the given kind with size 0, or `None` if it is
-    /// not present (no driver, no disk). Absence is not an error for
-    /// `_vheapinit`; the store is then simply not used. (An `Option`, not a
-    /// `Result`: the value goes straight into the heap's store slot, where
-    /// converting a `Result` took one more copy of the store through the
-    /// stack.)
-    fn open_store(&mut self, kind: StoreKind) -> Option<Self::Store>;
-    /// Releases everything the store holds (XMS/EMS handles, swap file).
-    fn close_store(&mut self, kind: StoreKind, store: Self::Store);
+    /// Opens a swap store of the given kind, holding no block (its size
+    /// may be above 0: the swap file opens one sector long), into `slot`,
+    /// the heap's store slot, or writes `None` there if it is not present
+    /// (no driver, no disk). Absence is not an error for `_vheapinit`; the
+    /// store is then simply not used. (Written into the slot, not
+    /// returned: a returned store was built in the caller's frame and then
+    /// copied into the slot; an `Option`, not a `Result`, for the same
+    /// reason.)
+    fn open_store(&mut self, kind: StoreKind, slot: &mut MaybeUninit<Option<Self::Store>>);
+    /// Releases everything the store in `slot` holds (XMS/EMS handles,
+    /// swap file) and leaves `None` there. (In its slot, not moved out: a
+    /// store moved out was copied through the caller's frame first.)
+    fn close_store(&mut self, kind: StoreKind, slot: &mut Option<Self::Store>);
 }

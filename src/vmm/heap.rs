@@ -98,23 +98,26 @@ impl<A, S> HeapSlot<A, S> {
     /// straight from its place: the three moved out together took about
     /// 300 bytes of `_vheapterm`'s stack, which in the C library is
     /// conventional memory set aside for good.
-    pub fn take_apart(&mut self, mut close_store: impl FnMut(StoreKind, S)) -> Option<A> {
+    pub fn take_apart(
+        &mut self,
+        mut close_store: impl FnMut(StoreKind, &mut Option<S>),
+    ) -> Option<A> {
         if !self.open {
             return None;
         }
         self.open = false;
         let p = self.heap.as_mut_ptr();
-        for kind in StoreKind::ALL {
+        for &kind in &StoreKind::ALL {
             // SAFETY: the heap was initialized (`open`) and is now marked
-            // empty, so each store (`index` < 3) is moved out exactly once.
+            // empty, so each store (`index` < 3) is closed exactly once, in
+            // its slot (which `close_store` leaves `None`, nothing to drop).
             let store = unsafe {
-                addr_of_mut!((*p).stores.open)
+                &mut *addr_of_mut!((*p).stores.open)
                     .cast::<Option<S>>()
                     .add(kind.index())
-                    .read()
             };
-            if let Some(s) = store {
-                close_store(kind, s);
+            if store.is_some() {
+                close_store(kind, store);
             }
         }
         // SAFETY: as for the stores; the other fields have no drop glue
@@ -152,7 +155,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         slot: &mut HeapSlot<A, S>,
         mut arena: A,
         gen_base: Gen,
-        open_store: impl FnMut(StoreKind) -> Option<S>,
+        open_store: impl FnMut(StoreKind, &mut MaybeUninit<Option<S>>),
     ) -> Result<(), A> {
         let size = RegionParas::new(arena.paras());
         let Some(l) = Layout::of(size) else {

@@ -176,6 +176,7 @@ pub use header::{StateWord, STATE_WORD};
 pub use stats::{CacheStats, Status, StatusBlock, StoreStats, STATUS_BYTES};
 pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas, StoreAddr};
 
+use core::mem::MaybeUninit;
 use handle::{Gen, Handle};
 use heap::{Heap, HeapSlot};
 
@@ -357,11 +358,11 @@ impl<B: Backends> Vmm<B> {
         let backends = &mut self.backends;
         // The stores open straight into the new heap (after the arena is
         // known to be large enough), so nothing of them is copied around.
-        let open_store = |kind: StoreKind| {
+        let open_store = |kind: StoreKind, slot: &mut MaybeUninit<Option<_>>| {
             if swaparea.contains(kind.swap_area()) {
-                backends.open_store(kind)
+                backends.open_store(kind, slot);
             } else {
-                None
+                slot.write(None);
             }
         };
         match Heap::init_in(&mut self.heap, arena, self.gen_base, open_store) {

@@ -7,6 +7,7 @@
 //! here: size classes and free lists (`swap`), or when a block moves
 //! (`place`, `calls`).
 
+use core::mem::MaybeUninit;
 use core::ptr::addr_of_mut;
 
 use super::backend::{Arena, ArenaIo, Store, StoreKind};
@@ -30,7 +31,8 @@ pub struct Stores<S> {
 }
 
 impl<S> Stores<S> {
-    /// Opens the stores (`open_store` by kind, in [`StoreKind::ALL`] order)
+    /// Opens the stores (`open_store` by kind, in [`StoreKind::ALL`] order,
+    /// each writing its store or `None` into its slot)
     /// straight into the new state at `p` (about 1.8 KB: built and returned
     /// by value it would be copied through the stack, see
     /// [`HeapSlot`](super::heap::HeapSlot)).
@@ -45,19 +47,22 @@ impl<S> Stores<S> {
     #[inline(never)]
     pub unsafe fn init_at<A: Arena>(
         p: *mut Self,
-        mut open_store: impl FnMut(StoreKind) -> Option<S>,
+        mut open_store: impl FnMut(StoreKind, &mut MaybeUninit<Option<S>>),
     ) where
         S: Store<A>,
     {
         // SAFETY: `p` is valid for writes (the caller's promise).
         unsafe { addr_of_mut!((*p).changes).write(0) };
-        for kind in StoreKind::ALL {
+        // By reference: the kinds are read where they are, not copied into
+        // this frame first.
+        for &kind in &StoreKind::ALL {
             let i = kind.index();
             // SAFETY: `p` is valid for writes (the caller's promise), so
             // are its fields and their elements (`i` < 3).
             unsafe {
                 let open = addr_of_mut!((*p).open).cast::<Option<S>>().add(i);
-                open.write(open_store(kind));
+                // Opened straight into its slot (no copy through this frame).
+                open_store(kind, &mut *open.cast::<MaybeUninit<Option<S>>>());
                 StoreSpace::init_at(
                     addr_of_mut!((*p).space).cast::<StoreSpace>().add(i),
                     (*open).as_ref().map(Store::size),

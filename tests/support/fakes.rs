@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::cell::RefCell;
+use std::mem::MaybeUninit;
 use std::rc::Rc;
 use vmemory::vmm::{
     Arena, ArenaAddr, BackendError, Backends, Bytes, Store, StoreAddr, StoreKind, VmHandle, Vmm,
@@ -246,18 +247,22 @@ impl Backends for VecBackends {
     fn close_arena(&mut self, _arena: VecArena) {
         self.open -= 1;
     }
-    fn open_store(&mut self, kind: StoreKind) -> Option<VecStore> {
-        let cap = self.caps[kind.index()]?;
-        self.open += 1;
-        Some(VecStore {
-            kind,
-            bytes: Vec::new(),
-            cap,
-            plan: self.plan.clone(),
-        })
+    fn open_store(&mut self, kind: StoreKind, slot: &mut MaybeUninit<Option<VecStore>>) {
+        let store = self.caps[kind.index()].map(|cap| {
+            self.open += 1;
+            VecStore {
+                kind,
+                bytes: Vec::new(),
+                cap,
+                plan: self.plan.clone(),
+            }
+        });
+        slot.write(store);
     }
-    fn close_store(&mut self, _kind: StoreKind, _store: VecStore) {
-        self.open -= 1;
+    fn close_store(&mut self, _kind: StoreKind, slot: &mut Option<VecStore>) {
+        if slot.take().is_some() {
+            self.open -= 1;
+        }
     }
 }
 
