@@ -92,8 +92,11 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
         // Hits the policy did not look at yet (a fallback victim) still
         // count when the block comes back.
-        // (Folding also moves it in its list, which it leaves next.)
-        self.policy.fold(&mut self.arena, &mut self.sketch, p);
+        let n = self.arena.refs(p);
+        if n > 0 {
+            let h = self.arena.handle(p);
+            self.sketch.add(&mut self.arena, h, n);
+        }
         self.drop_resident(p);
         Ok(())
     }

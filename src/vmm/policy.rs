@@ -92,12 +92,7 @@ impl Policy {
     /// Folds the hits `p` took since the policy last looked at it into its
     /// sketch counters and moves it to the most recent end of its list;
     /// whether it had any.
-    pub(super) fn fold<A: Regions>(
-        &mut self,
-        a: &mut A,
-        sketch: &mut Sketch,
-        p: ArenaPara,
-    ) -> bool {
+    fn fold<A: Regions>(&mut self, a: &mut A, sketch: &mut Sketch, p: ArenaPara) -> bool {
         let n = a.refs(p);
         if n == 0 {
             return false;
