@@ -152,22 +152,8 @@ impl Policy {
         // Each walk folds a block at most once (folding clears its count
         // and moves it behind the walk's end), so it ends. A block folded
         // at the walk's end stays there, with no hits now: the one found.
-        let mut p = self.window.head();
-        while !p.is_nil() {
-            let next = a.list_next(p);
-            if a.locks(p) == 0 && (!self.fold(a, sketch, p) || next.is_nil()) {
-                break;
-            }
-            p = next;
-        }
-        let mut v = self.main.tail();
-        while !v.is_nil() {
-            let prev = a.list_prev(v);
-            if a.locks(v) == 0 && (!self.fold(a, sketch, v) || prev.is_nil()) {
-                break;
-            }
-            v = prev;
-        }
+        let p = self.walk(a, sketch, self.window.head(), true);
+        let v = self.walk(a, sketch, self.main.tail(), false);
         if p.is_nil() {
             return (!v.is_nil()).then_some(v);
         }
@@ -178,6 +164,32 @@ impl Policy {
             return Some(v);
         }
         Some(p)
+    }
+
+    /// From `p` on (towards the tail if `forward`, else the head), the
+    /// first unlocked block without hits, folding those passed on the way;
+    /// the last one folded if all had hits, `NIL` if none is unlocked.
+    /// One copy for both of [`victim`](Self::victim)'s walks.
+    #[inline(never)]
+    fn walk<A: Regions>(
+        &mut self,
+        a: &mut A,
+        sketch: &mut Sketch,
+        mut p: ArenaPara,
+        forward: bool,
+    ) -> ArenaPara {
+        while !p.is_nil() {
+            let next = if forward {
+                a.list_next(p)
+            } else {
+                a.list_prev(p)
+            };
+            if a.locks(p) == 0 && (!self.fold(a, sketch, p) || next.is_nil()) {
+                break;
+            }
+            p = next;
+        }
+        p
     }
 
     /// An unlocked resident block other than `not` that can leave the cache
