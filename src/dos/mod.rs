@@ -47,9 +47,14 @@ use core::cell::UnsafeCell;
 #[repr(transparent)]
 pub(crate) struct Plain<T>(UnsafeCell<T>);
 
-// SAFETY: DOS programs have one thread and no interrupt handler of this
-// layer reads or writes these cells, so they are never accessed
-// concurrently; `get` and `set` copy the value (no reference escapes).
+// SAFETY: DOS programs have one thread. Besides the program's own flow,
+// only the exit guard's clean-up reads these cells (it frees EMBs and EMS
+// handles when the program ends, perhaps in the middle of a call); the
+// cells are written only when the layer looks for its drivers, by stores
+// that are not DOS calls (Ctrl-Break and critical errors reach the exit
+// guard only through DOS calls), so the clean-up never runs in the middle
+// of one and sees the old value or the new one. `get` and `set` copy the
+// value (no reference escapes).
 unsafe impl<T: Copy> Sync for Plain<T> {}
 
 impl<T: Copy> Plain<T> {
