@@ -82,26 +82,6 @@ impl Store<DosArena> for DosStore {
         .map(Bytes::new)
     }
 
-    fn read(
-        &mut self,
-        at: StoreAddr,
-        arena: &mut DosArena,
-        to: ArenaAddr,
-        len: Bytes,
-    ) -> Result<(), BackendError> {
-        self.copy(Dir::ToArena, at, arena, to, len)
-    }
-
-    fn write(
-        &mut self,
-        at: StoreAddr,
-        arena: &DosArena,
-        from: ArenaAddr,
-        len: Bytes,
-    ) -> Result<(), BackendError> {
-        self.copy(Dir::FromArena, at, arena, from, len)
-    }
-
     fn transfer(
         &mut self,
         at: StoreAddr,

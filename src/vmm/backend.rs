@@ -200,9 +200,7 @@ pub trait Arena {
 /// All positions and lengths the core passes are multiples of 16 (so XMS
 /// move lengths are always even), and every store range lies below
 /// `size()`. Transfers go directly between the store and the arena `A`,
-/// without a bounce buffer in near memory. Both transfers take their
-/// arguments in the same order: store position, arena, arena position,
-/// length.
+/// without a bounce buffer in near memory.
 pub trait Store<A: Arena> {
     /// Current size.
     fn size(&self) -> Bytes;
@@ -210,38 +208,20 @@ pub trait Store<A: Arena> {
     /// returns the new size. On failure the store keeps its old size and
     /// contents.
     fn grow(&mut self, min_size: Bytes) -> Result<Bytes, BackendError>;
-    /// Copies `len` bytes from the store at `at` into the arena at `to`.
-    fn read(
-        &mut self,
-        at: StoreAddr,
-        arena: &mut A,
-        to: ArenaAddr,
-        len: Bytes,
-    ) -> Result<(), BackendError>;
-    /// Copies `len` bytes from the arena at `from` into the store at `at`.
-    /// On failure the store range may hold anything; the arena is unchanged.
-    fn write(
-        &mut self,
-        at: StoreAddr,
-        arena: &A,
-        from: ArenaAddr,
-        len: Bytes,
-    ) -> Result<(), BackendError>;
-    /// [`read`](Self::read) or [`write`](Self::write), by the side of
-    /// the arena given: callers that choose the direction at run time make
-    /// one call (and carry one copy of its code) for both.
+    /// Copies `len` bytes between the store at `at` and the arena at
+    /// `arena_at`, the way `arena` says: into the arena (a read; on failure
+    /// the arena range may hold anything) or out of it (a write; on failure
+    /// the store range may hold anything, the arena is unchanged). One
+    /// method for both directions: the core chooses the direction at run
+    /// time in places (a free-list link is pushed or popped) and carries
+    /// one call, and one copy of its code, for both.
     fn transfer(
         &mut self,
         at: StoreAddr,
         arena: ArenaIo<'_, A>,
         arena_at: ArenaAddr,
         len: Bytes,
-    ) -> Result<(), BackendError> {
-        match arena {
-            ArenaIo::Into(a) => self.read(at, a, arena_at, len),
-            ArenaIo::OutOf(a) => self.write(at, a, arena_at, len),
-        }
-    }
+    ) -> Result<(), BackendError>;
     /// The DOS file handle of a swap file, for `fhVm` (`None` for every
     /// other store).
     fn dos_handle(&self) -> Option<u16> {

@@ -171,7 +171,7 @@ pub mod swap;
 mod table;
 pub mod units;
 
-pub use backend::{Arena, BackendError, Backends, Store, StoreKind, SwapAreas};
+pub use backend::{Arena, ArenaIo, BackendError, Backends, Store, StoreKind, SwapAreas};
 pub use header::{StateWord, STATE_WORD};
 pub use stats::{CacheStats, Status, StatusBlock, StoreStats, STATUS_BYTES};
 pub use units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas, StoreAddr};

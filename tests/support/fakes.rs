@@ -7,7 +7,8 @@ use std::cell::RefCell;
 use std::mem::MaybeUninit;
 use std::rc::Rc;
 use vmemory::vmm::{
-    Arena, ArenaAddr, BackendError, Backends, Bytes, Store, StoreAddr, StoreKind, VmHandle, Vmm,
+    Arena, ArenaAddr, ArenaIo, BackendError, Backends, Bytes, Store, StoreAddr, StoreKind,
+    VmHandle, Vmm,
 };
 
 /// Failure plan shared by the backends and every store they opened.
@@ -148,6 +149,21 @@ impl Store<VecArena> for VecStore {
         }
         Ok(Bytes::new(self.bytes.len() as u32))
     }
+    fn transfer(
+        &mut self,
+        at: StoreAddr,
+        arena: ArenaIo<'_, VecArena>,
+        arena_at: ArenaAddr,
+        len: Bytes,
+    ) -> Result<(), BackendError> {
+        match arena {
+            ArenaIo::Into(a) => self.read(at, a, arena_at, len),
+            ArenaIo::OutOf(a) => self.write(at, a, arena_at, len),
+        }
+    }
+}
+
+impl VecStore {
     fn read(
         &mut self,
         at: StoreAddr,
