@@ -107,8 +107,8 @@ pub enum Dir {
 }
 
 impl DosStore {
-    /// Both directions of [`Store::read`] and [`Store::write`] in one copy
-    /// of the code (conventional memory).
+    /// Both directions of [`Store::transfer`] in one copy of the code
+    /// (conventional memory).
     #[inline(never)]
     fn copy(
         &mut self,
