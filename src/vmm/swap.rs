@@ -211,7 +211,9 @@ pub fn alloc_in<A: Arena, S: Store<A>>(
     class: usize,
     allow_split: bool,
 ) -> Option<SwapLoc> {
-    // Checked once here: every index of `heads` below is then in range.
+    // `class_paras` needs a class. (`alloc_sized` checks again: that check
+    // is what keeps the library's path, which comes there directly, free
+    // of an out-of-range index of `heads`.)
     if class >= CLASSES {
         return None;
     }
