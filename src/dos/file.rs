@@ -99,7 +99,9 @@ impl File {
         path: &mut [u8; MAX_PATH],
         dir_len: usize,
     ) -> Result<(Self, usize), DosError> {
-        if dir_len > MAX_PATH - 14 || has_nul(&path[..dir_len]) {
+        // A directory with a NUL in it; `create_unique_after` checks its
+        // length (one that leaves no room for the name).
+        if path.get(..dir_len).is_none_or(has_nul) {
             return Err(DosError::BAD_ARGUMENT);
         }
         Self::create_unique_after(path, dir_len)
