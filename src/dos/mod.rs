@@ -50,10 +50,11 @@ pub(crate) struct Plain<T>(UnsafeCell<T>);
 // SAFETY: DOS programs have one thread. Besides the program's own flow,
 // only the exit guard's clean-up reads these cells (it frees EMBs and EMS
 // handles when the program ends, perhaps in the middle of a call); the
-// cells are written only when the layer looks for its drivers, by stores
-// that are not DOS calls (Ctrl-Break and critical errors reach the exit
-// guard only through DOS calls), so the clean-up never runs in the middle
-// of one and sees the old value or the new one. `get` and `set` copy the
+// cells are written only when the layer looks for its drivers or probes
+// what one can do (XMS `wide_sizes`), by stores that are not DOS calls
+// (Ctrl-Break and critical errors reach the exit guard only through DOS
+// calls), so the clean-up never runs in the middle of one and sees the old
+// value or the new one. `get` and `set` copy the
 // value (no reference escapes).
 unsafe impl<T: Copy> Sync for Plain<T> {}
 
