@@ -54,8 +54,8 @@ pub(crate) struct Plain<T>(UnsafeCell<T>);
 // what one can do (XMS `wide_sizes`), by stores that are not DOS calls
 // (Ctrl-Break and critical errors reach the exit guard only through DOS
 // calls), so the clean-up never runs in the middle of one and sees the old
-// value or the new one. `get` and `set` copy the
-// value (no reference escapes).
+// value or the new one. `get` and `set` copy the value (no reference
+// escapes).
 unsafe impl<T: Copy> Sync for Plain<T> {}
 
 impl<T: Copy> Plain<T> {
