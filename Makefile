@@ -188,7 +188,11 @@ VM_PUBLICS := _VHEAPINIT,_VHEAPTERM,_VMALLOC,_VFREE,_VREALLOC,_VMSIZE,_VLOAD,_VL
 	_cPageDos,_fVmSwapping,_fVmDisableDisk,_fhVm,_fVmDisableEms,_fVmDisableXms,_segVmDos,_cVmPage,_fVmInitialized
 # A header word of the image (src/cabi/mod.rs): 6 = stack top, 8 = file size, 12 = end of .bss.
 img_word = $$(od -An -tu2 -j$(1) -N2 $(BUILD)/VMMIMAGE.BIN | tr -d ' ')
-VM_NASM = -Iasm/ -DVM_IMAGE_FILE='"$(CURDIR)/$(BUILD)/VMMIMAGE.BIN"' -DVM_IMAGE_TOP=$(call img_word,6)
+# The release (Cargo.toml's version): in the library's bytes, the header,
+# the manual, the package and its name (make dist).
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -1)
+VM_NASM = -Iasm/ -DVM_IMAGE_FILE='"$(CURDIR)/$(BUILD)/VMMIMAGE.BIN"' -DVM_IMAGE_TOP=$(call img_word,6) \
+	-DVM_VERSION='"$(VERSION)"'
 
 cabi: dos
 	@objcopy -O binary $(DOS_OUT)/vmmimage $(BUILD)/VMMIMAGE.BIN

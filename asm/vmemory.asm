@@ -76,6 +76,9 @@
 %ifndef VM_IMAGE_TOP
   %error "define VM_IMAGE_TOP: the image's stack top (header word at offset 6)"
 %endif
+%ifndef VM_VERSION
+  %error "define VM_VERSION: the release, as a quoted string (Cargo.toml's version)"
+%endif
 
 %ifdef VM_BIN
   %ifndef VM_CODE
@@ -405,6 +408,12 @@ vm_restore:
         popad
         popf
         ret 2                           ; drop the call word
+
+; The release, where a hex viewer or `strings` finds it in the library and
+; in every program linked with it (VMEMORY.TXT, "Version"); programs ask the
+; header's _VMEMORY_VERSION. In the padding before the image: 16 bytes.
+vm_version:
+        db "vmemory ", VM_VERSION, 0
 
 ; ---------------------------------------------------------------------------
 ; The Rust library image, at a paragraph boundary of this segment, followed

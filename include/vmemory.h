@@ -58,6 +58,15 @@ typedef unsigned long _vmhnd_t;
 #define _VM_CLEAN       0
 #define _VM_DIRTY       1
 
+/*
+ * vmemory's release (not in MSC 7.0, whose header had no version): as a
+ * number, major * 10000 + minor * 100 + patch, for #if, and as a string.
+ * The library carries "vmemory " and the same string in its code, where a
+ * hex viewer or strings finds it in VMEMORY.LIB and in a linked program.
+ */
+#define _VMEMORY_VERSION        100
+#define _VMEMORY_VERSION_STRING "0.1.0"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
