@@ -9,11 +9,15 @@
 //!     check objects (.OBJ) and libraries (.LIB, by their F0h header); with
 //!     --publics the public names must be exactly that set; with --para
 //!     segment SEG must be paragraph aligned
+//! omf link OUT.EXE FILE... [--map MAP]
+//!     link OMF objects and the library modules they need (FILE: .OBJ or
+//!     .LIB, told apart by the F0h header) into a DOS MZ program (`link`)
 //! ```
 //! Exit status 0 when everything checked is valid, 1 otherwise.
 
 mod fixupp;
 mod library;
+mod link;
 mod record;
 
 use std::process::ExitCode;
@@ -22,7 +26,7 @@ use std::{env, fs};
 use record::{check_publics, Module};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: omf lib OUT.LIB IN.OBJ...\n       omf check FILE... [--publics A,B,...] [--para SEG]");
+    eprintln!("usage: omf lib OUT.LIB IN.OBJ...\n       omf check FILE... [--publics A,B,...] [--para SEG]\n       omf link OUT.EXE FILE... [--map MAP]");
     ExitCode::from(2)
 }
 
@@ -162,6 +166,46 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        Some("link") if args.len() >= 3 => link_files(&args[1], &args[2..]),
         _ => usage(),
+    }
+}
+
+/// `omf link OUT.EXE FILE... [--map MAP]`.
+fn link_files(out: &str, args: &[String]) -> ExitCode {
+    let (mut objs, mut libs, mut map) = (Vec::new(), Vec::new(), None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--map" {
+            match it.next() {
+                Some(m) => map = Some(m.clone()),
+                None => return usage(),
+            }
+            continue;
+        }
+        match fs::read(a) {
+            Ok(d) if d.first() == Some(&record::kind::LIBHDR) => libs.push(d),
+            Ok(d) => objs.push(d),
+            Err(e) => {
+                eprintln!("omf: {a}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    match link::link(&objs, &libs) {
+        Ok(l) => {
+            let written = fs::write(out, &l.exe)
+                .and_then(|()| map.map_or(Ok(()), |m| fs::write(m, &l.map)));
+            if let Err(e) = written {
+                eprintln!("omf: {out}: {e}");
+                return ExitCode::FAILURE;
+            }
+            print!("{}", l.map);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("omf link: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
