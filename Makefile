@@ -15,7 +15,12 @@
 #                 (make size-check, in make test: the resident bytes against LIB_BUDGET)
 #   make doc      the API documentation for the DOS target (target/i386-dos/doc)
 #   make test-watcom  the C examples and conformance client built with Open
-#                 Watcom in all four models (only when WATCOM is set)
+#                 Watcom in all four models (only when WATCOM is set), and the
+#                 examples built from the unpacked release with its MAKEFILE
+#   make dist     the release: build/dist/VMEM<version>.ZIP, a FreeDOS package
+#                 (library, header, manual, examples, license, sources)
+#   make test-dist  the package as users get it: unpacked, checked file by
+#                 file, a client linked against its library alone and run
 #
 # Both `run` and `test` first install what is missing (harness/deps.sh).
 
@@ -139,6 +144,7 @@ test: deps all
 	@$(MAKE) --no-print-directory test-host
 	@$(MAKE) --no-print-directory test-omf
 	@$(MAKE) --no-print-directory size-check
+	@$(MAKE) --no-print-directory test-dist
 	@$(MAKE) --no-print-directory test-runner
 	@$(MAKE) --no-print-directory test-chart
 	@$(MAKE) --no-print-directory test-dos
@@ -234,6 +240,14 @@ test-omf:
 	$(OMF) check $(BUILD)/VMEMORY.OBJ $(BUILD)/VMEMORY.LIB --publics $(VM_PUBLICS) --para VMEMORY_TEXT
 
 # Open Watcom is not installable here: this runs only where WATCOM is set.
-test-watcom: cabi $(BUILD)/EXITCODE.COM
+test-watcom: dist $(BUILD)/EXITCODE.COM
 	@if [ -z "$$WATCOM" ]; then echo "test-watcom: skipped (WATCOM is not set; see README, Using it from C)"; \
-	 else harness/watcom.sh $(BUILD); fi
+	 else harness/watcom.sh $(BUILD) && harness/disttest.sh $(BUILD) --watcom; fi
+
+# ---- The release (tools/dist.sh, harness/disttest.sh, docs/vmemory.txt) ----
+.PHONY: dist test-dist
+dist: cabi
+	tools/dist.sh $(BUILD)
+
+test-dist: dist $(BUILD)/EXITCODE.COM
+	harness/disttest.sh $(BUILD)

@@ -2,6 +2,7 @@
  * vmall.c - every function of <vmemory.h>, as a C program uses them.
  *
  *   wcl -bt=dos -ml -I..\include vmall.c vmemory.lib      (or -ms -mm -mc)
+ *   wmake MODEL=l                    (in the release's EXAMPLES directory)
  *
  * Prints one line per step and "vmall: N errors" at the end; the exit code
  * is the number of errors (0 = all well). examples/vmall.rs is the same
@@ -38,6 +39,9 @@ int main(void)
     unsigned i, j;
     int good;
 
+    /* The release of the header (VMEMORY.TXT, "Version"). */
+    printf("vmall: vmemory %s (_VMEMORY_VERSION %ld)\n", _VMEMORY_VERSION_STRING,
+           (long)_VMEMORY_VERSION);
     check(_vlockcnt((_vmhnd_t)1) == 0, "_vlockcnt before _vheapinit is 0");
     /* 16 KB of DOS memory at most: blocks will be swapped out. */
     check(_vheapinit(0, 1024, _VM_ALLSWAP) != 0, "_vheapinit(0, 1024, _VM_ALLSWAP)");

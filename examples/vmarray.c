@@ -4,6 +4,7 @@
  * VirtualAlloc, ported to <vmemory.h>.
  *
  *   wcl -bt=dos -ml -I..\include vmarray.c vmemory.lib    (or -ms -mm -mc)
+ *   wmake MODEL=l                    (in the release's EXAMPLES directory)
  *
  * Reserving costs nothing but a table of PAGELIMIT null handles; a page is
  * committed (_vmalloc) on its first write and printed; at the end every

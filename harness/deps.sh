@@ -27,6 +27,8 @@ have qemu-system-i386 || need+=(qemu-system-x86)
 have mcopy || need+=(mtools)
 [ -x /usr/sbin/mkfs.fat ] || [ -x /sbin/mkfs.fat ] || have mkfs.fat || need+=(dosfstools)
 have unzip || need+=(unzip)
+# make dist writes the release's zip.
+have zip || need+=(zip)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
