@@ -2,39 +2,41 @@
 # memory model you name (s, m, c or l; small when you name none):
 #
 #   wmake MODEL=l           VMALLL.EXE and VMARRAYL.EXE, large model
-#   wmake clean             deletes what it built
+#   wmake MODEL=l clean     deletes what MODEL=l built
 #
 # Each model's files carry its letter, so all four can stand side by side.
-# On Linux (wmake from Open Watcom for Linux): wmake -f MAKEFILE MODEL=l.
 # The header and the library are those of this package: ..\INCLUDE and
 # ..\LIB\VMEMORY.LIB. The programs need a 386 or later, like the library.
+# On Linux (Open Watcom for Linux), unpack the zip with lower-case names
+# (unzip -LL), as the examples' #include <vmemory.h> and the names below
+# expect; then the same command works.
 
 MODEL = s
 
 !ifdef __UNIX__
-INC = ../INCLUDE
-VMLIB = ../LIB/VMEMORY.LIB
+INC = ../include
+VMLIB = ../lib/vmemory.lib
 RM = rm -f
 !else
-INC = ..\INCLUDE
-VMLIB = ..\LIB\VMEMORY.LIB
+INC = ..\include
+VMLIB = ..\lib\vmemory.lib
 RM = del
 !endif
 
 CFLAGS = -q -bt=dos -m$(MODEL) -i=$(INC)
 
-all: VMALL$(MODEL).EXE VMARRAY$(MODEL).EXE .SYMBOLIC
+all: vmall$(MODEL).exe vmarray$(MODEL).exe .SYMBOLIC
 
-VMALL$(MODEL).EXE: VMALL.C $(VMLIB)
-	wcc $(CFLAGS) -fo=VMALL$(MODEL).OBJ VMALL.C
-	wlink system dos option quiet name $@ file VMALL$(MODEL).OBJ library $(VMLIB)
+vmall$(MODEL).exe: vmall.c $(VMLIB)
+	wcc $(CFLAGS) -fo=vmall$(MODEL).obj vmall.c
+	wlink system dos option quiet name $@ file vmall$(MODEL).obj library $(VMLIB)
 
-VMARRAY$(MODEL).EXE: VMARRAY.C $(VMLIB)
-	wcc $(CFLAGS) -fo=VMARRAY$(MODEL).OBJ VMARRAY.C
-	wlink system dos option quiet name $@ file VMARRAY$(MODEL).OBJ library $(VMLIB)
+vmarray$(MODEL).exe: vmarray.c $(VMLIB)
+	wcc $(CFLAGS) -fo=vmarray$(MODEL).obj vmarray.c
+	wlink system dos option quiet name $@ file vmarray$(MODEL).obj library $(VMLIB)
 
 clean: .SYMBOLIC
-	-$(RM) VMALL$(MODEL).EXE
-	-$(RM) VMALL$(MODEL).OBJ
-	-$(RM) VMARRAY$(MODEL).EXE
-	-$(RM) VMARRAY$(MODEL).OBJ
+	-$(RM) vmall$(MODEL).exe
+	-$(RM) vmall$(MODEL).obj
+	-$(RM) vmarray$(MODEL).exe
+	-$(RM) vmarray$(MODEL).obj

@@ -49,34 +49,45 @@ dev=$pkg/DEVEL/VMEMORY
 if [ "$mode" = --watcom ]; then
   : "${WATCOM:?set WATCOM to an Open Watcom install}"
   export PATH="$WATCOM/binl64:$WATCOM/binl:$PATH" INCLUDE="$WATCOM/h"
+  # On Linux the package is unpacked with lower-case names (the MAKEFILE
+  # says so): #include <vmemory.h> must find the header there.
+  lower=$work/lower
+  mkdir "$lower" && unzip -q -LL "$zip" -d "$lower"
+  ex=$lower/devel/vmemory/examples
   run=$work/run
   mkdir -p "$run"
   cp "$build/EXITCODE.COM" "$run/"
   bat=()
   for m in s m c l; do
     # The user's line, in the unpacked package's EXAMPLES directory.
-    if (cd "$dev/EXAMPLES" && wmake -h -f MAKEFILE MODEL=$m) > "$work/wmake_$m.txt" 2>&1 &&
-       [ -f "$dev/EXAMPLES/VMALL$m.EXE" ] && [ -f "$dev/EXAMPLES/VMARRAY$m.EXE" ]; then
+    if (cd "$ex" && wmake -h MODEL=$m) > "$work/wmake_$m.txt" 2>&1 &&
+       [ -f "$ex/vmall$m.exe" ] && [ -f "$ex/vmarray$m.exe" ]; then
       pass "wmake MODEL=$m in the unpacked EXAMPLES"
       for p in VMALL VMARRAY; do
-        cp "$dev/EXAMPLES/$p$m.EXE" "$run/"
-        bat+=("$p$m.EXE > $p$m.OUT" "EXITCODE.COM > $p$m.RC")
+        up=$p$(tr a-z A-Z <<< $m)
+        cp "$ex/$(tr A-Z a-z <<< $p)$m.exe" "$run/$up.EXE"
+        bat+=("$up.EXE > $up.OUT" "EXITCODE.COM > $up.RC")
       done
     else
       fail "wmake MODEL=$m in the unpacked EXAMPLES:"; sed 's/^/  /' "$work/wmake_$m.txt"
     fi
   done
+  (cd "$ex" && wmake -h MODEL=l clean > /dev/null 2>&1)
+  check "wmake MODEL=l clean deletes the large model's files" test ! -e "$ex/vmalll.exe" -a ! -e "$ex/vmalll.obj" -a -e "$ex/vmalls.exe"
   "$here/harness/runbat.sh" "$run" xms+ems "${bat[@]}"
   "$here/harness/dosrun.sh" dosbox xms+ems "$run" 300 || fail "DOSBox run of the examples"
-  for m in s m c l; do
+  num=$(awk -F. '{ print $1 * 10000 + $2 * 100 + $3 }' <<< "$version")
+  for m in S M C L; do
+    check "VMALL$m.EXE printed the header's version (vmall: vmemory $version (_VMEMORY_VERSION $num))" \
+      grep -q "^vmall: vmemory $version (_VMEMORY_VERSION $num)" <(tr -d '\r' 2> /dev/null < "$run/VMALL$m.OUT")
     for p in VMALL VMARRAY; do
       want='^vmall: 0 errors'; [ $p = VMARRAY ] && want='^Released the region\.'
-      rc=$(tr -dc 0-9 < "$run/$p$m.RC" 2> /dev/null)
-      if [ "$rc" = 0 ] && tr -d '\r' < "$run/$p$m.OUT" | grep -Eq "$want"; then
-        pass "$p$m.EXE (model $m, from the package) in DOSBox"
+      rc=$(tr -dc 0-9 2> /dev/null < "$run/$p$m.RC")
+      if [ "$rc" = 0 ] && tr -d '\r' 2> /dev/null < "$run/$p$m.OUT" | grep -Eq "$want"; then
+        pass "$p$m.EXE (from the package's MAKEFILE) in DOSBox: $(tr -d '\r' < "$run/$p$m.OUT" | grep -E "$want")"
       else
-        fail "$p$m.EXE (model $m) in DOSBox: exit code ${rc:-?}"
-        tr -d '\r' < "$run/$p$m.OUT" 2> /dev/null | grep -E '^FAIL' | head | sed 's/^/  /'
+        fail "$p$m.EXE in DOSBox: exit code ${rc:-?}"
+        tr -d '\r' 2> /dev/null < "$run/$p$m.OUT" | grep -E '^FAIL' | head | sed 's/^/  /'
       fi
     done
   done
