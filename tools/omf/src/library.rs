@@ -368,7 +368,7 @@ pub fn check(lib: &[u8]) -> Library {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -409,21 +409,27 @@ mod tests {
         assert_eq!(entries.len(), names.len());
     }
 
-    /// A minimal valid module: THEADR, LNAMES, SEGDEF, PUBDEF, LEDATA, MODEND.
-    fn module(public: &str) -> Vec<u8> {
-        fn rec(kind: u8, body: &[u8]) -> Vec<u8> {
-            let mut r = vec![kind];
-            r.extend_from_slice(&((body.len() + 1) as u16).to_le_bytes());
-            r.extend_from_slice(body);
-            let sum = r.iter().fold(0u8, |s, &b| s.wrapping_add(b));
-            r.push(sum.wrapping_neg());
-            r
-        }
-        let name = |s: &str| {
-            let mut v = vec![s.len() as u8];
-            v.extend_from_slice(s.as_bytes());
-            v
-        };
+    /// One record: type, length, body, checksum.
+    pub(crate) fn rec(kind: u8, body: &[u8]) -> Vec<u8> {
+        let mut r = vec![kind];
+        r.extend_from_slice(&((body.len() + 1) as u16).to_le_bytes());
+        r.extend_from_slice(body);
+        let sum = r.iter().fold(0u8, |s, &b| s.wrapping_add(b));
+        r.push(sum.wrapping_neg());
+        r
+    }
+
+    /// A length-prefixed name.
+    pub(crate) fn name(s: &str) -> Vec<u8> {
+        let mut v = vec![s.len() as u8];
+        v.extend_from_slice(s.as_bytes());
+        v
+    }
+
+    /// A minimal valid module: THEADR, LNAMES, SEGDEF, PUBDEF, LEDATA,
+    /// MODEND; `public` at offset 2 of its 4 bytes `CB 90 90 90` (segment
+    /// CODE_TEXT, class CODE, paragraph aligned).
+    pub(crate) fn module(public: &str) -> Vec<u8> {
         let mut m = rec(kind::THEADR, &name("t.asm"));
         m.extend(rec(
             kind::LNAMES,

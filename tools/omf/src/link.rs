@@ -35,6 +35,9 @@ struct SegDef {
     length: u32,
 }
 
+/// A frame or a target: (method, datum), as the specification numbers them.
+type Datum = (u8, u16);
+
 /// One fixup, its THREADs resolved: (method, datum) pairs as in the spec.
 struct Fixup {
     /// Segment index (1-based) of the data record and offset in the segment.
@@ -42,8 +45,8 @@ struct Fixup {
     at: u32,
     location: u8,
     segment_relative: bool,
-    frame: (u8, u16),
-    target: (u8, u16),
+    frame: Datum,
+    target: Datum,
     displacement: u32,
 }
 
@@ -60,7 +63,7 @@ struct ObjModule {
     data: Vec<(u16, u32, Vec<u8>)>,
     fixups: Vec<Fixup>,
     /// MODEND's start address: frame, target, displacement.
-    start: Option<((u8, u16), (u8, u16), u32)>,
+    start: Option<(Datum, Datum, u32)>,
 }
 
 /// Reads one object module starting at `at`; returns it and the offset
@@ -187,7 +190,8 @@ fn read_module(file: &[u8], mut at: usize) -> Result<(ObjModule, usize), String>
                         };
                         (method, datum)
                     } else {
-                        frame_threads[usize::from((fix >> 4) & 3)].ok_or("undefined frame thread")?
+                        frame_threads[usize::from((fix >> 4) & 3)]
+                            .ok_or("undefined frame thread")?
                     };
                     let target = if fix & 0x08 == 0 {
                         let method = fix & 3;
@@ -614,4 +618,78 @@ pub fn link(objects: &[Vec<u8>], libraries: &[Vec<u8>]) -> Result<Linked, String
         extra_paras
     );
     Ok(Linked { exe, map })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::library::tests::{module, name, rec};
+
+    /// A main module: `_TEXT` (class CODE, byte aligned) holding a far call
+    /// `9A 00 00 00 00` to the external `callee` (a far-pointer fixup,
+    /// frame = target's), a 256-byte stack segment, start at `_TEXT`:0.
+    fn main_module(callee: &str) -> Vec<u8> {
+        let mut m = rec(kind::THEADR, &name("main.asm"));
+        m.extend(rec(
+            kind::LNAMES,
+            &[name(""), name("_TEXT"), name("CODE"), name("STACK")].concat(),
+        ));
+        m.extend(rec(kind::SEGDEF, &[0x28, 5, 0, 2, 3, 1]));
+        m.extend(rec(kind::SEGDEF, &[0x74, 0, 1, 4, 4, 1]));
+        m.extend(rec(kind::EXTDEF, &[name(callee), vec![0]].concat()));
+        m.extend(rec(kind::LEDATA, &[1, 0, 0, 0x9A, 0, 0, 0, 0]));
+        // FIXUP: segment-relative far pointer at 1; F5, T2 external 1.
+        m.extend(rec(kind::FIXUPP, &[0xCC, 0x01, 0x56, 0x01]));
+        m.extend(rec(kind::MODEND, &[0xC1, 0x00, 0x01, 0x01, 0x00, 0x00]));
+        m
+    }
+
+    fn word(b: &[u8], at: usize) -> u16 {
+        u16::from_le_bytes([b[at], b[at + 1]])
+    }
+
+    #[test]
+    fn links_a_far_call_into_a_library_module() {
+        let lib = library::write(&[module("_OTHER"), module("_F")]).unwrap();
+        let l = link(&[main_module("_F")], &[lib]).unwrap();
+        let exe = &l.exe;
+        assert_eq!(word(exe, 0), 0x5A4D);
+        assert_eq!(word(exe, 6), 1, "one relocation: the call's segment");
+        let hdr = usize::from(word(exe, 8)) * 16;
+        assert_eq!(word(exe, 24), 28, "relocation table");
+        assert_eq!((word(exe, 28), word(exe, 30)), (0x0003, 0x0000));
+        // _TEXT at 0 (5 bytes), the library's CODE_TEXT at paragraph 1,
+        // _F at its offset 2: the call is to 0001:0002.
+        assert_eq!(&exe[hdr..hdr + 5], &[0x9A, 0x02, 0x00, 0x01, 0x00]);
+        assert_eq!(&exe[hdr + 16..hdr + 20], &[0xCB, 0x90, 0x90, 0x90]);
+        assert_eq!(exe.len(), hdr + 20, "stored up to the last data byte");
+        // Only the module that defines _F came from the library.
+        assert!(!l.map.contains("_OTHER"));
+        assert_eq!((word(exe, 0x0E), word(exe, 0x10)), (2, 0x100), "SS:SP");
+        assert_eq!((word(exe, 0x16), word(exe, 0x14)), (0, 0), "CS:IP");
+        assert_eq!(
+            u32::from(word(exe, 4) - 1) * 512 + u32::from(word(exe, 2)),
+            exe.len() as u32
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_link() {
+        let lib = library::write(&[module("_F")]).unwrap();
+        let e = link(&[main_module("_G")], &[lib.clone()]).err().unwrap();
+        assert!(e.contains("unresolved external _G"), "{e}");
+        let mut bad = main_module("_F");
+        let last = bad.len() - 1;
+        assert_ne!(bad[last], 0, "a checksum of 0 means none was computed");
+        bad[last - 1] ^= 0x01; // MODEND's displacement: its checksum is now wrong
+        assert!(link(&[bad], &[lib.clone()])
+            .err()
+            .unwrap()
+            .contains("checksum"));
+        // Two definitions of one name.
+        let e = link(&[main_module("_F"), module("_F"), module("_F")], &[lib])
+            .err()
+            .unwrap();
+        assert!(e.contains("defined twice"), "{e}");
+    }
 }

@@ -194,8 +194,8 @@ fn link_files(out: &str, args: &[String]) -> ExitCode {
     }
     match link::link(&objs, &libs) {
         Ok(l) => {
-            let written = fs::write(out, &l.exe)
-                .and_then(|()| map.map_or(Ok(()), |m| fs::write(m, &l.map)));
+            let written =
+                fs::write(out, &l.exe).and_then(|()| map.map_or(Ok(()), |m| fs::write(m, &l.map)));
             if let Err(e) = written {
                 eprintln!("omf: {out}: {e}");
                 return ExitCode::FAILURE;
