@@ -262,7 +262,10 @@ fn parse_code(cargo: &str, function_rs: &str, asm: &str, makefile: &str) -> Code
     let dispatcher = function_rs
         .lines()
         .filter_map(|l| {
-            let (n, _) = l.trim().strip_prefix("pub const ")?.split_once(": Self =")?;
+            let (n, _) = l
+                .trim()
+                .strip_prefix("pub const ")?
+                .split_once(": Self =")?;
             Some(format!("_{}", n.to_lowercase()))
         })
         .collect();
@@ -283,7 +286,12 @@ fn parse_code(cargo: &str, function_rs: &str, asm: &str, makefile: &str) -> Code
         .collect();
     // VM_PUBLICS := A,B,...$\ continued on the next line(s).
     let mut publics = String::new();
-    for l in makefile.split("VM_PUBLICS := ").nth(1).unwrap_or("").lines() {
+    for l in makefile
+        .split("VM_PUBLICS := ")
+        .nth(1)
+        .unwrap_or("")
+        .lines()
+    {
         let l = l.trim();
         publics.push_str(l.trim_end_matches("$\\"));
         if !l.ends_with("$\\") {
@@ -332,7 +340,11 @@ fn drift(header: &str, manual: &str, code: &Code) -> Vec<String> {
     same("manual's error table", &functions, &m.error_table);
     same("src/cabi/function.rs", &functions, &code.dispatcher);
     same("asm/vmemory.asm VMFUNC", &functions, &code.shim_functions);
-    same("Makefile VM_PUBLICS (functions)", &functions, &code.public_functions);
+    same(
+        "Makefile VM_PUBLICS (functions)",
+        &functions,
+        &code.public_functions,
+    );
     let status: BTreeSet<String> = h.status.iter().map(|s| s.0.clone()).collect();
     let manual_status: BTreeSet<String> = m.status.iter().map(|s| s.0.clone()).collect();
     same("manual's status variables", &status, &manual_status);
@@ -420,7 +432,11 @@ fn manual_header_and_code_agree() {
     assert_eq!(code.dispatcher.len(), 10);
     assert_eq!(parse_manual(&manual).protos.len(), 10);
     let errors = drift(&header, &manual, &code);
-    assert!(errors.is_empty(), "the manual drifted:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "the manual drifted:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -444,7 +460,11 @@ fn drift_is_seen() {
     let syntax = manual.replacen("_vmalloc(unsigned long size)", "_vmalloc(unsigned size)", 1);
     broken("a wrong syntax line", &header, &syntax, &code);
     // A constant's value.
-    let value = manual.replacen("   _VM_DISK                  4", "   _VM_DISK                  8", 1);
+    let value = manual.replacen(
+        "   _VM_DISK                  4",
+        "   _VM_DISK                  8",
+        1,
+    );
     broken("a wrong constant", &header, &value, &code);
     // A status variable missing from the manual's table.
     let status = manual.replacen("   fhVm            int", "   fhVmX           int", 1);
