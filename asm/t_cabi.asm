@@ -526,16 +526,7 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
         setae al
         CHECK "library stack keeps at least 25% free"
 
-        ; COMPLETE <passed> <failed>
-        mov si, s_complete
-        call out_str
-        movzx eax, word [passed]
-        call out_dec
-        mov si, s_space
-        call out_str
-        movzx eax, word [failed]
-        call out_dec
-        call out_nl
+        call out_complete               ; COMPLETE <passed> <failed>
         CLOSE_LOG_EXIT
 
 ; check_call (every call's registers, stack and status globals) and its
@@ -543,23 +534,7 @@ M_JUNK  equ 2                           ; DS = JUNK_DS and DF set at the call
 %include "tcabi_regs.inc"
 
 %include "clientout.inc"
-
-; check: AL != 0 -> "ok NAME", else "FAIL NAME"; SI = name.
-check:
-        push si
-        test al, al
-        jz .fail
-        inc word [passed]
-        mov si, s_ok
-        call out_str
-        jmp .name
-.fail:  inc word [failed]
-        mov si, s_fail
-        call out_str
-.name:  pop si
-        call out_str
-        call out_nl
-        ret
+        CHECK_ROUTINES
 
 ; out_status: "# status cPageDos=.. fVmSwapping=.. ..." from the globals.
 out_status:

@@ -194,16 +194,7 @@ main:
         sete al
         CHECK "fVmInitialized 0 after _vheapterm"
 
-        ; COMPLETE <passed> <failed>
-        mov si, s_complete
-        call out_str
-        movzx eax, word [passed]
-        call out_dec
-        mov si, s_space
-        call out_str
-        movzx eax, word [failed]
-        call out_dec
-        call out_nl
+        call out_complete               ; COMPLETE <passed> <failed>
         mov bx, [logfh]
         mov ah, 0x3E
         int 0x21
@@ -212,22 +203,9 @@ main:
         mov ah, 0x4C
         int 0x21
 
-; check: AL != 0 -> "ok NAME", else "FAIL NAME"; SI = name.
-check:
-        push si
-        test al, al
-        jz .fail
-        inc word [passed]
-        mov si, s_ok
-        jmp .out
-.fail:  inc word [failed]
-        mov si, s_fail
-.out:   call out_str
-        pop si
-        call out_str
-        jmp out_nl
 
 %include "clientout.inc"
+        CHECK_ROUTINES
 
         segment _DATA
 result_name:    db "RESULT.TXT", 0

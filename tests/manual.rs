@@ -413,13 +413,19 @@ fn drift(header: &str, manual: &str, code: &Code) -> Vec<String> {
     errors
 }
 
+/// The code's sources, each first changed by `edit(path, text)`.
+fn code_edited(edit: impl Fn(&str, String) -> String) -> Code {
+    let r = |p: &str| edit(p, read(p));
+    parse_code(
+        &r("Cargo.toml"),
+        &r("src/cabi/function.rs"),
+        &r("asm/vmemory.asm"),
+        &r("Makefile"),
+    )
+}
+
 fn sources() -> (String, String, Code) {
-    let code = parse_code(
-        &read("Cargo.toml"),
-        &read("src/cabi/function.rs"),
-        &read("asm/vmemory.asm"),
-        &read("Makefile"),
-    );
+    let code = code_edited(|_, t| t);
     (read("include/vmemory.h"), read("docs/vmemory.txt"), code)
 }
 
@@ -470,19 +476,15 @@ fn drift_is_seen() {
     let status = manual.replacen("   fhVm            int", "   fhVmX           int", 1);
     broken("a status variable", &header, &status, &code);
     // Another version in Cargo.toml.
-    let mut other = parse_code(
-        &read("Cargo.toml").replacen("version = \"", "version = \"9", 1),
-        &read("src/cabi/function.rs"),
-        &read("asm/vmemory.asm"),
-        &read("Makefile"),
-    );
+    let other = code_edited(|p, t| match p {
+        "Cargo.toml" => t.replacen("version = \"", "version = \"9", 1),
+        _ => t,
+    });
     broken("another version", &header, &manual, &other);
     // A status word of the shim that the header lacks.
-    other = parse_code(
-        &read("Cargo.toml"),
-        &read("src/cabi/function.rs"),
-        &read("asm/vmemory.asm").replacen("_cVmPage:", "_cVmPages:", 1),
-        &read("Makefile"),
-    );
+    let other = code_edited(|p, t| match p {
+        "asm/vmemory.asm" => t.replacen("_cVmPage:", "_cVmPages:", 1),
+        _ => t,
+    });
     broken("a shim status word", &header, &manual, &other);
 }
