@@ -25,8 +25,14 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$here/Cargo.toml" | head -n 1)
 [ -n "$version" ] || { echo "dist: no version in Cargo.toml" >&2; exit 1; }
 name=VMEM$(tr -d . <<< "$version")
 [ ${#name} -le 8 ] || { echo "dist: $name.ZIP is not an 8.3 name" >&2; exit 1; }
-date=$(git -C "$here" log -1 --format=%cs)
-stamp=$(git -C "$here" log -1 --format=%cd --date=format:%Y%m%d%H%M.%S)
+# Outside a git checkout (a tree unpacked from SOURCES.ZIP): today's date,
+# and the tree itself as the sources.
+if git -C "$here" rev-parse --verify -q HEAD > /dev/null 2>&1; then
+  date=$(git -C "$here" log -1 --format=%cs)
+  stamp=$(git -C "$here" log -1 --format=%cd --date=format:%Y%m%d%H%M.%S)
+else
+  date=$(date -u +%F) stamp=$(date -u +%Y%m%d0000.00)
+fi
 
 out=$build/dist
 stage=$out/stage
@@ -47,7 +53,14 @@ text "$here/examples/vmarray.c" DEVEL/VMEMORY/EXAMPLES/VMARRAY.C
 text "$here/examples/makefile.wat" DEVEL/VMEMORY/EXAMPLES/MAKEFILE
 text "$here/docs/vmemory.txt" DOC/VMEMORY/VMEMORY.TXT
 text "$here/LICENSE" DOC/VMEMORY/LICENSE.TXT
-git -C "$here" archive --format=zip --prefix=vmemory-$version/ -o "$stage/SOURCE/VMEMORY/SOURCES.ZIP" HEAD
+if git -C "$here" rev-parse --verify -q HEAD > /dev/null 2>&1; then
+  git -C "$here" archive --format=zip --prefix=vmemory-$version/ -o "$stage/SOURCE/VMEMORY/SOURCES.ZIP" HEAD
+else
+  ln -s "$here" "$out/vmemory-$version"
+  (cd "$out" && zip -q -r -X "$stage/SOURCE/VMEMORY/SOURCES.ZIP" "vmemory-$version" \
+     -x "vmemory-$version/build/*" "vmemory-$version/target/*" "*/node_modules/*")
+  rm "$out/vmemory-$version"
+fi
 
 # Stored in a fixed order with HEAD's date; -X: no Unix extra fields, so
 # the zip is what a DOS unzip expects.
