@@ -44,7 +44,7 @@ DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE
 
 .PHONY: all deps dos run bench test test-host test-dos test-runner lint clean
 
-all: dos cabi rust-app $(BUILD)/EXITCODE.COM
+all: dos cabi rust-app $(BUILD)/EXITCODE.COM $(BUILD)/FAULTINJ.COM
 
 deps:
 	@harness/deps.sh
@@ -77,6 +77,11 @@ rust-app:
 	@ls -l $(BUILD)/RUSTAPP.EXE $(BUILD)/APPCHECK.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
 
 $(BUILD)/EXITCODE.COM: harness/exitcode.asm
+	@mkdir -p $(BUILD)
+	nasm -f bin -o $@ $<
+
+# The fault injector of the DOS suite (T_FAULT.EXE's runs load it first).
+$(BUILD)/FAULTINJ.COM: harness/faultinj.asm
 	@mkdir -p $(BUILD)
 	nasm -f bin -o $@ $<
 

@@ -7,7 +7,7 @@
 //!   as `harness/tests.list` says; cargo finds them by themselves, and the
 //!   Makefile builds `build/T_*.EXE` from whatever is in `src/bin`.
 //! - `src/bin/bench/`: the benchmark (`BENCH.EXE`), one module per workload.
-//! - This library: the helpers those programs share ([`pieces`],
+//! - This library: the helpers those programs share ([`faults`], [`pieces`],
 //!   [`resources`], [`timer`], [`require`]).
 //!
 //! What does not: anything the library's users or its C image need (that is
@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod faults;
 pub mod pieces;
 pub mod resources;
 pub mod timer;

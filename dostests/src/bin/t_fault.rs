@@ -1,0 +1,549 @@
+//! DOS test: every XMS, EMS and DOS call the VMM makes can fail, and no
+//! byte is lost (issue 25).
+//!
+//! Runs behind `FAULTINJ.COM` (`harness/faultinj.asm`), loaded first by the
+//! same RUN.BAT. `T_FAULT.EXE walk K SEED`: for each swap store the machine
+//! has (XMS, EMS, disk, each alone), a dry run of a seeded workload (alloc,
+//! load clean and dirty, realloc, free, with a small cache so blocks are
+//! evicted and swapped in) counts the calls of every kind
+//! (`dostests::faults::KINDS`); then for each kind and each of its first K
+//! calls, the same workload runs again with that call failing the way the
+//! driver fails (the code, and once or from then on, picked by the seed).
+//! After the failing call every block that can be loaded reads back exactly
+//! (a failing call may only answer with its documented failure value: 0,
+//! NULL); once the faults stop, every block loads and reads back exactly,
+//! the heap goes on working, and `_vheapterm` gives back all XMS, EMS pages
+//! and handles and the swap file (`dostests::resources`).
+//!
+//! `T_FAULT.EXE soak OPS SEED FLAGS`: the shadow-model random soak, no
+//! faults: OPS operations on 48 slots through one heap with swap area
+//! FLAGS, every block checked every 4096 operations and at the end; prints
+//! `SOAK ops=N flags=F bad=B` (the harness times it).
+#![no_std]
+#![no_main]
+
+use dostests::faults::{Kind, KINDS, SHORT_COUNTS};
+use dostests::resources::ResourceSnapshot;
+use vmemory::dos::faults::{self, Fault, Style};
+use vmemory::dos::far::FarPtr;
+use vmemory::dos::testlog::TestLog;
+use vmemory::dos::{ems, rt, xms};
+use vmemory::heap;
+use vmemory::{dos_main, println};
+
+dos_main!(main);
+
+/// Cache size in paragraphs (16 KiB): small, so that a few blocks evict.
+const CACHE_PARAS: u16 = 1024;
+/// Largest block of the workload (fits the cache with its bookkeeping).
+const MAX_BLOCK: u32 = 6000;
+/// `_VM_EMS`, `_VM_XMS`, `_VM_DISK`.
+const VM_EMS: u16 = 1;
+const VM_XMS: u16 = 2;
+const VM_DISK: u16 = 4;
+/// Workload steps per trial of the walk.
+const WALK_STEPS: u32 = 48;
+
+/// xorshift32.
+struct Rng(u32);
+
+impl Rng {
+    fn next(&mut self) -> u32 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        x
+    }
+
+    fn below(&mut self, n: u32) -> u32 {
+        self.next() % n
+    }
+}
+
+/// What a slot's block must hold: bytes `0..known` follow generation `gen`.
+#[derive(Clone, Copy, Default)]
+struct Shadow {
+    handle: u32,
+    size: u32,
+    gen: u32,
+    known: u32,
+}
+
+/// `_vmsize` of a block of `size` bytes: rounded up to 16 (at most 65530).
+fn rounded(size: u32) -> u32 {
+    ((size + 15) & !15).min(65530)
+}
+
+fn byte(gen: u32, i: u32) -> u8 {
+    (gen.wrapping_mul(0x9E37_79B9) ^ i.wrapping_mul(0x85EB_CA6B)).rotate_left(i % 29) as u8
+}
+
+/// A VMM call with the injector counting (and only then: the test's own
+/// DOS calls, its log, are not the VMM's).
+fn vm<R>(f: impl FnOnce() -> R) -> R {
+    faults::counting(true);
+    let r = f();
+    faults::counting(false);
+    r
+}
+
+fn write_block(p: FarPtr, gen: u32, n: u32) {
+    let mut buf = [0u8; 256];
+    let mut done = 0;
+    while done < n {
+        let k = (n - done).min(256);
+        for j in 0..k {
+            buf[j as usize] = byte(gen, done + j);
+        }
+        // SAFETY: `p` is a `_vload` pointer of a block of at least `n`
+        // bytes, valid until the next VMM call.
+        unsafe { p.offset(done).unwrap().write_bytes(&buf[..k as usize]) };
+        done += k;
+    }
+}
+
+/// The first offset below `n` that does not hold generation `gen`.
+fn first_bad(p: FarPtr, gen: u32, n: u32) -> Option<u32> {
+    let mut buf = [0u8; 256];
+    let mut done = 0;
+    while done < n {
+        let k = (n - done).min(256);
+        // SAFETY: as in `write_block`.
+        unsafe { p.offset(done).unwrap().read_bytes(&mut buf[..k as usize]) };
+        if let Some(j) = (0..k).find(|&j| buf[j as usize] != byte(gen, done + j)) {
+            return Some(done + j);
+        }
+        done += k;
+    }
+    None
+}
+
+/// One heap's workload with a shadow of every block.
+struct Work<const N: usize> {
+    slots: [Shadow; N],
+    rng: Rng,
+    next_gen: u32,
+    /// Blocks that read back wrong (or had the wrong size): never allowed.
+    wrong: u32,
+    /// Calls that answered with their failure value.
+    refused: u32,
+    /// The first wrong block, for the log.
+    first_wrong: Option<(usize, u32)>,
+}
+
+impl<const N: usize> Work<N> {
+    fn new(seed: u32) -> Self {
+        Self {
+            slots: [Shadow::default(); N],
+            rng: Rng(seed | 1),
+            next_gen: seed.wrapping_mul(7919),
+            wrong: 0,
+            refused: 0,
+            first_wrong: None,
+        }
+    }
+
+    fn wrong_at(&mut self, slot: usize, at: u32) {
+        self.wrong += 1;
+        self.first_wrong.get_or_insert((slot, at));
+    }
+
+    /// One random operation on a random slot.
+    fn step(&mut self) {
+        let i = self.rng.below(N as u32) as usize;
+        let op = self.rng.below(10);
+        let s = self.slots[i];
+        if s.handle == 0 {
+            let size = 16 + self.rng.below(MAX_BLOCK - 16);
+            let h = vm(|| heap::vmalloc(size));
+            if h == 0 {
+                self.refused += 1;
+            } else {
+                self.next_gen += 1;
+                // A new block's bytes are undefined: nothing known yet.
+                self.slots[i] = Shadow {
+                    handle: h,
+                    size,
+                    gen: self.next_gen,
+                    known: 0,
+                };
+            }
+            return;
+        }
+        match op {
+            0..=3 => {
+                let p = vm(|| heap::vload(s.handle, 1));
+                if p.is_null() {
+                    // Refused: the block must still hold what it held.
+                    self.refused += 1;
+                    return;
+                }
+                if let Some(at) = first_bad(p, s.gen, s.known) {
+                    self.wrong_at(i, at);
+                }
+                self.next_gen += 1;
+                write_block(p, self.next_gen, s.size);
+                self.slots[i].gen = self.next_gen;
+                self.slots[i].known = s.size;
+            }
+            4..=6 => {
+                self.check(i);
+            }
+            7 | 8 => {
+                let size = 16 + self.rng.below(MAX_BLOCK - 16);
+                let h = vm(|| heap::vrealloc(s.handle, size));
+                if h == 0 {
+                    // Refused: the old block stays as it was.
+                    self.refused += 1;
+                } else {
+                    self.slots[i].handle = h;
+                    self.slots[i].size = size;
+                    self.slots[i].known = s.known.min(size);
+                }
+                let got = vm(|| heap::vmsize(self.slots[i].handle));
+                if got != rounded(self.slots[i].size) {
+                    self.wrong_at(i, 0xFFFF_0000 | got);
+                }
+            }
+            _ => {
+                vm(|| heap::vfree(s.handle));
+                self.slots[i] = Shadow::default();
+            }
+        }
+    }
+
+    /// Loads slot `i` clean and compares it with its shadow; a refused load
+    /// counts as refused (the caller decides whether that is allowed).
+    fn check(&mut self, i: usize) -> bool {
+        let s = self.slots[i];
+        if s.handle == 0 {
+            return true;
+        }
+        let p = vm(|| heap::vload(s.handle, 0));
+        if p.is_null() {
+            self.refused += 1;
+            return false;
+        }
+        if let Some(at) = first_bad(p, s.gen, s.known) {
+            self.wrong_at(i, at);
+        }
+        true
+    }
+
+    /// Checks every block; the number that could not be loaded.
+    fn check_all(&mut self) -> u32 {
+        let mut unloaded = 0;
+        for i in 0..N {
+            if !self.check(i) {
+                unloaded += 1;
+            }
+            let s = self.slots[i];
+            if s.handle != 0 {
+                let got = vm(|| heap::vmsize(s.handle));
+                if got != rounded(s.size) {
+                    self.wrong_at(i, 0xFFFF_0000 | got);
+                }
+            }
+        }
+        unloaded
+    }
+
+    fn free_all(&mut self) {
+        for i in 0..N {
+            let h = self.slots[i].handle;
+            if h != 0 {
+                vm(|| heap::vfree(h));
+                self.slots[i] = Shadow::default();
+            }
+        }
+    }
+}
+
+/// What one trial saw.
+struct Outcome {
+    /// Calls of each kind before the faults stopped.
+    counts: [u16; 32],
+    /// Faults the injector made.
+    made: u16,
+    init_refused: bool,
+    /// The heap came up without its swap store.
+    no_swap: bool,
+    wrong: u32,
+    first_wrong: Option<(usize, u32)>,
+    /// Blocks that would not load after the faults stopped.
+    lost: u32,
+    /// The heap refused work after the faults stopped.
+    stuck: bool,
+    leak: Option<(ResourceSnapshot, ResourceSnapshot)>,
+}
+
+/// One trial: the seeded workload on a fresh heap with swap area `flags`,
+/// `fault` armed (or only counting).
+fn trial(flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
+    let before = ResourceSnapshot::take();
+    match fault {
+        Some(f) => faults::arm(f),
+        None => faults::count_only(),
+    }
+    faults::counting(false);
+    let mut work = Work::<10>::new(seed);
+    let mut init_refused = false;
+    let mut no_swap = false;
+    if vm(|| heap::vheapinit(CACHE_PARAS, CACHE_PARAS, flags)) == 0 {
+        init_refused = true;
+    } else {
+        // A store whose set-up failed is not used for this heap's life
+        // (`fVmDisableXms`/`Ems`/`Disk`, `fVmSwapping` 0): the heap then
+        // holds what its cache holds and refuses the rest, by its
+        // documented values (NULL, 0), however the faults go on.
+        no_swap = heap::status().f_vm_swapping == 0;
+        let mut made = 0;
+        for _ in 0..WALK_STEPS {
+            work.step();
+            let now = faults::read(0).1;
+            if now != made {
+                // A call just failed: every other block that loads reads
+                // back exactly (a refused load is allowed while faults go on).
+                made = now;
+                work.check_all();
+            }
+        }
+    }
+    let mut counts = [0u16; 32];
+    for (k, c) in counts.iter_mut().enumerate() {
+        *c = faults::read(k as u8).0;
+    }
+    let made = faults::read(0).1;
+    faults::disarm();
+    let mut lost = 0;
+    let mut stuck = false;
+    if init_refused {
+        // A refused init holds nothing; after the faults it must work.
+        let after = ResourceSnapshot::take();
+        if after != before {
+            return Outcome {
+                counts,
+                made,
+                init_refused,
+                no_swap,
+                wrong: 0,
+                first_wrong: None,
+                lost: 0,
+                stuck: false,
+                leak: Some((before, after)),
+            };
+        }
+        stuck = vm(|| heap::vheapinit(CACHE_PARAS, CACHE_PARAS, flags)) == 0;
+    } else {
+        lost = work.check_all();
+    }
+    if no_swap {
+        lost = 0;
+    }
+    if !stuck {
+        // The heap goes on working: more of the same workload, all checked.
+        let refused = work.refused;
+        for _ in 0..16 {
+            work.step();
+        }
+        let unloaded = work.check_all();
+        if !no_swap {
+            lost += unloaded;
+        }
+        // A full cache of 16 KiB and 10 blocks of 6 KB at most over a store
+        // with room: nothing may be refused now.
+        stuck = work.refused != refused && !no_swap;
+        work.free_all();
+        vm(heap::vheapterm);
+    }
+    let after = ResourceSnapshot::take();
+    Outcome {
+        counts,
+        made,
+        init_refused,
+        no_swap,
+        wrong: work.wrong,
+        first_wrong: work.first_wrong,
+        lost,
+        stuck,
+        leak: (after != before).then_some((before, after)),
+    }
+}
+
+/// The fault the seed picks for the `k`th call of `kind`.
+fn fault_for(kind: &Kind, k: u16, seed: u32) -> Fault {
+    let pick = seed.wrapping_add(u32::from(k) * 7).wrapping_add(u32::from(kind.id));
+    let sticky = pick % 4 == 3;
+    if matches!(kind.id, 13 | 14) && pick % 3 == 0 {
+        return Fault {
+            kind: kind.id,
+            nth: k,
+            style: Style::Short,
+            sticky,
+            code: SHORT_COUNTS[(pick / 3) as usize % SHORT_COUNTS.len()],
+        };
+    }
+    Fault {
+        kind: kind.id,
+        nth: k,
+        style: kind.style,
+        sticky,
+        code: kind.codes[pick as usize % kind.codes.len()],
+    }
+}
+
+fn store_name(flags: u16) -> &'static str {
+    match flags {
+        VM_XMS => "XMS",
+        VM_EMS => "EMS",
+        _ => "disk",
+    }
+}
+
+fn walk(log: &mut TestLog, max_k: u16, seed: u32) {
+    let mut stores = [0u16; 3];
+    let mut n = 0;
+    if xms::detect() {
+        stores[n] = VM_XMS;
+        n += 1;
+    }
+    if ems::copy_ready().is_ok() {
+        stores[n] = VM_EMS;
+        n += 1;
+    }
+    stores[n] = VM_DISK;
+    n += 1;
+    let mut trials = 0u32;
+    for &flags in &stores[..n] {
+        let dry = trial(flags, seed, None);
+        let name = store_name(flags);
+        log.check(
+            "dry run",
+            dry.wrong == 0 && dry.lost == 0 && !dry.stuck && dry.leak.is_none() && !dry.init_refused,
+            format_args!(
+                "{}: wrong {} lost {} stuck {} leak {:?}",
+                name, dry.wrong, dry.lost, dry.stuck, dry.leak
+            ),
+        );
+        for kind in KINDS {
+            let c = dry.counts[kind.id as usize];
+            log.note(format_args!("{} {}: {} calls", name, kind.name, c));
+        }
+        for kind in KINDS.iter().filter(|k| k.walked) {
+            let calls = dry.counts[kind.id as usize];
+            for k in 1..=max_k.min(calls) {
+                let f = fault_for(kind, k, seed);
+                let o = trial(flags, seed, Some(f));
+                trials += 1;
+                let ok = o.made >= 1
+                    && o.wrong == 0
+                    && o.lost == 0
+                    && !o.stuck
+                    && o.leak.is_none();
+                log.check(
+                    "fault",
+                    ok,
+                    format_args!(
+                        "{} {} #{} {:?} code {:X}h{}: made {} init refused {} no swap {} wrong {} (first {:?}) lost {} stuck {} leak {:?}",
+                        name,
+                        kind.name,
+                        k,
+                        f.style,
+                        f.code,
+                        if f.sticky { " from then on" } else { "" },
+                        o.made,
+                        o.init_refused,
+                        o.no_swap,
+                        o.wrong,
+                        o.first_wrong,
+                        o.lost,
+                        o.stuck,
+                        o.leak
+                    ),
+                );
+            }
+        }
+    }
+    log.note(format_args!("{} trials with a fault", trials));
+    println!("walk: {} trials, seed {}, K {}", trials, seed, max_k);
+}
+
+fn soak(log: &mut TestLog, ops: u32, seed: u32, flags: u16) {
+    faults::disarm();
+    faults::counting(false);
+    let before = ResourceSnapshot::take();
+    if !log.check(
+        "soak init",
+        heap::vheapinit(CACHE_PARAS, CACHE_PARAS, flags) != 0,
+        format_args!("flags {}", flags),
+    ) {
+        return;
+    }
+    let mut work = Work::<48>::new(seed);
+    let mut lost = 0;
+    for n in 0..ops {
+        work.step();
+        if n % 4096 == 4095 {
+            lost += work.check_all();
+        }
+    }
+    lost += work.check_all();
+    work.free_all();
+    heap::vheapterm();
+    let after = ResourceSnapshot::take();
+    log.check_eq("soak: blocks read back wrong", work.wrong, 0);
+    log.check_eq("soak: blocks that would not load", lost, 0);
+    log.check_eq("soak: calls refused", work.refused, 0);
+    log.check_eq("soak: resources as before", after, before);
+    println!(
+        "SOAK ops={} flags={} wrong={} lost={} refused={}",
+        ops, flags, work.wrong, lost, work.refused
+    );
+}
+
+/// The numbers of the command line tail, in order (missing ones keep the
+/// defaults in `out`).
+fn numbers(tail: &[u8], out: &mut [u32]) {
+    for (slot, word) in out.iter_mut().zip(
+        tail.split(|&b| b == b' ')
+            .filter(|w| !w.is_empty())
+            .skip(1),
+    ) {
+        if let Some(v) = core::str::from_utf8(word).ok().and_then(|s| s.parse().ok()) {
+            *slot = v;
+        }
+    }
+}
+
+fn main() -> u8 {
+    let mut log = TestLog::create();
+    if !log.check(
+        "FAULTINJ.COM resident",
+        faults::present(),
+        format_args!("run it before this program"),
+    ) {
+        return log.finish();
+    }
+    let mut tail = [0u8; 127];
+    let n = rt::command_line(&mut tail);
+    let tail = &tail[..n];
+    let word = tail.split(|&b| b == b' ').find(|w| !w.is_empty()).unwrap_or(b"");
+    match word {
+        b"walk" => {
+            let mut a = [3u32, 1];
+            numbers(tail, &mut a);
+            walk(&mut log, a[0] as u16, a[1]);
+        }
+        b"soak" => {
+            let mut a = [10_000u32, 1, 7];
+            numbers(tail, &mut a);
+            soak(&mut log, a[0], a[1], a[2] as u16);
+        }
+        _ => {
+            log.check("command", false, format_args!("walk K SEED | soak OPS SEED FLAGS"));
+        }
+    }
+    log.finish()
+}
