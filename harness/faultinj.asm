@@ -93,6 +93,10 @@ kinds:
         db I_DOS, 48h, 20                       ; 20 DOS allocate memory
         db I_DOS, 49h, 21                       ; 21 DOS free memory
         db I_DOS, 4Ah, 22                       ; 22 DOS resize memory
+        db I_DOS, 3Dh, 23                       ; 23 DOS open
+        db I_EMS, 47h, 24, I_EMS, 48h, 24       ; 24 EMS save/restore page map
+        db I_XMS, 0Ch, 25, I_XMS, 0Dh, 25       ; 25 XMS lock/unlock
+        db I_EMS, 4Ch, 12                       ;    (12: handle pages)
         db 0FFh
 
 ; decide: AL = interface, AH = function. Counts the call; CF=1 if it must

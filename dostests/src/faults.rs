@@ -50,8 +50,9 @@ const fn release(id: u8, name: &'static str, style: Style, codes: &'static [u16]
 /// A1h out of handles, A2h invalid handle, 82h A20 error, A7h invalid
 /// length, A9h parity error, 80h not implemented), LIM EMS 4.0 (80h
 /// internal error, 84h undefined function, 85h out of handles, 87h/88h
-/// not enough pages, 8Ah page out of range, A3h context corrupted), INT
-/// 21h (03h path not found, 04h no handles, 05h access denied, 06h invalid
+/// not enough pages, 8Ah page out of range, 8Dh/8Eh page map already saved/not saved,
+/// A3h context corrupted; XMS AAh not locked, ADh lock failed), INT
+/// 21h (02h file not found, 03h path not found, 04h no handles, 05h access denied, 06h invalid
 /// handle, 08h out of memory, 1Dh write fault, 1Eh read fault, 53h failed
 /// through INT 24h: a critical error answered Fail).
 pub const KINDS: &[Kind] = &[
@@ -78,6 +79,9 @@ pub const KINDS: &[Kind] = &[
     kind(20, "DOS allocate mem", Style::Carry, &[0x08]),
     release(21, "DOS free mem", Style::Carry, &[0x09]),
     kind(22, "DOS resize mem", Style::Carry, &[0x08]),
+    kind(23, "DOS open", Style::Carry, &[0x04, 0x02, 0x05]),
+    kind(24, "EMS page map 47h/48h", Style::Ems, &[0x80, 0x8D, 0x8E]),
+    kind(25, "XMS lock/unlock", Style::Xms, &[0xAD, 0xAA]),
 ];
 
 /// Short counts for DOS reads and writes (kinds 13 and 14 also fail this
