@@ -123,6 +123,13 @@ bench-c: deps all
 # An instruction-level profile of the per-call costs from C (tools/profile.sh:
 # C_BENCH.EXE profile under QEMU with every instruction logged, attributed to
 # the image's functions and the shim's labels). Needs the real-DOS fixtures.
+.PHONY: soak
+# The fault walk long and the shadow-model random soak (harness/soak.sh):
+# a million operations per configuration by default, hours in all;
+# SOAK_OPS, SOAK_QEMU_OPS, SOAK_K, SOAK_SEEDS, ENGINES make it shorter.
+soak: deps all
+	harness/soak.sh $(BUILD)
+
 .PHONY: profile
 profile: deps all
 	tools/profile.sh $(BUILD) $(DOS_OUT)/vmmimage

@@ -76,8 +76,28 @@ fn rounded(size: u32) -> u32 {
     ((size + 15) & !15).min(65530)
 }
 
-fn byte(gen: u32, i: u32) -> u8 {
-    (gen.wrapping_mul(0x9E37_79B9) ^ i.wrapping_mul(0x85EB_CA6B)).rotate_left(i % 29) as u8
+/// The bytes of generation `gen`: 256 pseudo-random bytes, piece `c` of a
+/// block (bytes `256c..256c+255`) holding them XORed with `c`, so that a
+/// piece in the wrong place or of another write shows. Cheap per byte: the
+/// soak's speed is the VMM's, not the pattern's.
+struct Pattern([u8; 256]);
+
+impl Pattern {
+    fn new(gen: u32) -> Self {
+        let mut rng = Rng(gen.wrapping_mul(0x9E37_79B9) | 1);
+        let mut t = [0u8; 256];
+        for w in t.chunks_mut(4) {
+            w.copy_from_slice(&rng.next().to_le_bytes());
+        }
+        Self(t)
+    }
+
+    fn piece(&self, c: u32, buf: &mut [u8; 256]) {
+        let x = c as u8 ^ (c >> 8) as u8;
+        for (b, t) in buf.iter_mut().zip(self.0.iter()) {
+            *b = t ^ x;
+        }
+    }
 }
 
 /// A VMM call with the injector counting (and only then: the test's own
@@ -90,13 +110,12 @@ fn vm<R>(f: impl FnOnce() -> R) -> R {
 }
 
 fn write_block(p: FarPtr, gen: u32, n: u32) {
+    let pat = Pattern::new(gen);
     let mut buf = [0u8; 256];
     let mut done = 0;
     while done < n {
         let k = (n - done).min(256);
-        for j in 0..k {
-            buf[j as usize] = byte(gen, done + j);
-        }
+        pat.piece(done / 256, &mut buf);
         // SAFETY: `p` is a `_vload` pointer of a block of at least `n`
         // bytes, valid until the next VMM call.
         unsafe { p.offset(done).unwrap().write_bytes(&buf[..k as usize]) };
@@ -106,13 +125,17 @@ fn write_block(p: FarPtr, gen: u32, n: u32) {
 
 /// The first offset below `n` that does not hold generation `gen`.
 fn first_bad(p: FarPtr, gen: u32, n: u32) -> Option<u32> {
+    let pat = Pattern::new(gen);
+    let mut want = [0u8; 256];
     let mut buf = [0u8; 256];
     let mut done = 0;
     while done < n {
         let k = (n - done).min(256);
+        pat.piece(done / 256, &mut want);
         // SAFETY: as in `write_block`.
         unsafe { p.offset(done).unwrap().read_bytes(&mut buf[..k as usize]) };
-        if let Some(j) = (0..k).find(|&j| buf[j as usize] != byte(gen, done + j)) {
+        if buf[..k as usize] != want[..k as usize] {
+            let j = (0..k).find(|&j| buf[j as usize] != want[j as usize]).unwrap_or(0);
             return Some(done + j);
         }
         done += k;
