@@ -33,16 +33,34 @@ use vmemory::{dos_main, println};
 
 dos_main!(main);
 
-/// Cache size in paragraphs (16 KiB): small, so that a few blocks evict.
+/// The size of a workload: cache paragraphs, largest block, steps.
+#[derive(Clone, Copy)]
+struct Shape {
+    cache_paras: u16,
+    max_block: u32,
+    steps: u32,
+}
+
+/// A 16 KiB cache and blocks up to 6000 bytes: evictions at every turn,
+/// within the swap stores' first allocation.
+const SMALL: Shape = Shape {
+    cache_paras: 1024,
+    max_block: 6000,
+    steps: 96,
+};
+/// A 64 KiB cache and blocks up to 60,000 bytes: more than the stores'
+/// first 256 KiB, so they grow (XMS and EMS reallocate, more swap file).
+const LARGE: Shape = Shape {
+    cache_paras: 4110,
+    max_block: 60000,
+    steps: 40,
+};
+/// The soak's cache (16 KiB).
 const CACHE_PARAS: u16 = 1024;
-/// Largest block of the workload (fits the cache with its bookkeeping).
-const MAX_BLOCK: u32 = 6000;
 /// `_VM_EMS`, `_VM_XMS`, `_VM_DISK`.
 const VM_EMS: u16 = 1;
 const VM_XMS: u16 = 2;
 const VM_DISK: u16 = 4;
-/// Workload steps per trial of the walk.
-const WALK_STEPS: u32 = 48;
 
 /// xorshift32.
 struct Rng(u32);
@@ -147,6 +165,10 @@ fn first_bad(p: FarPtr, gen: u32, n: u32) -> Option<u32> {
 struct Work<const N: usize> {
     slots: [Shadow; N],
     rng: Rng,
+    /// Faults may be armed: a call may answer with its failure value
+    /// (`_vmsize` 0 included: it cannot read the handle's entry).
+    faulting: bool,
+    max_block: u32,
     next_gen: u32,
     /// Blocks that read back wrong (or had the wrong size): never allowed.
     wrong: u32,
@@ -157,10 +179,12 @@ struct Work<const N: usize> {
 }
 
 impl<const N: usize> Work<N> {
-    fn new(seed: u32) -> Self {
+    fn new(seed: u32, max_block: u32) -> Self {
         Self {
             slots: [Shadow::default(); N],
             rng: Rng(seed | 1),
+            faulting: false,
+            max_block,
             next_gen: seed.wrapping_mul(7919),
             wrong: 0,
             refused: 0,
@@ -173,13 +197,23 @@ impl<const N: usize> Work<N> {
         self.first_wrong.get_or_insert((slot, at));
     }
 
+    /// Records `_vmsize` of slot `i` (`got`): its rounded size, or 0 (the
+    /// failure value) while faults are armed.
+    fn size_is(&mut self, i: usize, got: u32) {
+        if self.faulting && got == 0 {
+            self.refused += 1;
+        } else if got != rounded(self.slots[i].size) {
+            self.wrong_at(i, 0xFFFF_0000 | got);
+        }
+    }
+
     /// One random operation on a random slot.
     fn step(&mut self) {
         let i = self.rng.below(N as u32) as usize;
         let op = self.rng.below(10);
         let s = self.slots[i];
         if s.handle == 0 {
-            let size = 16 + self.rng.below(MAX_BLOCK - 16);
+            let size = 16 + self.rng.below(self.max_block - 16);
             let h = vm(|| heap::vmalloc(size));
             if h == 0 {
                 self.refused += 1;
@@ -196,7 +230,23 @@ impl<const N: usize> Work<N> {
             return;
         }
         match op {
-            0..=3 => {
+            3 => {
+                // Locked, written, unlocked dirty.
+                let p = vm(|| heap::vlock(s.handle));
+                if p.is_null() {
+                    self.refused += 1;
+                    return;
+                }
+                if let Some(at) = first_bad(p, s.gen, s.known) {
+                    self.wrong_at(i, at);
+                }
+                self.next_gen += 1;
+                write_block(p, self.next_gen, s.size);
+                self.slots[i].gen = self.next_gen;
+                self.slots[i].known = s.size;
+                vm(|| heap::vunlock(s.handle, 1));
+            }
+            0..=2 => {
                 let p = vm(|| heap::vload(s.handle, 1));
                 if p.is_null() {
                     // Refused: the block must still hold what it held.
@@ -215,7 +265,7 @@ impl<const N: usize> Work<N> {
                 self.check(i);
             }
             7 | 8 => {
-                let size = 16 + self.rng.below(MAX_BLOCK - 16);
+                let size = 16 + self.rng.below(self.max_block - 16);
                 let h = vm(|| heap::vrealloc(s.handle, size));
                 if h == 0 {
                     // Refused: the old block stays as it was.
@@ -226,9 +276,7 @@ impl<const N: usize> Work<N> {
                     self.slots[i].known = s.known.min(size);
                 }
                 let got = vm(|| heap::vmsize(self.slots[i].handle));
-                if got != rounded(self.slots[i].size) {
-                    self.wrong_at(i, 0xFFFF_0000 | got);
-                }
+                self.size_is(i, got);
             }
             _ => {
                 vm(|| heap::vfree(s.handle));
@@ -265,9 +313,7 @@ impl<const N: usize> Work<N> {
             let s = self.slots[i];
             if s.handle != 0 {
                 let got = vm(|| heap::vmsize(s.handle));
-                if got != rounded(s.size) {
-                    self.wrong_at(i, 0xFFFF_0000 | got);
-                }
+                self.size_is(i, got);
             }
         }
         unloaded
@@ -293,6 +339,10 @@ struct Outcome {
     init_refused: bool,
     /// The heap came up without its swap store.
     no_swap: bool,
+    /// Blocks still locked once the faults stopped.
+    locked: u32,
+    /// Once the faults stopped: fVmSwapping, fVmDisableXms, Ems, Disk, cVmPage.
+    status: [u16; 5],
     wrong: u32,
     first_wrong: Option<(usize, u32)>,
     /// Blocks that would not load after the faults stopped.
@@ -304,17 +354,18 @@ struct Outcome {
 
 /// One trial: the seeded workload on a fresh heap with swap area `flags`,
 /// `fault` armed (or only counting).
-fn trial(flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
+fn trial(shape: Shape, flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
     let before = ResourceSnapshot::take();
     match fault {
         Some(f) => faults::arm(f),
         None => faults::count_only(),
     }
     faults::counting(false);
-    let mut work = Work::<10>::new(seed);
+    let mut work = Work::<16>::new(seed, shape.max_block);
+    work.faulting = fault.is_some();
     let mut init_refused = false;
     let mut no_swap = false;
-    if vm(|| heap::vheapinit(CACHE_PARAS, CACHE_PARAS, flags)) == 0 {
+    if vm(|| heap::vheapinit(shape.cache_paras, shape.cache_paras, flags)) == 0 {
         init_refused = true;
     } else {
         // A store whose set-up failed is not used for this heap's life
@@ -323,7 +374,7 @@ fn trial(flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
         // documented values (NULL, 0), however the faults go on.
         no_swap = heap::status().f_vm_swapping == 0;
         let mut made = 0;
-        for _ in 0..WALK_STEPS {
+        for _ in 0..shape.steps {
             work.step();
             let now = faults::read(0).1;
             if now != made {
@@ -340,6 +391,22 @@ fn trial(flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
     }
     let made = faults::read(0).1;
     faults::disarm();
+    work.faulting = false;
+    // Every `_vunlock` of the workload followed its `_vlock`: none may be
+    // left locked (`_vunlock` has no failure value to report one).
+    let locked = work
+        .slots
+        .iter()
+        .filter(|s| s.handle != 0 && heap::vlockcnt(s.handle) != 0)
+        .count() as u32;
+    let st = heap::status();
+    let status = [
+        st.f_vm_swapping,
+        st.f_vm_disable_xms,
+        st.f_vm_disable_ems,
+        st.f_vm_disable_disk,
+        st.c_vm_page,
+    ];
     let mut lost = 0;
     let mut stuck = false;
     if init_refused {
@@ -351,6 +418,8 @@ fn trial(flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
                 made,
                 init_refused,
                 no_swap,
+                locked,
+                status,
                 wrong: 0,
                 first_wrong: None,
                 lost: 0,
@@ -358,7 +427,7 @@ fn trial(flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
                 leak: Some((before, after)),
             };
         }
-        stuck = vm(|| heap::vheapinit(CACHE_PARAS, CACHE_PARAS, flags)) == 0;
+        stuck = vm(|| heap::vheapinit(shape.cache_paras, shape.cache_paras, flags)) == 0;
     } else {
         lost = work.check_all();
     }
@@ -375,7 +444,7 @@ fn trial(flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
         if !no_swap {
             lost += unloaded;
         }
-        // A full cache of 16 KiB and 10 blocks of 6 KB at most over a store
+        // A full cache of 16 KiB and 16 blocks of 6 KB at most over a store
         // with room: nothing may be refused now.
         stuck = work.refused != refused && !no_swap;
         work.free_all();
@@ -387,6 +456,8 @@ fn trial(flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
         made,
         init_refused,
         no_swap,
+        locked,
+        status,
         wrong: work.wrong,
         first_wrong: work.first_wrong,
         lost,
@@ -439,38 +510,44 @@ fn walk(log: &mut TestLog, max_k: u16, seed: u32) {
     stores[n] = VM_DISK;
     n += 1;
     let mut trials = 0u32;
-    for &flags in &stores[..n] {
-        let dry = trial(flags, seed, None);
+    for (&flags, (shape, size)) in stores[..n]
+        .iter()
+        .flat_map(|f| [(f, (SMALL, "small")), (f, (LARGE, "large"))])
+    {
+        let dry = trial(shape, flags, seed, None);
         let name = store_name(flags);
         log.check(
             "dry run",
             dry.wrong == 0 && dry.lost == 0 && !dry.stuck && dry.leak.is_none() && !dry.init_refused,
             format_args!(
-                "{}: wrong {} lost {} stuck {} leak {:?}",
-                name, dry.wrong, dry.lost, dry.stuck, dry.leak
+                "{} {}: wrong {} lost {} stuck {} leak {:?}",
+                name,
+                size, dry.wrong, dry.lost, dry.stuck, dry.leak
             ),
         );
         for kind in KINDS {
             let c = dry.counts[kind.id as usize];
-            log.note(format_args!("{} {}: {} calls", name, kind.name, c));
+            log.note(format_args!("{} {} {}: {} calls", name, size, kind.name, c));
         }
         for kind in KINDS.iter().filter(|k| k.walked) {
             let calls = dry.counts[kind.id as usize];
             for k in 1..=max_k.min(calls) {
                 let f = fault_for(kind, k, seed);
-                let o = trial(flags, seed, Some(f));
+                let o = trial(shape, flags, seed, Some(f));
                 trials += 1;
                 let ok = o.made >= 1
                     && o.wrong == 0
                     && o.lost == 0
+                    && o.locked == 0
                     && !o.stuck
                     && o.leak.is_none();
                 log.check(
                     "fault",
                     ok,
                     format_args!(
-                        "{} {} #{} {:?} code {:X}h{}: made {} init refused {} no swap {} wrong {} (first {:?}) lost {} stuck {} leak {:?}",
+                        "{} {} {} #{} {:?} code {:X}h{}: made {} init refused {} no swap {} wrong {} (first {:?}) lost {} locked {} stuck {} leak {:?} status {:?}",
                         name,
+                        size,
                         kind.name,
                         k,
                         f.style,
@@ -482,8 +559,10 @@ fn walk(log: &mut TestLog, max_k: u16, seed: u32) {
                         o.wrong,
                         o.first_wrong,
                         o.lost,
+                        o.locked,
                         o.stuck,
-                        o.leak
+                        o.leak,
+                        o.status
                     ),
                 );
             }
@@ -504,7 +583,7 @@ fn soak(log: &mut TestLog, ops: u32, seed: u32, flags: u16) {
     ) {
         return;
     }
-    let mut work = Work::<48>::new(seed);
+    let mut work = Work::<48>::new(seed, 6000);
     let mut lost = 0;
     for n in 0..ops {
         work.step();
@@ -558,6 +637,36 @@ fn main() -> u8 {
             let mut a = [3u32, 1];
             numbers(tail, &mut a);
             walk(&mut log, a[0] as u16, a[1]);
+        }
+        b"one" => {
+            // One trial, its outcome in the log: one LARGE(1)/SMALL(0) FLAGS
+            // KIND K CODE STICKY STYLE SEED (a failure of the walk, alone).
+            let mut a = [1u32, 1, 8, 2, 0x8A, 1, 2, 1];
+            numbers(tail, &mut a);
+            let shape = if a[0] == 1 { LARGE } else { SMALL };
+            let style = match a[6] {
+                1 => Style::Xms,
+                2 => Style::Ems,
+                4 => Style::Short,
+                5 => Style::Ax,
+                _ => Style::Carry,
+            };
+            let f = Fault {
+                kind: a[2] as u8,
+                nth: a[3] as u16,
+                style,
+                sticky: a[5] != 0,
+                code: a[4] as u16,
+            };
+            let o = trial(shape, a[1] as u16, a[7], Some(f));
+            log.check(
+                "one",
+                o.wrong == 0 && o.lost == 0 && o.locked == 0 && !o.stuck && o.leak.is_none(),
+                format_args!(
+                    "{:?}: made {} wrong {} {:?} lost {} locked {} stuck {} leak {:?} status {:?}",
+                    f, o.made, o.wrong, o.first_wrong, o.lost, o.locked, o.stuck, o.leak, o.status
+                ),
+            );
         }
         b"soak" => {
             let mut a = [10_000u32, 1, 7];
