@@ -30,13 +30,21 @@ const NOT_FAILED: &[(u8, u8, &str)] = &[
     (DOS, 0x31, "keep resident: ends the program"),
     (DOS, 0x33, "Ctrl-Break checking: cannot fail"),
     (DOS, 0x35, "get vector: cannot fail"),
-    (DOS, 0x46, "force duplicate handle: test programs only (redirection)"),
+    (
+        DOS,
+        0x46,
+        "force duplicate handle: test programs only (redirection)",
+    ),
     (DOS, 0x4B, "EXEC: test programs only"),
     (DOS, 0x4C, "terminate: ends the program"),
     (DOS, 0x4D, "child's exit code: test programs only"),
     (DOS, 0x4E, "find first: test programs only (leak counts)"),
     (DOS, 0x4F, "find next: test programs only (leak counts)"),
-    (DOS, 0x58, "allocation strategy: the arena sets it back whatever it got"),
+    (
+        DOS,
+        0x58,
+        "allocation strategy: the arena sets it back whatever it got",
+    ),
     (DOS, 0x62, "PSP: cannot fail"),
 ];
 
@@ -94,7 +102,9 @@ fn calls_in_code() -> BTreeMap<(u8, u8), String> {
         // through a `*_with(function, ...)` helper.
         if path.contains("xms") {
             for line in text.lines() {
-                if line.contains("_with(") || line.contains("inout(\"ax\") 0x") || line.contains("inout(\"eax\") 0x")
+                if line.contains("_with(")
+                    || line.contains("inout(\"ax\") 0x")
+                    || line.contains("inout(\"eax\") 0x")
                 {
                     if line.contains("int 0x2f") {
                         continue;
@@ -151,7 +161,9 @@ fn walked_kinds() -> Vec<u8> {
         .take_while(|l| !l.starts_with("];"))
         .filter_map(|l| {
             let l = l.trim();
-            let rest = l.strip_prefix("kind(").or_else(|| l.strip_prefix("release("))?;
+            let rest = l
+                .strip_prefix("kind(")
+                .or_else(|| l.strip_prefix("release("))?;
             rest.split(',').next()?.parse().ok()
         })
         .collect()
@@ -163,7 +175,14 @@ fn every_call_of_src_dos_is_failed_by_the_injector_or_said_why_not() {
     let table = injector_table();
     let exempt: BTreeSet<(u8, u8)> = NOT_FAILED.iter().map(|&(i, f, _)| (i, f)).collect();
     // Sanity: the scan finds what is known to be there.
-    for known in [(XMS, 0x0B), (XMS, 0x89), (EMS, 0x44), (EMS, 0x4E), (DOS, 0x3F), (DOS, 0x40)] {
+    for known in [
+        (XMS, 0x0B),
+        (XMS, 0x89),
+        (EMS, 0x44),
+        (EMS, 0x4E),
+        (DOS, 0x3F),
+        (DOS, 0x40),
+    ] {
         assert!(calls.contains_key(&known), "scan missed {known:02X?}");
     }
     let missed: Vec<_> = calls
@@ -176,8 +195,14 @@ fn every_call_of_src_dos_is_failed_by_the_injector_or_said_why_not() {
          dostests/src/faults.rs too, or say why in NOT_FAILED): {missed:02X?}"
     );
     for c in &exempt {
-        assert!(!table.contains_key(c), "{c:02X?} is failed and exempt at once");
-        assert!(calls.contains_key(c), "{c:02X?} exempt but no longer called");
+        assert!(
+            !table.contains_key(c),
+            "{c:02X?} is failed and exempt at once"
+        );
+        assert!(
+            calls.contains_key(c),
+            "{c:02X?} exempt but no longer called"
+        );
     }
 }
 
@@ -187,7 +212,10 @@ fn the_injector_and_the_walk_know_the_same_kinds() {
     let in_table: BTreeSet<u8> = table.values().copied().collect();
     let walked = walked_kinds();
     let want: Vec<u8> = (0..walked.len() as u8).collect();
-    assert_eq!(walked, want, "KINDS in dostests/src/faults.rs: ids in order");
+    assert_eq!(
+        walked, want,
+        "KINDS in dostests/src/faults.rs: ids in order"
+    );
     assert_eq!(
         in_table,
         walked.iter().copied().collect(),

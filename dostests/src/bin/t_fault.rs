@@ -24,8 +24,8 @@
 
 use dostests::faults::{Kind, KINDS, SHORT_COUNTS};
 use dostests::resources::ResourceSnapshot;
-use vmemory::dos::faults::{self, Fault, Style};
 use vmemory::dos::far::FarPtr;
+use vmemory::dos::faults::{self, Fault, Style};
 use vmemory::dos::testlog::TestLog;
 use vmemory::dos::{ems, rt, xms};
 use vmemory::heap;
@@ -153,7 +153,9 @@ fn first_bad(p: FarPtr, gen: u32, n: u32) -> Option<u32> {
         // SAFETY: as in `write_block`.
         unsafe { p.offset(done).unwrap().read_bytes(&mut buf[..k as usize]) };
         if buf[..k as usize] != want[..k as usize] {
-            let j = (0..k).find(|&j| buf[j as usize] != want[j as usize]).unwrap_or(0);
+            let j = (0..k)
+                .find(|&j| buf[j as usize] != want[j as usize])
+                .unwrap_or(0);
             return Some(done + j);
         }
         done += k;
@@ -468,7 +470,9 @@ fn trial(shape: Shape, flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
 
 /// The fault the seed picks for the `k`th call of `kind`.
 fn fault_for(kind: &Kind, k: u16, seed: u32) -> Fault {
-    let pick = seed.wrapping_add(u32::from(k) * 7).wrapping_add(u32::from(kind.id));
+    let pick = seed
+        .wrapping_add(u32::from(k) * 7)
+        .wrapping_add(u32::from(kind.id));
     let sticky = pick % 4 == 3;
     if matches!(kind.id, 13 | 14) && pick % 3 == 0 {
         return Fault {
@@ -496,7 +500,7 @@ fn store_name(flags: u16) -> &'static str {
     }
 }
 
-fn walk(log: &mut TestLog, max_k: u16, seed: u32) {
+fn walk(log: &mut TestLog, max_k: u16, seed: u32, max_k_large: u16) {
     let mut stores = [0u16; 3];
     let mut n = 0;
     if xms::detect() {
@@ -510,19 +514,24 @@ fn walk(log: &mut TestLog, max_k: u16, seed: u32) {
     stores[n] = VM_DISK;
     n += 1;
     let mut trials = 0u32;
-    for (&flags, (shape, size)) in stores[..n]
-        .iter()
-        .flat_map(|f| [(f, (SMALL, "small")), (f, (LARGE, "large"))])
-    {
+    for (&flags, (shape, size, max_k)) in stores[..n].iter().flat_map(|f| {
+        [
+            (f, (SMALL, "small", max_k)),
+            (f, (LARGE, "large", max_k_large)),
+        ]
+    }) {
         let dry = trial(shape, flags, seed, None);
         let name = store_name(flags);
         log.check(
             "dry run",
-            dry.wrong == 0 && dry.lost == 0 && !dry.stuck && dry.leak.is_none() && !dry.init_refused,
+            dry.wrong == 0
+                && dry.lost == 0
+                && !dry.stuck
+                && dry.leak.is_none()
+                && !dry.init_refused,
             format_args!(
                 "{} {}: wrong {} lost {} stuck {} leak {:?}",
-                name,
-                size, dry.wrong, dry.lost, dry.stuck, dry.leak
+                name, size, dry.wrong, dry.lost, dry.stuck, dry.leak
             ),
         );
         for kind in KINDS {
@@ -608,11 +617,10 @@ fn soak(log: &mut TestLog, ops: u32, seed: u32, flags: u16) {
 /// The numbers of the command line tail, in order (missing ones keep the
 /// defaults in `out`).
 fn numbers(tail: &[u8], out: &mut [u32]) {
-    for (slot, word) in out.iter_mut().zip(
-        tail.split(|&b| b == b' ')
-            .filter(|w| !w.is_empty())
-            .skip(1),
-    ) {
+    for (slot, word) in out
+        .iter_mut()
+        .zip(tail.split(|&b| b == b' ').filter(|w| !w.is_empty()).skip(1))
+    {
         if let Some(v) = core::str::from_utf8(word).ok().and_then(|s| s.parse().ok()) {
             *slot = v;
         }
@@ -631,12 +639,17 @@ fn main() -> u8 {
     let mut tail = [0u8; 127];
     let n = rt::command_line(&mut tail);
     let tail = &tail[..n];
-    let word = tail.split(|&b| b == b' ').find(|w| !w.is_empty()).unwrap_or(b"");
+    let word = tail
+        .split(|&b| b == b' ')
+        .find(|w| !w.is_empty())
+        .unwrap_or(b"");
     match word {
         b"walk" => {
-            let mut a = [3u32, 1];
+            // walk K SEED [K_LARGE]: K_LARGE calls per kind in the large
+            // shape (default K), whose trials take the longest.
+            let mut a = [3u32, 1, u32::MAX];
             numbers(tail, &mut a);
-            walk(&mut log, a[0] as u16, a[1]);
+            walk(&mut log, a[0] as u16, a[1], a[2].min(a[0]) as u16);
         }
         b"one" => {
             // One trial, its outcome in the log: one LARGE(1)/SMALL(0) FLAGS
@@ -674,7 +687,11 @@ fn main() -> u8 {
             soak(&mut log, a[0], a[1], a[2] as u16);
         }
         _ => {
-            log.check("command", false, format_args!("walk K SEED | soak OPS SEED FLAGS"));
+            log.check(
+                "command",
+                false,
+                format_args!("walk K SEED | soak OPS SEED FLAGS"),
+            );
         }
     }
     log.finish()
