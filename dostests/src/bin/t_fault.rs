@@ -24,6 +24,7 @@
 
 use dostests::faults::{Kind, KINDS, SHORT_COUNTS};
 use dostests::resources::ResourceSnapshot;
+use dostests::XorShift32 as Rng;
 use vmemory::dos::far::FarPtr;
 use vmemory::dos::faults::{self, Fault, Style};
 use vmemory::dos::testlog::TestLog;
@@ -61,24 +62,6 @@ const CACHE_PARAS: u16 = 1024;
 const VM_EMS: u16 = 1;
 const VM_XMS: u16 = 2;
 const VM_DISK: u16 = 4;
-
-/// xorshift32.
-struct Rng(u32);
-
-impl Rng {
-    fn next(&mut self) -> u32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: u32) -> u32 {
-        self.next() % n
-    }
-}
 
 /// What a slot's block must hold: bytes `0..known` follow generation `gen`.
 #[derive(Clone, Copy, Default)]
@@ -211,11 +194,11 @@ impl<const N: usize> Work<N> {
 
     /// One random operation on a random slot.
     fn step(&mut self) {
-        let i = self.rng.below(N as u32) as usize;
-        let op = self.rng.below(10);
+        let i = (self.rng.next() % N as u32) as usize;
+        let op = self.rng.next() % 10;
         let s = self.slots[i];
         if s.handle == 0 {
-            let size = 16 + self.rng.below(self.max_block - 16);
+            let size = 16 + self.rng.next() % (self.max_block - 16);
             let h = vm(|| heap::vmalloc(size));
             if h == 0 {
                 self.refused += 1;
@@ -235,39 +218,19 @@ impl<const N: usize> Work<N> {
             3 => {
                 // Locked, written, unlocked dirty.
                 let p = vm(|| heap::vlock(s.handle));
-                if p.is_null() {
-                    self.refused += 1;
-                    return;
+                if self.rewrite(i, p) {
+                    vm(|| heap::vunlock(s.handle, 1));
                 }
-                if let Some(at) = first_bad(p, s.gen, s.known) {
-                    self.wrong_at(i, at);
-                }
-                self.next_gen += 1;
-                write_block(p, self.next_gen, s.size);
-                self.slots[i].gen = self.next_gen;
-                self.slots[i].known = s.size;
-                vm(|| heap::vunlock(s.handle, 1));
             }
             0..=2 => {
                 let p = vm(|| heap::vload(s.handle, 1));
-                if p.is_null() {
-                    // Refused: the block must still hold what it held.
-                    self.refused += 1;
-                    return;
-                }
-                if let Some(at) = first_bad(p, s.gen, s.known) {
-                    self.wrong_at(i, at);
-                }
-                self.next_gen += 1;
-                write_block(p, self.next_gen, s.size);
-                self.slots[i].gen = self.next_gen;
-                self.slots[i].known = s.size;
+                self.rewrite(i, p);
             }
             4..=6 => {
                 self.check(i);
             }
             7 | 8 => {
-                let size = 16 + self.rng.below(self.max_block - 16);
+                let size = 16 + self.rng.next() % (self.max_block - 16);
                 let h = vm(|| heap::vrealloc(s.handle, size));
                 if h == 0 {
                     // Refused: the old block stays as it was.
@@ -285,6 +248,25 @@ impl<const N: usize> Work<N> {
                 self.slots[i] = Shadow::default();
             }
         }
+    }
+
+    /// Given slot `i`'s pointer from a dirty `_vload` or a `_vlock`: checks
+    /// what it holds and writes a new generation; false if the call was
+    /// refused (NULL: the block must still hold what it held).
+    fn rewrite(&mut self, i: usize, p: FarPtr) -> bool {
+        let s = self.slots[i];
+        if p.is_null() {
+            self.refused += 1;
+            return false;
+        }
+        if let Some(at) = first_bad(p, s.gen, s.known) {
+            self.wrong_at(i, at);
+        }
+        self.next_gen += 1;
+        write_block(p, self.next_gen, s.size);
+        self.slots[i].gen = self.next_gen;
+        self.slots[i].known = s.size;
+        true
     }
 
     /// Loads slot `i` clean and compares it with its shadow; a refused load
@@ -411,32 +393,19 @@ fn trial(shape: Shape, flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
     ];
     let mut lost = 0;
     let mut stuck = false;
+    // A refused init must hold nothing (a leak shows in the counts below)
+    // and must work once the faults stop.
+    let mut go_on = true;
     if init_refused {
-        // A refused init holds nothing; after the faults it must work.
-        let after = ResourceSnapshot::take();
-        if after != before {
-            return Outcome {
-                counts,
-                made,
-                init_refused,
-                no_swap,
-                locked,
-                status,
-                wrong: 0,
-                first_wrong: None,
-                lost: 0,
-                stuck: false,
-                leak: Some((before, after)),
-            };
-        }
-        stuck = vm(|| heap::vheapinit(shape.cache_paras, shape.cache_paras, flags)) == 0;
+        go_on = ResourceSnapshot::take() == before;
+        stuck = go_on && vm(|| heap::vheapinit(shape.cache_paras, shape.cache_paras, flags)) == 0;
     } else {
         lost = work.check_all();
     }
     if no_swap {
         lost = 0;
     }
-    if !stuck {
+    if go_on && !stuck {
         // The heap goes on working: more of the same workload, all checked.
         let refused = work.refused;
         for _ in 0..16 {
