@@ -49,8 +49,9 @@ for engine in $engines; do
       s = $0; sub(/.*checks, /, "", s); sub(/s\).*/, "", s)
       line = line sprintf(" %s %s: %d ops %.0fs %.0f ops/s;", $4, $3, n, s, n / s)
     }
-    END { printf "SOAK %s: %d passed, %d failed; walk K=%d seeds 1-%d;%s\n",
-          e, pass, fail, k, seeds, line }' "$out/$engine.txt" | tee -a "$out/summary.txt"
+    END { walk = seeds > 0 ? sprintf("walk K=%d seeds 1-%d;", k, seeds) : "no walk;"
+          printf "SOAK %s: %d passed, %d failed; %s%s\n", e, pass, fail, walk, line }' \
+    "$out/$engine.txt" | tee -a "$out/summary.txt"
 done
 echo "summary:"
 cat "$out/summary.txt"
