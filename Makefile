@@ -49,7 +49,7 @@ DOS_EXES := $(foreach b,$(DOS_BINS),$(BUILD)/$(shell echo $(b) | tr a-z A-Z).EXE
 
 .PHONY: all deps dos run bench test test-host test-dos test-runner lint clean
 
-all: dos cabi rust-app $(BUILD)/EXITCODE.COM
+all: dos cabi rust-app $(BUILD)/EXITCODE.COM $(BUILD)/FAULTINJ.COM
 
 deps:
 	@harness/deps.sh
@@ -82,6 +82,11 @@ rust-app:
 	@ls -l $(BUILD)/RUSTAPP.EXE $(BUILD)/APPCHECK.EXE | awk '{ printf "  %-20s %6d bytes\n", $$9, $$5 }'
 
 $(BUILD)/EXITCODE.COM: harness/exitcode.asm
+	@mkdir -p $(BUILD)
+	nasm -f bin -o $@ $<
+
+# The fault injector of the DOS suite (T_FAULT.EXE's runs load it first).
+$(BUILD)/FAULTINJ.COM: harness/faultinj.asm
 	@mkdir -p $(BUILD)
 	nasm -f bin -o $@ $<
 
@@ -123,6 +128,13 @@ bench-c: deps all
 # An instruction-level profile of the per-call costs from C (tools/profile.sh:
 # C_BENCH.EXE profile under QEMU with every instruction logged, attributed to
 # the image's functions and the shim's labels). Needs the real-DOS fixtures.
+.PHONY: soak
+# The fault walk long and the shadow-model random soak (harness/soak.sh):
+# a million operations per configuration by default, hours in all;
+# SOAK_OPS, SOAK_QEMU_OPS, SOAK_K, SOAK_SEEDS, ENGINES make it shorter.
+soak: deps all
+	harness/soak.sh $(BUILD)
+
 .PHONY: profile
 profile: deps all
 	tools/profile.sh $(BUILD) $(DOS_OUT)/vmmimage

@@ -99,3 +99,49 @@ proptest! {
         }
     }
 }
+
+/// Regression (issue 25, found by the DOS fault walk): with every store
+/// transfer failing, an extent allocated and freed again (a write-out that
+/// failed) must not be lost. It was: its free-list link could not be
+/// written, so each retry bumped and leaked a new extent until the store
+/// was full. Now the extent just below the top lowers the top.
+#[test]
+fn a_failed_write_out_leaks_no_extent_while_transfers_fail() {
+    let plan = Rc::new(RefCell::new(Plan {
+        fail_writes: true,
+        fail_reads: true,
+        ..Plan::default()
+    }));
+    let mut arena = VecArena {
+        bytes: vec![0; 256],
+    };
+    let kind = StoreKind::Ems;
+    let mut store = VecStore {
+        kind,
+        bytes: vec![],
+        cap: 512 << 10,
+        plan: plan.clone(),
+    };
+    let mut space = StoreSpace::open(Bytes::ZERO);
+    let mut stats = StoreStats::default();
+    let class = class_of(Paras::new(4000));
+    let mut first = None;
+    // Far more retries than the store could hold if each leaked.
+    for _ in 0..1000 {
+        let mut io = StoreIo {
+            store: &mut store,
+            stats: &mut stats,
+            arena: &mut arena,
+        };
+        let loc =
+            alloc_in(&mut space, &mut io, kind, class, true).expect("room while nothing leaks");
+        assert_eq!(
+            *first.get_or_insert(loc.addr().offset()),
+            loc.addr().offset(),
+            "the same extent again"
+        );
+        free_in(&mut space, &mut io, loc, class);
+    }
+    assert_eq!(stats.leaked_paras, 0);
+    assert_eq!(space.used.get(), 0);
+}

@@ -23,6 +23,8 @@ pub mod ems;
 pub mod env;
 pub mod exitguard;
 pub mod far;
+#[cfg(feature = "faults")]
+pub mod faults;
 pub mod file;
 pub mod mem;
 pub mod rt;

@@ -373,6 +373,17 @@ pub fn free_in<A: Arena, S: Store<A>>(
         let extent = class_paras(class);
         sp.used -= extent;
         sp.full = false;
+        // The extent just below the top (as one that a failed write-out
+        // just bumped) goes back by lowering the top: no store transfer,
+        // which, failing, would lose the extent until `_vheapterm`. Found by
+        // the DOS fault walk (T_FAULT, issue 25): with every EMS map
+        // failing, each retried write-out bumped and leaked a new extent
+        // until the EMM was full, and the heap could not swap again after
+        // the faults stopped.
+        if loc.para() + extent == sp.top {
+            sp.top = loc.para();
+            return;
+        }
         link(io, head, loc.para(), Some(extent));
     }
 }

@@ -1,0 +1,101 @@
+//! The control side of the test suite's fault injector, `FAULTINJ.COM`
+//! (`harness/faultinj.asm`): a resident program that hooks INT 21h, INT 67h
+//! and the XMS entry and makes the Nth call of one kind fail the way the
+//! driver fails. This module only talks to it, through its private INT 2Fh
+//! function AH=F9h; what the kinds are is the test's business
+//! (`dostests/src/faults.rs`).
+//!
+//! What belongs here: the one `asm!` per injector function. What does not:
+//! anything the library itself uses (feature `faults`, test programs only).
+
+use core::arch::asm;
+
+/// How an injected failure looks to the caller (the injector's styles).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub enum Style {
+    /// XMS: AX=0, BL=code.
+    Xms = 1,
+    /// EMS: AH=code.
+    Ems = 2,
+    /// INT 21h: carry set, AX=code.
+    Carry = 3,
+    /// INT 21h read or write: DOS moves at most `code` bytes and says so.
+    Short = 4,
+    /// INT 21h: AX=code, no carry (AH=36h's "invalid drive").
+    Ax = 5,
+}
+
+/// One armed fault: the `nth` call of `kind` from now fails (and every
+/// later one too if `sticky`), in `style` with `code`.
+#[derive(Clone, Copy, Debug)]
+pub struct Fault {
+    /// The injector's kind number (its table `kinds`).
+    pub kind: u8,
+    /// 1 = the first call of that kind after arming.
+    pub nth: u16,
+    /// How it fails.
+    pub style: Style,
+    /// Failing from then on, not once.
+    pub sticky: bool,
+    /// The error code (or the short count).
+    pub code: u16,
+}
+
+/// Whether the injector is resident (installation check, AL=00h).
+pub fn present() -> bool {
+    let (ax, bx): (u16, u16);
+    // SAFETY: INT 2Fh AX=F900h: the injector answers AL=FFh, BX='FI'; an
+    // unhooked multiplex returns AL=00h and changes nothing else we keep.
+    unsafe { asm!("int 0x2f", inout("ax") 0xF900u16 => ax, inout("bx") 0u16 => bx) };
+    ax & 0xFF == 0xFF && bx == u16::from_le_bytes(*b"FI")
+}
+
+/// Arms `fault`, zeroes the injector's counts and starts counting.
+pub fn arm(fault: Fault) {
+    // SAFETY: INT 2Fh AX=F901h reads BL, CX, DL, DH, SI; the injector keeps
+    // every register but AX. SI is saved around it (LLVM reserves it).
+    unsafe {
+        asm!("xchg {code:x}, si", "int 0x2f", "xchg {code:x}, si",
+             code = inout(reg) fault.code => _,
+             inout("ax") 0xF901u16 => _, in("bx") u16::from(fault.kind),
+             in("cx") fault.nth,
+             in("dx") u16::from(fault.style as u8) | (u16::from(fault.sticky) << 8));
+    }
+}
+
+/// Counts the calls of every kind from now on, failing none (kind FFh).
+pub fn count_only() {
+    arm(Fault {
+        kind: 0xFF,
+        nth: 0,
+        style: Style::Carry,
+        sticky: false,
+        code: 0,
+    });
+}
+
+/// Stops (`false`) or resumes (`true`) counting: the test's own DOS calls
+/// between VMM calls are not counted.
+pub fn counting(on: bool) {
+    let ax = if on { 0xF903u16 } else { 0xF902u16 };
+    // SAFETY: INT 2Fh AX=F902h/F903h changes only AX... and not even that.
+    unsafe { asm!("int 0x2f", inout("ax") ax => _) };
+}
+
+/// The calls of `kind` counted since arming, and the faults made.
+pub fn read(kind: u8) -> (u16, u16) {
+    let (ax, dx): (u16, u16);
+    // SAFETY: INT 2Fh AX=F904h reads BL, returns AX and DX.
+    unsafe {
+        asm!("int 0x2f", inout("ax") 0xF904u16 => ax, in("bx") u16::from(kind),
+             out("dx") dx);
+    }
+    (ax, dx)
+}
+
+/// Nothing fails any more (counting goes on).
+pub fn disarm() {
+    // SAFETY: INT 2Fh AX=F905h changes nothing but the injector's state.
+    unsafe { asm!("int 0x2f", inout("ax") 0xF905u16 => _) };
+}
