@@ -54,6 +54,11 @@ typedef unsigned long _vmhnd_t;
 #define _VM_DISK        4
 #define _VM_ALLSWAP     (_VM_EMS | _VM_XMS | _VM_DISK)
 
+/* not a swap area (vmemory): the cache in conventional memory only, as
+   MSC 7.0 placed it; without it a cache of dosmax paragraphs goes to an
+   upper memory block when one holds it all */
+#define _VM_NOUMB       0x100
+
 /* clean/dirty flags */
 #define _VM_CLEAN       0
 #define _VM_DIRTY       1

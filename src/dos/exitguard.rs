@@ -57,8 +57,9 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use super::ems::{EmsBlock, EmsHandle};
 use super::far::{FarPtr, Segment};
 use super::file::{self, MAX_PATH};
+use super::mem::{Strategy, UmbLink};
 use super::rt;
-use super::xms::{XmsBlock, XmsHandle};
+use super::xms::{self, XmsBlock, XmsHandle};
 
 /// How many EMBs, and how many EMS handles, the guard records at most: as
 /// many as the VMM's stores use (`heap::chunked::MAX_CHUNKS`, asserted
@@ -82,7 +83,18 @@ struct Guard {
     file: [u8; MAX_PATH],
     /// The name's length (below `MAX_PATH`, so a byte: `.bss`).
     file_len: u8,
+    /// The segment of an upper memory block got from the XMS driver (0:
+    /// none): no program owns it, so DOS does not free it at exit.
+    umb: u16,
+    /// DOS's link state (high byte) and strategy (low byte) to put back,
+    /// with [`HELD`] set, while an upper memory allocation has changed
+    /// them (0: nothing held).
+    dos_alloc: u16,
 }
+
+/// The bit of [`Guard::dos_alloc`] that says it holds a saved state
+/// (strategy 0 with the link off is a state too).
+const HELD: u16 = 0x8000;
 
 /// A handle as the guard records it, never 0, so that a free slot (`None`)
 /// takes no byte of its own (2 bytes a slot, not 4), and one type for both
@@ -134,6 +146,8 @@ static GUARD: GuardCell = GuardCell(UnsafeCell::new(Guard {
     ems: [None; CAPACITY],
     file: [0; MAX_PATH],
     file_len: 0,
+    umb: 0,
+    dos_alloc: 0,
 }));
 
 /// The terminate address the hook replaced (`seg << 16 | off`, the layout of
@@ -357,6 +371,29 @@ pub fn delete_tracked_file() {
     }
 }
 
+/// Records an upper memory block from the XMS driver to release if the
+/// program ends (one at a time: the cache).
+pub fn track_umb(seg: Segment) {
+    with_guard(|g| g.umb = seg.value())
+}
+
+/// Forgets the upper memory block.
+pub fn untrack_umb() {
+    with_guard(|g| g.umb = 0)
+}
+
+/// Holds DOS's allocation strategy and UMB link state as they were before
+/// an upper memory allocation changes them: a program ended in the middle
+/// (Ctrl-C during the allocation) gets them put back.
+pub fn hold_dos_alloc(strategy: Strategy, link: UmbLink) {
+    with_guard(|g| g.dos_alloc = HELD | u16::from(link.0) << 8 | strategy.0 & 0xFF)
+}
+
+/// Forgets the held state (the allocation put it back itself).
+pub fn release_dos_alloc() {
+    with_guard(|g| g.dos_alloc = 0)
+}
+
 /// Whether the program whose PSP is `psp` is still resident: its PSP's
 /// memory block (the MCB just below it, type 'M' or 'Z') still belongs to
 /// it. DOS sets the owner of every block of a program that ends without
@@ -387,6 +424,12 @@ extern "C" fn __vmemory_exit_cleanup() {
     let Some(psp) = with_guard(|g| core::mem::replace(&mut g.armed, false).then_some(g.psp)) else {
         return;
     };
+    // DOS's allocation state first: the parent allocates with it.
+    let held = with_guard(|g| core::mem::take(&mut g.dos_alloc));
+    if held != 0 {
+        let _ = UmbLink((held >> 8) as u8 & 1).set();
+        let _ = Strategy(held & 0xFF).set();
+    }
     if still_resident(psp) {
         // A TSR keeps its heap and the record; the program may still
         // `_vheapterm`. Put the parent's address back so nothing of the
@@ -407,6 +450,10 @@ extern "C" fn __vmemory_exit_cleanup() {
             // SAFETY: as above, for an EMS handle: dropping it deallocates it.
             drop(unsafe { EmsBlock::from_raw(r.ems_handle(), 0) });
         }
+    }
+    let umb = with_guard(|g| core::mem::take(&mut g.umb));
+    if umb != 0 {
+        let _ = xms::release_umb(Segment::new(umb));
     }
     delete_tracked_file();
 }

@@ -246,7 +246,12 @@ impl VecBackends {
 impl Backends for VecBackends {
     type Arena = VecArena;
     type Store = VecStore;
-    fn open_arena(&mut self, min_paras: u16, max_paras: u16) -> Result<VecArena, BackendError> {
+    fn open_arena(
+        &mut self,
+        min_paras: u16,
+        max_paras: u16,
+        _upper: bool,
+    ) -> Result<VecArena, BackendError> {
         if min_paras > self.dos_paras {
             return Err(BackendError::FULL);
         }

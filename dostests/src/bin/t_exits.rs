@@ -123,6 +123,7 @@ fn open_heap() -> Result<VHeap, vmemory::vm::Error> {
         xms: true,
         ems: true,
         disk: true,
+        upper_memory: true,
     })
 }
 
