@@ -389,9 +389,17 @@ pub fn hold_dos_alloc(strategy: Strategy, link: UmbLink) {
     with_guard(|g| g.dos_alloc = HELD | u16::from(link.0) << 8 | strategy.0 & 0xFF)
 }
 
-/// Forgets the held state (the allocation put it back itself).
-pub fn release_dos_alloc() {
-    with_guard(|g| g.dos_alloc = 0)
+/// Puts the held state back (link state first, then strategy, as the
+/// probe in `shared/tools/umbprobe` checked) and forgets it; nothing if
+/// none is held. Out of line: the allocation and the hook share it.
+#[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
+pub fn put_back_dos_alloc() {
+    let held = with_guard(|g| core::mem::take(&mut g.dos_alloc));
+    if held != 0 {
+        let _ = UmbLink((held >> 8) as u8 & 1).set();
+        let _ = Strategy(held & 0xFF).set();
+    }
 }
 
 /// Whether the program whose PSP is `psp` is still resident: its PSP's
@@ -425,11 +433,7 @@ extern "C" fn __vmemory_exit_cleanup() {
         return;
     };
     // DOS's allocation state first: the parent allocates with it.
-    let held = with_guard(|g| core::mem::take(&mut g.dos_alloc));
-    if held != 0 {
-        let _ = UmbLink((held >> 8) as u8 & 1).set();
-        let _ = Strategy(held & 0xFF).set();
-    }
+    put_back_dos_alloc();
     if still_resident(psp) {
         // A TSR keeps its heap and the record; the program may still
         // `_vheapterm`. Put the parent's address back so nothing of the

@@ -269,18 +269,15 @@ pub const UPPER_START: Segment = Segment::new(0xA000);
 /// meanwhile). Strategy 41h hands out conventional memory when there is no
 /// upper memory chain (seen in FreeDOS and DOSBox), so a block below
 /// A000h is given back, not taken for upper memory.
+#[cfg_attr(feature = "dos", optimize(size))]
 pub fn allocate_upper(size: Paragraphs) -> Option<Segment> {
-    let (strategy, link) = (Strategy::get(), UmbLink::get());
-    super::exitguard::hold_dos_alloc(strategy, link);
+    super::exitguard::hold_dos_alloc(Strategy::get(), UmbLink::get());
     let mut got = None;
-    if UmbLink::ON.set().is_ok() {
-        if Strategy::UPPER_BEST_FIT.set().is_ok() {
-            got = allocate(size).ok();
-        }
-        let _ = link.set();
-        let _ = strategy.set();
+    if UmbLink::ON.set().is_ok() && Strategy::UPPER_BEST_FIT.set().is_ok() {
+        got = allocate(size).ok();
     }
-    super::exitguard::release_dos_alloc();
+    // (The exit guard's code puts them back: one copy for both.)
+    super::exitguard::put_back_dos_alloc();
     let seg = got?;
     if seg < UPPER_START {
         // SAFETY: allocated just now and referenced by nothing.

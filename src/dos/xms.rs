@@ -641,6 +641,7 @@ pub fn release_umb(seg: Segment) -> Result<(), XmsError> {
 /// block asked for in part stays cut in two until the machine reboots
 /// (measured: after 2,048 of 3,576 paragraphs came and went, 3,500 could
 /// no longer be had).
+#[cfg_attr(feature = "dos", optimize(size))]
 pub fn request_umb_whole(size: Paragraphs) -> Option<Segment> {
     let largest = match request_umb(Paragraphs(0xFFFF)) {
         Err((XmsError::SMALLER_UMB, largest)) => largest,

@@ -45,6 +45,7 @@ impl DosArena {
     /// `min_paras`; with `upper` a bounded cache in upper memory first (the
     /// module doc). The exit guard must be armed (it holds DOS's
     /// allocation state and an XMS upper block).
+    #[cfg_attr(feature = "dos", optimize(size))]
     pub fn open(min_paras: u16, max_paras: u16, upper: bool) -> Result<Self, BackendError> {
         if upper && max_paras != 0 {
             let size = Paragraphs(max_paras);
