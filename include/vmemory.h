@@ -96,7 +96,9 @@ void _VM_FAR _VM_PASCAL _vunlock(_vmhnd_t, int);
  *   fhVm            DOS handle of the swap file, -1 when there is none
  *   fVmDisableEms   nonzero when EMS swapping is off (also while EMS is used up)
  *   fVmDisableXms   nonzero when XMS swapping is off (also while XMS is used up)
- *   segVmDos        segment of the cache's DOS memory block, 0 when none
+ *   segVmDos        segment of the cache's memory block, 0 when none;
+ *                   A000h or above when the cache is in upper memory
+ *                   (one block either way: cPageDos pages from there)
  *   cVmPage         4 KiB pages of swap space in use (65535 at most)
  *   fVmInitialized  nonzero between _vheapinit and _vheapterm
  *

@@ -40,5 +40,8 @@ fn vm_noumb_is_the_headers_value() {
     assert_eq!(VM_NOUMB, 0x100);
     assert_eq!(VM_NOUMB & VM_ALLSWAP, 0, "not a swap area bit");
     let header = include_str!("../include/vmemory.h");
-    assert!(header.contains("#define _VM_NOUMB       0x100"), "vmemory.h defines _VM_NOUMB as 0x100");
+    assert!(
+        header.contains("#define _VM_NOUMB       0x100"),
+        "vmemory.h defines _VM_NOUMB as 0x100"
+    );
 }

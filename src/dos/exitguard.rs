@@ -3,8 +3,11 @@
 //!
 //! DOS frees a program's memory and closes its file handles when it ends,
 //! but XMS blocks and EMS handles belong to no process (under HIMEM.SYS and
-//! EMM386 they stay taken until the machine reboots), and a swap file the
-//! program meant to delete stays on the disk. Every way a program ends -
+//! EMM386 they stay taken until the machine reboots), nor does an upper
+//! memory block from the XMS driver (function 10h: Jemm386 keeps it), a
+//! swap file the program meant to delete stays on the disk, and DOS's
+//! allocation strategy and UMB link state stay as a program ended in the
+//! middle of an upper memory allocation left them. Every way a program ends -
 //! INT 21h AH=4Ch, AH=00h, INT 20h, Ctrl-C (INT 23h), Abort after a
 //! critical error (INT 24h), and the two TSR calls AH=31h and INT 27h -
 //! ends in the same place in DOS: it restores the INT 22h/23h/24h vectors
@@ -17,11 +20,13 @@
 //! [`arm`] saves that address and puts [`__vmemory_exit_hook`](self#the-hook)
 //! there instead; [`disarm`] puts it back. In between, the real-mode layer
 //! records every resource it must not lose ([`track_xms`], [`track_ems`],
-//! [`track_file`] and their `untrack_*`). When the program ends, the hook
-//! runs before the parent resumes: unless the program went resident (its
-//! PSP's memory block still belongs to it), it frees each recorded EMB
-//! (after undoing its locks) and EMS handle and deletes each recorded file by
-//! name (DOS closed the handle already), then jumps to the saved address
+//! [`track_file`], [`track_umb`] and their `untrack_*`, and
+//! [`hold_dos_alloc`] until [`put_back_dos_alloc`]). When the program ends, the hook
+//! runs before the parent resumes: it puts a held strategy and link state
+//! back; then, unless the program went resident (its PSP's memory block
+//! still belongs to it), it frees each recorded EMB (after undoing its
+//! locks), EMS handle and upper memory block and deletes each recorded file
+//! by name (DOS closed the handle already), then jumps to the saved address
 //! with the parent's registers, flags and stack as DOS left them. It neither
 //! allocates DOS memory nor touches a file handle, and it does not use
 //! INT 21h AH=4Dh (which would take the exit code from the parent).

@@ -1,4 +1,4 @@
-//! The traits through which the core moves bytes: the conventional-memory
+//! The traits through which the core moves bytes: the DOS-memory
 //! cache arena and the swap stores (XMS, EMS, disk).
 //!
 //! The core never touches memory itself. The DOS layer implements these traits
@@ -117,7 +117,7 @@ impl BitOr for SwapAreas {
     }
 }
 
-/// The conventional-memory cache: one contiguous range of DOS memory of
+/// The cache: one contiguous range of DOS memory (conventional or upper) of
 /// `paras()` paragraphs, addressed by [`ArenaAddr`], a byte position from
 /// its start (position 0 is paragraph aligned). The DOS layer turns a
 /// position `o` into the far pointer `(base_seg + o / 16):(o % 16)`.
