@@ -27,6 +27,7 @@
 use core::fmt::Write;
 
 use dostests::resources::ResourceSnapshot as Snapshot;
+use dostests::text::Text;
 use vmemory::dos::far::{FarPtr, Segment};
 use vmemory::dos::file::{Access, File};
 use vmemory::dos::mem::{self, Paragraphs, Strategy, UmbLink};
@@ -339,42 +340,20 @@ fn conv(log: &mut TestLog) {
     }
 }
 
-/// A small text buffer for the state file.
-struct Text {
-    buf: [u8; 96],
-    len: usize,
-}
-
-impl Write for Text {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let b = s.as_bytes();
-        let end = self.len + b.len();
-        if end > self.buf.len() {
-            return Err(core::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(b);
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// Saves what `check` compares, opens a cache in upper memory, writes a
 /// block and ends without `_vheapterm`.
 fn exit_without_term(mut log: TestLog) -> u8 {
     let s = DosState::now();
     let r = Snapshot::take().0;
     let had = upper_block(SIZES[1]);
-    let mut t = Text {
-        buf: [0; 96],
-        len: 0,
-    };
+    let mut t = Text::new();
     let _ = write!(
         t,
         "{} {} {} {} {} {} {} {}",
         s.0, s.1, s.2, had, r[0], r[1], r[2], r[3]
     );
     let saved = File::create(STATE_FILE)
-        .and_then(|mut f| f.write_all(&t.buf[..t.len]))
+        .and_then(|mut f| f.write_all(t.as_bytes()))
         .is_ok();
     log.check("state saved", saved, format_args!(""));
     if heap::vheapinit(0, SIZES[1], VM_ALLSWAP) == 0 {
