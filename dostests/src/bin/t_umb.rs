@@ -16,8 +16,9 @@
 //!   HimemX alone): the machine really has no upper block, and the cache
 //!   is in conventional memory with the link state and strategy unchanged
 //!   (strategy 41h hands out conventional memory there).
-//! - `T_UMB.EXE exit | T_UMB.EXE check`: a program that ends (AH=4Ch)
-//!   with its cache in upper memory and no `_vheapterm`; the next one finds
+//! - `T_UMB.EXE exit | T_UMB.EXE check` (and `int20`, `fn00`): a program
+//!   that ends (AH=4Ch, INT 20h, AH=00h) with its cache in upper memory and
+//!   no `_vheapterm`; the next one finds
 //!   the link state, strategy, conventional memory, the upper block (an XMS
 //!   UMB under Jemm386 is not freed by DOS: the exit guard's) and XMS, EMS
 //!   and `%TMP%` as before.
@@ -341,8 +342,9 @@ fn conv(log: &mut TestLog) {
 }
 
 /// Saves what `check` compares, opens a cache in upper memory, writes a
-/// block and ends without `_vheapterm`.
-fn exit_without_term(mut log: TestLog) -> u8 {
+/// block and ends without `_vheapterm`, the way `how` says: AH=4Ch
+/// (`exit`), INT 20h (`int20`) or AH=00h (`fn00`).
+fn exit_without_term(mut log: TestLog, how: &[u8]) -> u8 {
     let s = DosState::now();
     let r = Snapshot::take().0;
     let had = upper_block(SIZES[1]);
@@ -364,14 +366,18 @@ fn exit_without_term(mut log: TestLog) -> u8 {
     log.check(
         "segVmDos in upper memory",
         upper(seg),
-        format_args!("{seg}h"),
+        format_args!("{seg:04X}h"),
     );
     let h = heap::vmalloc(BLOCK_BYTES);
     let p = heap::vload(h, VM_DIRTY as u16);
     log.check("a block loads", !p.is_null(), format_args!(""));
-    // Ends with AH=4Ch and the heap open: the exit guard's work.
+    // Ends with the heap open: the exit guard's work.
     let code = log.finish();
-    rt::exit(code)
+    match how {
+        b"int20" => rt::exit_int20(),
+        b"fn00" => rt::exit_int21_00(),
+        _ => rt::exit(code),
+    }
 }
 
 fn check(log: &mut TestLog) {
@@ -426,7 +432,7 @@ fn main() -> u8 {
             note_64k(&mut log);
         }
         b"conv" => conv(&mut log),
-        b"exit" => return exit_without_term(log),
+        how @ (b"exit" | b"int20" | b"fn00") => return exit_without_term(log, how),
         b"check" => check(&mut log),
         _ => {
             log.check(
