@@ -133,9 +133,11 @@ fn bytes_of_mut<T: Plain>(v: &mut [T]) -> &mut [u8] {
 /// What `_vheapinit` gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// Least conventional memory for the cache, in paragraphs.
+    /// Least DOS memory for the cache, in paragraphs.
     pub dos_min_paras: u16,
-    /// Most conventional memory for the cache, in paragraphs; 0 = all DOS has.
+    /// Most DOS memory for the cache, in paragraphs; 0 = all conventional
+    /// memory DOS has. In an upper memory block when one holds all of it
+    /// (see `upper_memory`).
     pub dos_max_paras: u16,
     /// Swap to XMS (if a driver is present).
     pub xms: bool,
