@@ -54,6 +54,11 @@ typedef unsigned long _vmhnd_t;
 #define _VM_DISK        4
 #define _VM_ALLSWAP     (_VM_EMS | _VM_XMS | _VM_DISK)
 
+/* not a swap area (vmemory): the cache in conventional memory only, as
+   MSC 7.0 placed it; without it a cache of dosmax paragraphs goes to an
+   upper memory block when one holds it all */
+#define _VM_NOUMB       0x100
+
 /* clean/dirty flags */
 #define _VM_CLEAN       0
 #define _VM_DIRTY       1
@@ -100,7 +105,9 @@ void _VM_FAR _VM_PASCAL _vunlock(_vmhnd_t, int);
  *   fhVm            DOS handle of the swap file, -1 when there is none
  *   fVmDisableEms   nonzero when EMS swapping is off (also while EMS is used up)
  *   fVmDisableXms   nonzero when XMS swapping is off (also while XMS is used up)
- *   segVmDos        segment of the cache's DOS memory block, 0 when none
+ *   segVmDos        segment of the cache's memory block, 0 when none;
+ *                   A000h or above when the cache is in upper memory
+ *                   (one block either way: cPageDos pages from there)
  *   cVmPage         4 KiB pages of swap space in use (65535 at most)
  *   fVmInitialized  nonzero between _vheapinit and _vheapterm
  *

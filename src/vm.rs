@@ -133,9 +133,11 @@ fn bytes_of_mut<T: Plain>(v: &mut [T]) -> &mut [u8] {
 /// What `_vheapinit` gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// Least conventional memory for the cache, in paragraphs.
+    /// Least DOS memory for the cache, in paragraphs.
     pub dos_min_paras: u16,
-    /// Most conventional memory for the cache, in paragraphs; 0 = all DOS has.
+    /// Most DOS memory for the cache, in paragraphs; 0 = all conventional
+    /// memory DOS has. In an upper memory block when one holds all of it
+    /// (see `upper_memory`).
     pub dos_max_paras: u16,
     /// Swap to XMS (if a driver is present).
     pub xms: bool,
@@ -143,6 +145,10 @@ pub struct Config {
     pub ems: bool,
     /// Swap to a file in `%TMP%` (if set).
     pub disk: bool,
+    /// Put a bounded cache in upper memory when one upper memory block
+    /// holds it (`false`: conventional memory only, as MSC 7.0, the C
+    /// library's `_VM_NOUMB`).
+    pub upper_memory: bool,
 }
 
 impl Default for Config {
@@ -154,6 +160,7 @@ impl Default for Config {
             xms: true,
             ems: true,
             disk: true,
+            upper_memory: true,
         }
     }
 }
@@ -173,7 +180,8 @@ impl VHeap {
         let area = |on: bool, a: SwapAreas| if on { a } else { SwapAreas::NONE };
         let swap = area(config.xms, SwapAreas::XMS)
             | area(config.ems, SwapAreas::EMS)
-            | area(config.disk, SwapAreas::DISK);
+            | area(config.disk, SwapAreas::DISK)
+            | area(!config.upper_memory, SwapAreas::NO_UMB);
         heap::with_vmm(|v| v.init(config.dos_min_paras, config.dos_max_paras, swap))?;
         Ok(Self {
             _not_send: PhantomData,

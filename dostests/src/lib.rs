@@ -8,7 +8,7 @@
 //!   Makefile builds `build/T_*.EXE` from whatever is in `src/bin`.
 //! - `src/bin/bench/`: the benchmark (`BENCH.EXE`), one module per workload.
 //! - This library: the helpers those programs share ([`faults`], [`pieces`],
-//!   [`resources`], [`timer`], [`require`], [`XorShift32`]).
+//!   [`resources`], [`text`], [`timer`], [`require`], [`XorShift32`]).
 //!
 //! What does not: anything the library's users or its C image need (that is
 //! `vmemory`), the demo and the Rust examples (they are vmemory's own
@@ -21,6 +21,7 @@
 pub mod faults;
 pub mod pieces;
 pub mod resources;
+pub mod text;
 pub mod timer;
 
 use core::fmt;

@@ -3,8 +3,11 @@
 //!
 //! DOS frees a program's memory and closes its file handles when it ends,
 //! but XMS blocks and EMS handles belong to no process (under HIMEM.SYS and
-//! EMM386 they stay taken until the machine reboots), and a swap file the
-//! program meant to delete stays on the disk. Every way a program ends -
+//! EMM386 they stay taken until the machine reboots), nor does an upper
+//! memory block from the XMS driver (function 10h: Jemm386 keeps it), a
+//! swap file the program meant to delete stays on the disk, and DOS's
+//! allocation strategy and UMB link state stay as a program ended in the
+//! middle of an upper memory allocation left them. Every way a program ends -
 //! INT 21h AH=4Ch, AH=00h, INT 20h, Ctrl-C (INT 23h), Abort after a
 //! critical error (INT 24h), and the two TSR calls AH=31h and INT 27h -
 //! ends in the same place in DOS: it restores the INT 22h/23h/24h vectors
@@ -17,11 +20,13 @@
 //! [`arm`] saves that address and puts [`__vmemory_exit_hook`](self#the-hook)
 //! there instead; [`disarm`] puts it back. In between, the real-mode layer
 //! records every resource it must not lose ([`track_xms`], [`track_ems`],
-//! [`track_file`] and their `untrack_*`). When the program ends, the hook
-//! runs before the parent resumes: unless the program went resident (its
-//! PSP's memory block still belongs to it), it frees each recorded EMB
-//! (after undoing its locks) and EMS handle and deletes each recorded file by
-//! name (DOS closed the handle already), then jumps to the saved address
+//! [`track_file`], [`track_umb`] and their `untrack_*`, and
+//! [`hold_dos_alloc`] until [`put_back_dos_alloc`]). When the program ends, the hook
+//! runs before the parent resumes: it puts a held strategy and link state
+//! back; then, unless the program went resident (its PSP's memory block
+//! still belongs to it), it frees each recorded EMB (after undoing its
+//! locks), EMS handle and upper memory block and deletes each recorded file
+//! by name (DOS closed the handle already), then jumps to the saved address
 //! with the parent's registers, flags and stack as DOS left them. It neither
 //! allocates DOS memory nor touches a file handle, and it does not use
 //! INT 21h AH=4Dh (which would take the exit code from the parent).
@@ -57,8 +62,9 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use super::ems::{EmsBlock, EmsHandle};
 use super::far::{FarPtr, Segment};
 use super::file::{self, MAX_PATH};
+use super::mem::{Strategy, UmbLink};
 use super::rt;
-use super::xms::{XmsBlock, XmsHandle};
+use super::xms::{self, XmsBlock, XmsHandle};
 
 /// How many EMBs, and how many EMS handles, the guard records at most: as
 /// many as the VMM's stores use (`heap::chunked::MAX_CHUNKS`, asserted
@@ -82,7 +88,18 @@ struct Guard {
     file: [u8; MAX_PATH],
     /// The name's length (below `MAX_PATH`, so a byte: `.bss`).
     file_len: u8,
+    /// The segment of an upper memory block got from the XMS driver (0:
+    /// none): no program owns it, so DOS does not free it at exit.
+    umb: u16,
+    /// DOS's link state (high byte) and strategy (low byte) to put back,
+    /// with [`HELD`] set, while an upper memory allocation has changed
+    /// them (0: nothing held).
+    dos_alloc: u16,
 }
+
+/// The bit of [`Guard::dos_alloc`] that says it holds a saved state
+/// (strategy 0 with the link off is a state too).
+const HELD: u16 = 0x8000;
 
 /// A handle as the guard records it, never 0, so that a free slot (`None`)
 /// takes no byte of its own (2 bytes a slot, not 4), and one type for both
@@ -134,6 +151,8 @@ static GUARD: GuardCell = GuardCell(UnsafeCell::new(Guard {
     ems: [None; CAPACITY],
     file: [0; MAX_PATH],
     file_len: 0,
+    umb: 0,
+    dos_alloc: 0,
 }));
 
 /// The terminate address the hook replaced (`seg << 16 | off`, the layout of
@@ -357,6 +376,37 @@ pub fn delete_tracked_file() {
     }
 }
 
+/// Records an upper memory block from the XMS driver to release if the
+/// program ends (one at a time: the cache).
+pub fn track_umb(seg: Segment) {
+    with_guard(|g| g.umb = seg.value())
+}
+
+/// Forgets the upper memory block.
+pub fn untrack_umb() {
+    with_guard(|g| g.umb = 0)
+}
+
+/// Holds DOS's allocation strategy and UMB link state as they were before
+/// an upper memory allocation changes them: a program ended in the middle
+/// (Ctrl-C during the allocation) gets them put back.
+pub fn hold_dos_alloc(strategy: Strategy, link: UmbLink) {
+    with_guard(|g| g.dos_alloc = HELD | u16::from(link.0) << 8 | strategy.0 & 0xFF)
+}
+
+/// Puts the held state back (link state first, then strategy, as the
+/// probe in `shared/tools/umbprobe` checked) and forgets it; nothing if
+/// none is held. Out of line: the allocation and the hook share it.
+#[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
+pub fn put_back_dos_alloc() {
+    let held = with_guard(|g| core::mem::take(&mut g.dos_alloc));
+    if held != 0 {
+        let _ = UmbLink((held >> 8) as u8 & 1).set();
+        let _ = Strategy(held & 0xFF).set();
+    }
+}
+
 /// Whether the program whose PSP is `psp` is still resident: its PSP's
 /// memory block (the MCB just below it, type 'M' or 'Z') still belongs to
 /// it. DOS sets the owner of every block of a program that ends without
@@ -387,6 +437,8 @@ extern "C" fn __vmemory_exit_cleanup() {
     let Some(psp) = with_guard(|g| core::mem::replace(&mut g.armed, false).then_some(g.psp)) else {
         return;
     };
+    // DOS's allocation state first: the parent allocates with it.
+    put_back_dos_alloc();
     if still_resident(psp) {
         // A TSR keeps its heap and the record; the program may still
         // `_vheapterm`. Put the parent's address back so nothing of the
@@ -407,6 +459,10 @@ extern "C" fn __vmemory_exit_cleanup() {
             // SAFETY: as above, for an EMS handle: dropping it deallocates it.
             drop(unsafe { EmsBlock::from_raw(r.ems_handle(), 0) });
         }
+    }
+    let umb = with_guard(|g| core::mem::take(&mut g.umb));
+    if umb != 0 {
+        let _ = xms::release_umb(Segment::new(umb));
     }
     delete_tracked_file();
 }

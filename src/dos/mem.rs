@@ -176,6 +176,10 @@ impl Strategy {
     pub const FIRST_FIT: Self = Self(0);
     /// 02h: the last block that is large enough, from its high end.
     pub const LAST_FIT: Self = Self(2);
+    /// 41h: the smallest block that is large enough, in upper memory only
+    /// (DOS 5.0+). Only while the UMB link is on: without an upper memory
+    /// chain DOS answers from conventional memory (FreeDOS, DOSBox).
+    pub const UPPER_BEST_FIT: Self = Self(0x41);
 
     /// The current strategy (AX=5800h).
     pub fn get() -> Self {
@@ -215,4 +219,70 @@ pub fn allocate_where(size: Paragraphs, high: bool) -> Result<Segment, (DosError
         let _ = old.set();
     }
     r
+}
+
+/// Whether upper memory blocks are part of DOS's memory chain (INT 21h
+/// AX=5802h/5803h, DOS 5.0+): AH=48h sees them only while the link is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct UmbLink(pub u8);
+
+impl UmbLink {
+    /// 00h: upper memory is not linked (DOS's default).
+    pub const OFF: Self = Self(0);
+    /// 01h: upper memory is linked.
+    pub const ON: Self = Self(1);
+
+    /// The current link state (AX=5802h: AL). A DOS without the call
+    /// (before 5.0) has no upper memory chain: read as [`UmbLink::OFF`].
+    pub fn get() -> Self {
+        let (ax, carry): (u16, u8);
+        // SAFETY: AX=5802h returns the link state in AL and changes nothing.
+        unsafe {
+            asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+                 inout("ax") 0x5802u16 => ax);
+        }
+        Self(if carry != 0 { 0 } else { ax as u8 })
+    }
+
+    /// Sets the link state (AX=5803h, BX = state). Fails (AX=1) when DOS
+    /// has no upper memory chain: no `DOS=UMB`, no UMB provider, or DOS
+    /// before 5.0.
+    pub fn set(self) -> Result<(), DosError> {
+        let (ax, carry): (u16, u8);
+        // SAFETY: AX=5803h, BX = state; returns carry + AX on error.
+        unsafe {
+            asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+                 inout("ax") 0x5803u16 => ax, in("bx") u16::from(self.0));
+        }
+        dos_result(carry, ax).map(|_| ())
+    }
+}
+
+/// The first segment of upper memory: a block below it is conventional.
+pub const UPPER_START: Segment = Segment::new(0xA000);
+
+/// Allocates `size` paragraphs of upper memory through DOS (AH=48h with
+/// the UMB link on and strategy 41h), or `None` if DOS has no upper block
+/// that large. DOS's link state and strategy are put back as they were,
+/// also if the program ends in the middle (the exit guard holds them
+/// meanwhile). Strategy 41h hands out conventional memory when there is no
+/// upper memory chain (seen in FreeDOS and DOSBox), so a block below
+/// A000h is given back, not taken for upper memory.
+#[cfg_attr(feature = "dos", optimize(size))]
+pub fn allocate_upper(size: Paragraphs) -> Option<Segment> {
+    super::exitguard::hold_dos_alloc(Strategy::get(), UmbLink::get());
+    let mut got = None;
+    if UmbLink::ON.set().is_ok() && Strategy::UPPER_BEST_FIT.set().is_ok() {
+        got = allocate(size).ok();
+    }
+    // (The exit guard's code puts them back: one copy for both.)
+    super::exitguard::put_back_dos_alloc();
+    let seg = got?;
+    if seg < UPPER_START {
+        // SAFETY: allocated just now and referenced by nothing.
+        let _ = unsafe { free(seg) };
+        return None;
+    }
+    Some(seg)
 }

@@ -1,8 +1,28 @@
-//! The conventional-memory cache arena: one DOS memory block of
-//! dosmin..dosmax paragraphs, addressed by the core with linear offsets.
+//! The cache arena: one block of DOS memory of dosmin..dosmax paragraphs,
+//! in upper memory when one upper memory block holds it all, else in
+//! conventional memory; addressed by the core with linear offsets.
+//!
+//! Where a bounded cache (`dosmax` not 0) goes, first that holds it:
+//! 1. an upper memory block from DOS (INT 21h AH=48h with the UMB link on
+//!    and strategy 41h, both put back: `mem::allocate_upper`), where DOS
+//!    owns upper memory (`DOS=UMB`, DOSBox `umb=true`);
+//! 2. an upper memory block from the XMS driver (function 10h), where it
+//!    does not (FreeDOS or MS-DOS without `DOS=UMB` under Jemm386, JemmEx
+//!    or EMM386): the largest one, whole (`xms::request_umb_whole`: the
+//!    drivers do not merge a split block again), of which the cache uses
+//!    `dosmax` paragraphs; the exit guard records it, since no program
+//!    owns it;
+//! 3. conventional memory, as MSC 7.0 (the only place with `_VM_NOUMB`,
+//!    and for `_VM_ALLDOS`, which means all conventional memory).
+//!
+//! One block, so the cache is one linear range and a block of up to 65,530
+//! bytes is contiguous wherever it lands; a cache larger than the largest
+//! upper block stays in conventional memory whole (it is not split).
 
+use crate::dos::exitguard;
 use crate::dos::far::{FarPtr, Segment};
 use crate::dos::mem::{self, Paragraphs};
+use crate::dos::xms;
 use crate::vmm::{Arena, ArenaAddr, ArenaPara, BackendError, Bytes};
 
 /// The cache: a DOS memory block owned by the VMM between `_vheapinit` and
@@ -11,6 +31,9 @@ use crate::vmm::{Arena, ArenaAddr, ArenaPara, BackendError, Bytes};
 pub struct DosArena {
     base: Segment,
     paras: u16,
+    /// Whether the block is an upper memory block of the XMS driver
+    /// (released with function 11h), not a DOS memory block.
+    xms_umb: bool,
 }
 
 /// The largest piece a single far copy moves. Pointers are normalised
@@ -19,8 +42,31 @@ const PIECE: u32 = 0x8000;
 
 impl DosArena {
     /// Allocates the cache: `max_paras` (0 = all there is), but no less than
-    /// `min_paras`.
-    pub fn open(min_paras: u16, max_paras: u16) -> Result<Self, BackendError> {
+    /// `min_paras`; with `upper` a bounded cache in upper memory first (the
+    /// module doc). The exit guard must be armed (it holds DOS's
+    /// allocation state and an XMS upper block).
+    #[cfg_attr(feature = "dos", optimize(size))]
+    pub fn open(min_paras: u16, max_paras: u16, upper: bool) -> Result<Self, BackendError> {
+        if upper && max_paras != 0 {
+            let size = Paragraphs(max_paras);
+            if let Some(base) = mem::allocate_upper(size) {
+                return Ok(Self {
+                    base,
+                    paras: max_paras,
+                    xms_umb: false,
+                });
+            }
+            if xms::detect() {
+                if let Some(base) = xms::request_umb_whole(size) {
+                    exitguard::track_umb(base);
+                    return Ok(Self {
+                        base,
+                        paras: max_paras,
+                        xms_umb: true,
+                    });
+                }
+            }
+        }
         let largest = mem::largest_free().0;
         let want = if max_paras == 0 {
             largest
@@ -36,12 +82,24 @@ impl DosArena {
         // largest block anyway.
         let base = mem::allocate_where(Paragraphs(want), max_paras != 0)
             .map_err(|_| BackendError::FULL)?;
-        Ok(Self { base, paras: want })
+        Ok(Self {
+            base,
+            paras: want,
+            xms_umb: false,
+        })
     }
 
-    /// Gives the block back to DOS. (Out of line: 16 bytes less.)
+    /// Gives the block back to DOS or the XMS driver. (Out of line: 16
+    /// bytes less.)
     #[inline(never)]
     pub fn close(self) {
+        if self.xms_umb {
+            // Released before it is forgotten: a program ended in between
+            // has it released twice, which the driver refuses harmlessly.
+            let _ = xms::release_umb(self.base);
+            exitguard::untrack_umb();
+            return;
+        }
         // SAFETY: the block is ours; after `_vheapterm` nothing refers to it
         // (every handle is invalid and `_vload` pointers expired).
         let _ = unsafe { mem::free(self.base) };
@@ -54,7 +112,8 @@ impl DosArena {
 
     /// The far pointer to byte `field` of paragraph `p`: `(base + p):field`.
     /// No normalising: a header field is a few bytes into its paragraph, and
-    /// the arena lies in conventional memory, so `base + p` does not wrap.
+    /// the arena lies below 1 MB (conventional or upper memory), so `base +
+    /// p` does not wrap.
     fn field(&self, p: ArenaPara, field: Bytes) -> FarPtr {
         debug_assert!(p.to_u16() < self.paras && field.get() < 64);
         let seg = Segment::new(self.base.value().wrapping_add(p.to_u16()));
@@ -70,8 +129,8 @@ impl DosArena {
     }
 
     /// The normalised far pointer to arena offset `at`: `(base + at / 16):
-    /// (at % 16)`. The arena is a DOS block in conventional memory, so the
-    /// segment does not wrap (no check needed: every bookkeeping access of
+    /// (at % 16)`. The arena is a DOS block or an upper memory block, below
+    /// 1 MB, so the segment does not wrap (no check needed: every bookkeeping access of
     /// the core passes here).
     pub fn far(&self, at: u32) -> FarPtr {
         debug_assert!(at <= u32::from(self.paras) << 4);

@@ -1,7 +1,8 @@
 //! The VMM on real DOS: the portable core ([`crate::vmm`]) over the
 //! real-mode backends, as one program-wide heap with the ten MSC functions.
 //!
-//! - [`arena::DosArena`]: the cache, a DOS memory block (INT 21h 48h/49h).
+//! - [`arena::DosArena`]: the cache, an upper memory block (DOS or XMS
+//!   function 10h) or a conventional DOS memory block (INT 21h 48h/49h).
 //! - [`disk::DiskStore`]: the swap file in `%TMP%`.
 //! - XMS and EMS stores: a few EMBs or EMS handles ([`chunked`]); each EMS
 //!   transfer saves and restores the application's page mapping itself, so
@@ -41,10 +42,16 @@ impl Backends for DosBackends {
     // The exit guard lives exactly as long as the cache: `_vheapinit` opens
     // the arena first and `_vheapterm` closes it last, so every store
     // allocation happens while the guard is armed.
-    fn open_arena(&mut self, min_paras: u16, max_paras: u16) -> Result<DosArena, BackendError> {
-        let arena = DosArena::open(min_paras, max_paras)?;
+    // Armed before the arena opens: an upper memory allocation changes
+    // DOS's state and may take an XMS upper block, both for the guard.
+    fn open_arena(
+        &mut self,
+        min_paras: u16,
+        max_paras: u16,
+        upper: bool,
+    ) -> Result<DosArena, BackendError> {
         exitguard::arm();
-        Ok(arena)
+        DosArena::open(min_paras, max_paras, upper).inspect_err(|_| exitguard::disarm())
     }
 
     fn close_arena(&mut self, arena: DosArena) {

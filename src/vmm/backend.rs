@@ -1,4 +1,4 @@
-//! The traits through which the core moves bytes: the conventional-memory
+//! The traits through which the core moves bytes: the DOS-memory
 //! cache arena and the swap stores (XMS, EMS, disk).
 //!
 //! The core never touches memory itself. The DOS layer implements these traits
@@ -77,10 +77,16 @@ impl SwapAreas {
     pub const DISK: Self = Self(4);
     /// All three (`_VM_ALLSWAP`).
     pub const ALL: Self = Self(7);
+    /// Not a swap area: `_VM_NOUMB`, the placement switch that travels in
+    /// the same C argument. With it the cache is taken from conventional
+    /// memory only, as MSC 7.0 did; without it upper memory comes first
+    /// ([`Backends::open_arena`]).
+    pub const NO_UMB: Self = Self(0x100);
 
-    /// The areas named by a C `swaparea` value; unknown bits are ignored.
+    /// The areas named by a C `swaparea` value, and [`SwapAreas::NO_UMB`];
+    /// unknown bits are ignored.
     pub const fn from_bits_truncate(bits: u16) -> Self {
-        Self(bits & Self::ALL.0)
+        Self(bits & (Self::ALL.0 | Self::NO_UMB.0))
     }
 
     /// The `<vmemory.h>` bit value.
@@ -111,7 +117,7 @@ impl BitOr for SwapAreas {
     }
 }
 
-/// The conventional-memory cache: one contiguous range of DOS memory of
+/// The cache: one contiguous range of DOS memory (conventional or upper) of
 /// `paras()` paragraphs, addressed by [`ArenaAddr`], a byte position from
 /// its start (position 0 is paragraph aligned). The DOS layer turns a
 /// position `o` into the far pointer `(base_seg + o / 16):(o % 16)`.
@@ -249,8 +255,15 @@ pub trait Backends {
 
     /// Allocates the cache: at least `min_paras` paragraphs and at most
     /// `max_paras` (0 = as much as there is, `_VM_ALLDOS`). Fails if
-    /// `min_paras` is not available.
-    fn open_arena(&mut self, min_paras: u16, max_paras: u16) -> Result<Self::Arena, BackendError>;
+    /// `min_paras` is not available. With `upper`, a bounded cache is
+    /// taken from upper memory when one upper block holds all `max_paras`
+    /// (the DOS layer's choice; conventional memory otherwise).
+    fn open_arena(
+        &mut self,
+        min_paras: u16,
+        max_paras: u16,
+        upper: bool,
+    ) -> Result<Self::Arena, BackendError>;
     /// Releases the cache memory.
     fn close_arena(&mut self, arena: Self::Arena);
     /// Opens a swap store of the given kind, holding no block (its size

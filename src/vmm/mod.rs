@@ -195,6 +195,9 @@ pub const VM_XMS: u16 = SwapAreas::XMS.bits();
 pub const VM_DISK: u16 = SwapAreas::DISK.bits();
 /// All swap areas (`_VM_ALLSWAP`).
 pub const VM_ALLSWAP: u16 = SwapAreas::ALL.bits();
+/// `swaparea` bit: the cache in conventional memory only, as MSC 7.0 put
+/// it (`_VM_NOUMB`); without it upper memory comes first.
+pub const VM_NOUMB: u16 = SwapAreas::NO_UMB.bits();
 /// `_vload`/`_vunlock` flag: the block was not changed (`_VM_CLEAN`).
 pub const VM_CLEAN: i16 = 0;
 /// `_vload`/`_vunlock` flag: the block was changed (`_VM_DIRTY`).
@@ -332,7 +335,9 @@ impl<B: Backends> Vmm<B> {
     }
 
     /// `_vheapinit`: opens the cache (`dosmin..=dosmax` paragraphs, `dosmax`
-    /// 0 = all) and the swap stores named in `swaparea` that are present.
+    /// 0 = all; in upper memory first unless `swaparea` has
+    /// [`SwapAreas::NO_UMB`]) and the swap stores named in `swaparea` that
+    /// are present.
     pub fn init(&mut self, dosmin: u16, dosmax: u16, swaparea: SwapAreas) -> Result<(), VmError> {
         if self.heap.is_some() {
             return Err(VmError::AlreadyInitialized);
@@ -348,7 +353,7 @@ impl<B: Backends> Vmm<B> {
         }
         let arena = self
             .backends
-            .open_arena(min, max)
+            .open_arena(min, max, !swaparea.contains(SwapAreas::NO_UMB))
             .map_err(|_| VmError::NoDosMemory)?;
         if arena.paras() < min {
             self.backends.close_arena(arena);

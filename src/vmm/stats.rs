@@ -55,7 +55,8 @@ pub struct Status {
     pub initialized: bool,
     /// `fVmSwapping`: at least one swap store is open and usable.
     pub swapping: bool,
-    /// `cPageDos`: size of the conventional-memory cache in 4 KiB pages.
+    /// `cPageDos`: size of the cache (in upper or conventional memory) in
+    /// 4 KiB pages.
     pub dos_pages: u16,
     /// Size of the cache in paragraphs.
     pub dos_paras: u16,
@@ -115,7 +116,9 @@ pub struct StatusBlock {
     /// `fVmDisableXms`: 1 when XMS swapping is off (no XMS, not asked for,
     /// or no extended memory left until space is freed in it).
     pub f_vm_disable_xms: u16,
-    /// `segVmDos`: segment of the cache's DOS memory block, 0 when none.
+    /// `segVmDos`: segment of the cache's memory block, 0 when none: A000h
+    /// or above when the cache is in an upper memory block (one block: the
+    /// cache is `cPageDos` pages from there, wherever it is).
     pub seg_vm_dos: u16,
     /// `cVmPage`: 4 KiB pages of swap space in use (saturating at 65535).
     pub c_vm_page: u16,

@@ -226,6 +226,8 @@ pub struct VecBackends {
     pub plan: Rc<RefCell<Plan>>,
     /// Arenas and stores currently open (must be 0 after `_vheapterm`).
     pub open: i32,
+    /// The `upper` argument of the last `open_arena` (`None`: not called).
+    pub last_upper: Option<bool>,
 }
 
 impl VecBackends {
@@ -239,6 +241,7 @@ impl VecBackends {
                 ..Plan::default()
             })),
             open: 0,
+            last_upper: None,
         }
     }
 }
@@ -246,7 +249,13 @@ impl VecBackends {
 impl Backends for VecBackends {
     type Arena = VecArena;
     type Store = VecStore;
-    fn open_arena(&mut self, min_paras: u16, max_paras: u16) -> Result<VecArena, BackendError> {
+    fn open_arena(
+        &mut self,
+        min_paras: u16,
+        max_paras: u16,
+        upper: bool,
+    ) -> Result<VecArena, BackendError> {
+        self.last_upper = Some(upper);
         if min_paras > self.dos_paras {
             return Err(BackendError::FULL);
         }

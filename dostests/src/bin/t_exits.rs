@@ -38,6 +38,7 @@
 use core::fmt::Write;
 
 use dostests::resources::ResourceSnapshot as Snapshot;
+use dostests::text::Text;
 use vmemory::dos::file::{self, Access, File};
 use vmemory::dos::testlog::TestLog;
 use vmemory::dos::{exitguard, rt, FarPtr};
@@ -53,30 +54,8 @@ fn snapshot() -> Snapshot {
 /// The snapshot file of the first program.
 const SNAP_FILE: &[u8] = b"EXITS.TXT";
 
-/// A small text buffer for the snapshot file.
-struct Text {
-    buf: [u8; 128],
-    len: usize,
-}
-
-impl Write for Text {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let b = s.as_bytes();
-        let end = self.len + b.len();
-        if end > self.buf.len() {
-            return Err(core::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(b);
-        self.len = end;
-        Ok(())
-    }
-}
-
 fn write_snapshots(before: Snapshot, held: Option<Snapshot>) -> bool {
-    let mut t = Text {
-        buf: [0; 128],
-        len: 0,
-    };
+    let mut t = Text::new();
     let s = before.0;
     let _ = write!(t, "{} {} {} {}", s[0], s[1], s[2], s[3]);
     if let Some(h) = held {
@@ -84,7 +63,7 @@ fn write_snapshots(before: Snapshot, held: Option<Snapshot>) -> bool {
         let _ = write!(t, " {} {} {} {}", h[0], h[1], h[2], h[3]);
     }
     File::create(SNAP_FILE)
-        .and_then(|mut f| f.write_all(&t.buf[..t.len]))
+        .and_then(|mut f| f.write_all(t.as_bytes()))
         .is_ok()
 }
 
@@ -123,6 +102,7 @@ fn open_heap() -> Result<VHeap, vmemory::vm::Error> {
         xms: true,
         ems: true,
         disk: true,
+        upper_memory: true,
     })
 }
 
