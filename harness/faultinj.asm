@@ -97,6 +97,8 @@ kinds:
         db I_EMS, 47h, 24, I_EMS, 48h, 24       ; 24 EMS save/restore page map
         db I_XMS, 0Ch, 25, I_XMS, 0Dh, 25       ; 25 XMS lock/unlock
         db I_EMS, 4Ch, 12                       ;    (12: handle pages)
+        db I_XMS, 10h, 26                       ; 26 XMS request upper memory block
+        db I_XMS, 11h, 27                       ; 27 XMS release upper memory block
         db 0FFh
 
 ; decide: AL = interface, AH = function. Counts the call; CF=1 if it must

@@ -88,6 +88,17 @@ fn calls_in_code() -> BTreeMap<(u8, u8), String> {
         // Function bodies, roughly: the text between `fn ` items. A body
         // that issues INT 21h or INT 67h names its AH in a literal AH:AL.
         for body in text.split("fn ") {
+            // A `const` item names a value, not a call (`UPPER_START`'s
+            // A000h segment is no AH).
+            let body: String = body
+                .lines()
+                .filter(|l| {
+                    !l.trim_start().starts_with("pub const ")
+                        && !l.trim_start().starts_with("const ")
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let body = body.as_str();
             for (needle, iface) in [("\"int 0x21\"", DOS), ("\"int 0x67\"", EMS)] {
                 if body.contains(needle) {
                     for v in literals(body) {

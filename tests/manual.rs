@@ -124,7 +124,12 @@ fn eval(v: &str, known: &[(String, String)]) -> String {
     let v = v.replace("(_vmhnd_t)", "").replace(['(', ')'], " ");
     let mut acc = 0u64;
     for term in v.split('|').map(str::trim) {
-        let n = term.parse::<u64>().ok().or_else(|| {
+        let hex = term.strip_prefix("0x").or_else(|| term.strip_prefix("0X"));
+        let n = match hex {
+            Some(h) => u64::from_str_radix(h, 16).ok(),
+            None => term.parse::<u64>().ok(),
+        }
+        .or_else(|| {
             known
                 .iter()
                 .find(|(k, _)| k == term)

@@ -82,6 +82,10 @@ pub const KINDS: &[Kind] = &[
     kind(23, "DOS open", Style::Carry, &[0x04, 0x02, 0x05]),
     kind(24, "EMS page map 47h/48h", Style::Ems, &[0x80, 0x8D, 0x8E]),
     kind(25, "XMS lock/unlock", Style::Xms, &[0xAD, 0xAA]),
+    // XMS 3.0 function 10h: B0h a smaller UMB is there, B1h none (the
+    // cache then goes to conventional memory); 11h: B2h bad segment.
+    kind(26, "XMS request UMB", Style::Xms, &[0xB0, 0xB1]),
+    release(27, "XMS release UMB", Style::Xms, &[0xB2]),
 ];
 
 /// Short counts for DOS reads and writes (kinds 13 and 14 also fail this
