@@ -512,6 +512,15 @@ impl<B: Backends> Vmm<B> {
         }
     }
 
+    /// Checks the commit charge against every live handle's table entry
+    /// and panics if it does not add up (see the issue 23 promise in the
+    /// module doc). For tests; O(handles), pages the table in.
+    pub fn audit_charges(&mut self) {
+        if let Some(h) = self.heap.as_mut() {
+            h.audit_charges();
+        }
+    }
+
     // ---- MSC return-value mapping: the C ABI calls these. ----
 
     /// `int _vheapinit(unsigned dosmin, unsigned dosmax, unsigned swaparea)`:

@@ -57,12 +57,6 @@ impl Placement {
         self.end - self.start
     }
 
-    /// Whether a block of `paras` could ever be resident: a block larger
-    /// than the data heap could be allocated but never loaded.
-    pub fn fits(&self, paras: RegionParas) -> bool {
-        paras + HDR_PARAS <= self.capacity()
-    }
-
     /// Tells the region above `[p, p + size)` its new lower neighbour size.
     fn set_next_prev<A: Regions>(&self, a: &mut A, p: ArenaPara, size: RegionParas) {
         if p + size < self.end {
