@@ -281,6 +281,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// without any store its place in the cache ([`SwapLoc::NONE`]; the
     /// blocks of such a heap must all fit in the data heap together).
     /// `NoSwap`/`NoRoom` when it cannot be backed; nothing changed then.
+    #[inline(never)]
     fn reserve(&mut self, paras: RegionParas) -> Result<SwapLoc, VmError> {
         self.reserve_lean(paras)?;
         if self.stores.any() {
@@ -293,6 +294,9 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// Without a store: a block of `old` paragraphs (none: a new one)
     /// becomes one of `new`, charged in the cache: header and data, all
     /// blocks within the data heap. `NoRoom` (nothing changed) otherwise.
+    /// Out of line and size-optimized: heaps without a store are rare.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
     fn charge_cache(&mut self, old: RegionParas, new: RegionParas) -> Result<(), VmError> {
         let fp = |p: RegionParas| (p + HDR_PARAS).paras();
         let was = if old == RegionParas::ZERO {
@@ -394,6 +398,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// swap space and read back from there, the lean layout taken if the
     /// new size needs it; then the table updated and the old swap space
     /// given back. On failure the block is as it was (perhaps sent out).
+    #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
     fn grow(
         &mut self,
@@ -442,18 +447,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             self.arena.copy(data_addr(p), data_addr(q), rs.oldp.bytes());
         }
         self.init_header(q, rs.h, new_loc, rs.newp, true);
-        let e = Entry::Live {
-            gen: rs.h.gen(),
-            loc: new_loc,
-            paras: rs.newp,
-        };
-        if let Err(err) = self.table.put(
-            &mut self.arena,
-            &mut self.stores,
-            Some(&mut self.place),
-            rs.h.index(),
-            e,
-        ) {
+        if let Err(err) = self.put_resized(rs, new_loc) {
             self.place.release(&mut self.arena, q);
             return Err(err);
         }
@@ -467,15 +461,15 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         Ok(())
     }
 
-    /// A shrinking `_vrealloc`: the table entry first (the one step that
-    /// may fail), then the swap space shrunk in place (a smaller charge,
-    /// or the extent's tail given back: its first bytes stay the block's),
-    /// and a resident block's region. Never needs room or swap space.
+    /// Writes the live entry of `rs.h` with swap space `loc` and size
+    /// `rs.newp`: the one table write of `_vrealloc` (out of line: a copy
+    /// each for growing and shrinking took more code).
+    #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
-    fn shrink(&mut self, rs: &Resize, resident: Option<ArenaPara>) -> Result<(), VmError> {
+    fn put_resized(&mut self, rs: &Resize, loc: SwapLoc) -> Result<(), VmError> {
         let e = Entry::Live {
             gen: rs.h.gen(),
-            loc: rs.old_loc,
+            loc,
             paras: rs.newp,
         };
         self.table.put(
@@ -484,7 +478,17 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             Some(&mut self.place),
             rs.h.index(),
             e,
-        )?;
+        )
+    }
+
+    /// A shrinking `_vrealloc`: the table entry first (the one step that
+    /// may fail), then the swap space shrunk in place (a smaller charge,
+    /// or the extent's tail given back: its first bytes stay the block's),
+    /// and a resident block's region. Never needs room or swap space.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
+    fn shrink(&mut self, rs: &Resize, resident: Option<ArenaPara>) -> Result<(), VmError> {
+        self.put_resized(rs, rs.old_loc)?;
         if rs.old_loc.is_some() {
             self.stores.shrink(
                 &mut self.arena,

@@ -8,7 +8,7 @@
 //! out (`evict`), or the links other structures hold to a region: a move is
 //! reported to the caller so it can fix them.
 
-use super::header::{Flags, Regions, HDR_PARAS};
+use super::header::{Flags, Regions};
 use super::list::List;
 use super::stats::CacheStats;
 use super::units::{ArenaPara, RegionParas};

@@ -248,25 +248,15 @@ impl<S> Stores<S> {
 
     /// The extent of a block of `paras` that holds a charge on `loc`'s
     /// store (see [`Self::reserve`]): never fails, the room is there.
-    pub fn take<A: Arena>(&mut self, arena: &mut A, loc: SwapLoc, paras: Paras) -> SwapLoc
-    where
-        S: Store<A>,
-    {
+    pub fn take(&mut self, loc: SwapLoc, paras: Paras) -> SwapLoc {
         self.changes = self.changes.wrapping_add(1);
         let i = loc.store();
-        let class = class_of(paras);
-        match self.open.get_mut(i) {
-            Some(Some(st)) => {
-                let mut io = StoreIo {
-                    store: st,
-                    stats: &mut self.stats[i],
-                    arena,
-                };
-                let kind = StoreKind::ALL[i];
-                let need = swap::class_paras(class);
-                swap::take_charged(&mut self.space[i], &mut io, kind, class, need)
+        match self.space.get_mut(i) {
+            Some(sp) => {
+                let need = swap::class_paras(class_of(paras));
+                swap::take_charged(sp, StoreKind::ALL[i], need)
             }
-            _ => loc,
+            None => loc,
         }
     }
 
