@@ -8,7 +8,7 @@
 //! heap's free space when it misses (a region each, locked, on no list),
 //! and gives them all back when placement finds no room for a block, before
 //! any block is evicted: so a small cache whose blocks leave the heap empty
-//! (lazy commit) holds many table pages, and a block never waits for one.
+//! (lazy writing) holds many table pages, and a block never waits for one.
 //! Only pages with swap space go to an extra slot, so giving one back never
 //! needs an allocation.
 //!

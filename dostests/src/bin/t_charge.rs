@@ -238,7 +238,7 @@ fn main() -> u8 {
         let k = rng.next() as usize % b.n;
         let h = b.h[k];
         let seed = (step % 251) as u8 + 3;
-        if rng.next() % 4 == 0 {
+        if rng.next().is_multiple_of(4) {
             // Within the 512-paragraph size class of 8,000 bytes.
             let old = heap::vmsize(h);
             let size = 7696 + rng.next() % (8192 - 7696 + 1);
