@@ -283,7 +283,11 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// `NoSwap`/`NoRoom` when it cannot be backed; nothing changed then.
     #[inline(never)]
     fn reserve(&mut self, paras: RegionParas) -> Result<SwapLoc, VmError> {
-        self.reserve_lean(paras)?;
+        // Only a block larger than the data heap needs the lean layout's
+        // look (the data heap is the default layout's unless lean).
+        if self.lean || paras + HDR_PARAS > self.place.capacity() {
+            self.reserve_lean(paras)?;
+        }
         if self.stores.any() {
             return self.stores.reserve(&mut self.arena, paras.paras());
         }

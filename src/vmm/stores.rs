@@ -220,7 +220,18 @@ impl<S> Stores<S> {
     where
         S: Store<A>,
     {
-        let need = swap::class_paras(class_of(paras));
+        let need = swap::extent_paras(paras);
+        // The common case first, with no call: the first store that takes
+        // blocks (open, not full) has the room already (a churn's every
+        // `_vmalloc`; the full loop below took C_BENCH's churn from 16.2 s
+        // to 24.0 s).
+        if let Some(i) = self.space.iter().position(|sp| sp.present && !sp.full) {
+            if let Some(sp) = self.space.get_mut(i) {
+                if swap::charge_quick(sp, need) {
+                    return Ok(SwapLoc::charge_on(i));
+                }
+            }
+        }
         for kind in StoreKind::ALL {
             let i = kind.index();
             if let Some(st) = self.open[i].as_mut() {
@@ -267,7 +278,6 @@ impl<S> Stores<S> {
         S: Store<A>,
     {
         let i = loc.store();
-        let class = class_of(paras);
         // `get_mut`: no panic path for a location of no store.
         if let Some(Some(st)) = self.open.get_mut(i) {
             if loc.is_charge() {
@@ -276,9 +286,10 @@ impl<S> Stores<S> {
                 if sp.full {
                     self.changes = self.changes.wrapping_add(1);
                 }
-                swap::discharge(sp, swap::class_paras(class));
+                swap::discharge(sp, swap::extent_paras(paras));
                 return;
             }
+            let class = class_of(paras);
             self.changes = self.changes.wrapping_add(1);
             let mut io = StoreIo {
                 store: st,
