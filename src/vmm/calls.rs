@@ -11,6 +11,7 @@ use super::backend::{Arena, Store};
 use super::handle::Handle;
 use super::header::{data_addr, Flags, Regions, HDR_PARAS};
 use super::heap::Heap;
+use super::place::MIN_SPLIT;
 use super::swap::{class_of, SwapLoc};
 use super::table::Entry;
 use super::units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas};
@@ -52,6 +53,13 @@ impl Hit {
         };
         Some((if dirty { f.with(Flags::DIRTY) } else { f }, locks))
     }
+}
+
+/// What a block of `paras` takes of the data heap at most, resident: its
+/// header and data, and the remainder too small to split off that its
+/// region may keep (the cache charge of a heap without a store).
+pub(super) fn cache_footprint(paras: RegionParas) -> Paras {
+    (paras + HDR_PARAS + MIN_SPLIT).paras() - Paras::new(1)
 }
 
 /// The size in paragraphs of a valid block size (1..=65 530 bytes).
@@ -101,7 +109,10 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         let (loc, paras) =
             self.table
                 .release(&mut self.arena, &mut self.stores, &mut self.place, h)?;
-        self.unreserve(loc, paras);
+        // A charge inline (a churn's every `_vfree`), anything else out of line.
+        if !self.stores.discharge(loc, paras.paras()) {
+            self.unreserve(loc, paras);
+        }
         if let Some(p) = r {
             // Table and swap-space accesses never move regions, so `p` is
             // still the block's region.
@@ -251,13 +262,24 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// back if no handle can be had.
     #[inline(never)]
     fn alloc_raw(&mut self, size: u32, why: &mut VmError) -> VmHandle {
-        let got = block_paras(size).and_then(|paras| Ok((paras, self.reserve(paras)?)));
-        let (paras, loc) = match got {
-            Ok(got) => got,
+        let paras = match block_paras(size) {
+            Ok(paras) => paras,
             Err(e) => {
                 *why = e;
                 return VM_NULL;
             }
+        };
+        // The charge: inline when the first store has the room (a churn's
+        // every call), else the whole of `reserve`.
+        let loc = match self.charge_quick(paras) {
+            Some(loc) => loc,
+            None => match self.reserve(paras) {
+                Ok(loc) => loc,
+                Err(e) => {
+                    *why = e;
+                    return VM_NULL;
+                }
+            },
         };
         match self.table.alloc(
             &mut self.arena,
@@ -302,27 +324,44 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
     fn charge_cache(&mut self, old: RegionParas, new: RegionParas) -> Result<(), VmError> {
-        let fp = |p: RegionParas| (p + HDR_PARAS).paras();
+        let fp = cache_footprint;
         let was = if old == RegionParas::ZERO {
             Paras::ZERO
         } else {
             fp(old)
         };
         let now = self.stores.cache_charged - was + fp(new);
-        if now > self.place.capacity().paras() {
+        // The block being placed needs no slack of its own (it takes what
+        // the others left): the heap plus one slack.
+        let slack = MIN_SPLIT.paras() - Paras::new(1);
+        if now > self.place.capacity().paras() + slack {
             return Err(VmError::NoRoom);
         }
         self.stores.cache_charged = now;
         Ok(())
     }
 
+    /// [`Self::reserve`]'s common case, inline: a block the data heap
+    /// holds, charged on the first store that takes blocks, which has the
+    /// room already. `None` (nothing changed) otherwise.
+    #[inline(always)]
+    fn charge_quick(&mut self, paras: RegionParas) -> Option<SwapLoc> {
+        if self.lean || paras + HDR_PARAS > self.place.capacity() {
+            return None;
+        }
+        self.stores.charge_quick(paras.paras())
+    }
+
     /// Gives back the commit charge of a block of `paras` whose swap space
-    /// is `loc` ([`Self::reserve`]).
+    /// is `loc` ([`Self::reserve`]). Out of line (`_vfree` tries the inline
+    /// [`Stores::discharge`](super::stores::Stores::discharge) first: 816
+    /// bytes of resident code when this was inlined everywhere).
+    #[inline(never)]
     fn unreserve(&mut self, loc: SwapLoc, paras: RegionParas) {
         if loc.is_some() {
             self.stores.free(&mut self.arena, loc, paras.paras());
         } else {
-            self.stores.cache_charged -= (paras + HDR_PARAS).paras();
+            self.stores.cache_charged -= cache_footprint(paras);
         }
     }
 

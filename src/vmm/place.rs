@@ -14,7 +14,7 @@ use super::stats::CacheStats;
 use super::units::{ArenaPara, RegionParas};
 
 /// Smallest free region worth splitting off.
-const MIN_SPLIT: RegionParas = RegionParas::new(3);
+pub(super) const MIN_SPLIT: RegionParas = RegionParas::new(3);
 
 /// The data heap's bounds and free space.
 pub struct Placement {
