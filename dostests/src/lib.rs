@@ -8,7 +8,7 @@
 //!   Makefile builds `build/T_*.EXE` from whatever is in `src/bin`.
 //! - `src/bin/bench/`: the benchmark (`BENCH.EXE`), one module per workload.
 //! - This library: the helpers those programs share ([`pieces`],
-//!   [`resources`], [`timer`], [`require`]).
+//!   [`resources`], [`rng`], [`timer`], [`require`]).
 //!
 //! What does not: anything the library's users or its C image need (that is
 //! `vmemory`), the demo and the Rust examples (they are vmemory's own
@@ -20,6 +20,7 @@
 
 pub mod pieces;
 pub mod resources;
+pub mod rng;
 pub mod timer;
 
 use core::fmt;

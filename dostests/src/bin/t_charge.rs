@@ -20,6 +20,7 @@
 #![no_main]
 
 use dostests::pieces::{fill_pieces, first_bad_pieces};
+use dostests::rng::XorShift32;
 use vmemory::dos::far::FarPtr;
 use vmemory::dos::rt;
 use vmemory::dos::testlog::TestLog;
@@ -101,20 +102,6 @@ fn check_block(h: u32, seed: u8, keep: u32) -> Seen {
         Ok(None) => Seen::Intact,
         Ok(Some(i)) => Seen::Differs(i),
         Err(()) => Seen::Differs(u32::MAX),
-    }
-}
-
-/// xorshift32.
-struct Rng(u32);
-
-impl Rng {
-    fn next(&mut self) -> u32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        x
     }
 }
 
@@ -231,7 +218,7 @@ fn main() -> u8 {
         format_args!("{:?}", bad),
     );
     // 3. Random steps on the full heap.
-    let mut rng = Rng(0x2323_1987);
+    let mut rng = XorShift32(0x2323_1987);
     let mut bad = Bad::default();
     let mut reallocs = 0;
     for step in 0..STEPS {

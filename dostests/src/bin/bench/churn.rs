@@ -15,21 +15,10 @@ use vmemory::vmm::{StoreKind, VM_DISK, VM_EMS};
 use crate::kit::{store, us, Checks, Slots};
 use crate::Sizes;
 
-/// Xorshift32 (Marsaglia 2003): the churn's deterministic random numbers.
-struct XorShift32(u32);
+use dostests::rng::XorShift32;
 
-impl XorShift32 {
-    const SEED: u32 = 0x2545_F491;
-
-    fn next(&mut self) -> u32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        x
-    }
-}
+/// The churn's fixed seed.
+const SEED: u32 = 0x2545_F491;
 
 pub struct Churn {
     pub us: u32,
@@ -130,7 +119,7 @@ fn run(s: &Sizes, slots: &mut Slots, mut free: impl FnMut(u32), mut alloc: impl 
     let n = s.churn_slots;
     debug_assert!(n <= slots.n);
     slots.clear();
-    let mut rng = XorShift32(XorShift32::SEED);
+    let mut rng = XorShift32(SEED);
     for _ in 0..s.churn_passes {
         for _ in 0..s.churn_ops {
             let i = (rng.next() % n as u32) as usize;
