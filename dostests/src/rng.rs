@@ -6,7 +6,7 @@ pub struct XorShift32(pub u32);
 
 impl XorShift32 {
     /// The next number.
-    pub fn next(&mut self) -> u32 {
+    pub fn next_u32(&mut self) -> u32 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 17;

@@ -222,13 +222,13 @@ fn main() -> u8 {
     let mut bad = Bad::default();
     let mut reallocs = 0;
     for step in 0..STEPS {
-        let k = rng.next() as usize % b.n;
+        let k = rng.next_u32() as usize % b.n;
         let h = b.h[k];
         let seed = (step % 251) as u8 + 3;
-        if rng.next().is_multiple_of(4) {
+        if rng.next_u32().is_multiple_of(4) {
             // Within the 512-paragraph size class of 8,000 bytes.
             let old = heap::vmsize(h);
-            let size = 7696 + rng.next() % (8192 - 7696 + 1);
+            let size = 7696 + rng.next_u32() % (8192 - 7696 + 1);
             let r = heap::vrealloc(h, size);
             if r != h {
                 bad.add(h, Seen::Null);
