@@ -8,7 +8,7 @@
 //!   Makefile builds `build/T_*.EXE` from whatever is in `src/bin`.
 //! - `src/bin/bench/`: the benchmark (`BENCH.EXE`), one module per workload.
 //! - This library: the helpers those programs share ([`faults`], [`pieces`],
-//!   [`resources`], [`text`], [`timer`], [`require`], [`XorShift32`]).
+//!   [`resources`], [`rng`], [`text`], [`timer`], [`require`]).
 //!
 //! What does not: anything the library's users or its C image need (that is
 //! `vmemory`), the demo and the Rust examples (they are vmemory's own
@@ -21,29 +21,13 @@
 pub mod faults;
 pub mod pieces;
 pub mod resources;
+pub mod rng;
 pub mod text;
 pub mod timer;
 
 use core::fmt;
 
 use vmemory::dos::testlog::TestLog;
-
-/// Xorshift32 (Marsaglia 2003): deterministic random numbers from a
-/// nonzero seed (the benchmark's churn, the fault walk's workloads).
-pub struct XorShift32(pub u32);
-
-impl XorShift32 {
-    /// The next number (never 0 from a nonzero state).
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> u32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        x
-    }
-}
 
 /// The value of `r`, or `None` after recording check `name` as failed with
 /// the error (a step a test cannot go on without; success records nothing).

@@ -11,7 +11,8 @@ use super::backend::{Arena, Store};
 use super::handle::Handle;
 use super::header::{data_addr, Flags, Regions, HDR_PARAS};
 use super::heap::Heap;
-use super::swap::SwapLoc;
+use super::place::MIN_SPLIT;
+use super::swap::{class_of, SwapLoc};
 use super::table::Entry;
 use super::units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas};
 use super::{Hit, VmError, VmHandle, MAX_BLOCK_SIZE, MAX_LOCKS, VM_NULL};
@@ -52,6 +53,13 @@ impl Hit {
         };
         Some((if dirty { f.with(Flags::DIRTY) } else { f }, locks))
     }
+}
+
+/// What a block of `paras` takes of the data heap at most, resident: its
+/// header and data, and the remainder too small to split off that its
+/// region may keep (the cache charge of a heap without a store).
+pub(super) fn cache_footprint(paras: RegionParas) -> Paras {
+    (paras + HDR_PARAS + MIN_SPLIT).paras() - Paras::new(1)
 }
 
 /// The size in paragraphs of a valid block size (1..=65 530 bytes).
@@ -101,8 +109,9 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         let (loc, paras) =
             self.table
                 .release(&mut self.arena, &mut self.stores, &mut self.place, h)?;
-        if loc.is_some() {
-            self.stores.free(&mut self.arena, loc, paras.paras());
+        // A charge inline (a churn's every `_vfree`), anything else out of line.
+        if !self.stores.discharge(loc, paras.paras()) {
+            self.unreserve(loc, paras);
         }
         if let Some(p) = r {
             // Table and swap-space accesses never move regions, so `p` is
@@ -171,9 +180,9 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         self.policy.insert(&mut self.arena, p);
     }
 
-    /// Reads `keep` bytes of the block at `loc` (zeros without a swap copy)
-    /// into the data of region `p`, zero-filling the rest of `len`; gives
-    /// the region back on failure.
+    /// Reads `keep` bytes of the block at `loc` (zeros unless written
+    /// there) into the data of region `p`, zero-filling the rest of `len`;
+    /// gives the region back on failure.
     fn fill_from(
         &mut self,
         p: ArenaPara,
@@ -183,7 +192,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     ) -> Result<(), VmError> {
         let data = data_addr(p);
         let mut zero_from = data;
-        if loc.is_some() {
+        if loc.is_written() {
             if let Err(err) = self.stores.read(loc, &mut self.arena, data, keep) {
                 self.place.release(&mut self.arena, p);
                 return Err(err);
@@ -228,7 +237,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         self.init_header(p, h, loc, paras, false);
         let len = paras.bytes();
         self.fill_from(p, loc, len, len)?;
-        if !loc.is_some() {
+        if !loc.is_written() {
             self.cstats.zero_fills += 1;
         }
         self.enter(p);
@@ -248,29 +257,111 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
 
     /// `_vmalloc` with the handle as C gets it, [`VM_NULL`] on failure
     /// (and why in `why`): the one copy of its steps, with the result in
-    /// a register (a `Result` of a handle would go through memory).
+    /// a register (a `Result` of a handle would go through memory). The
+    /// block's swap space is reserved first (the commit charge), and given
+    /// back if no handle can be had.
     #[inline(never)]
     fn alloc_raw(&mut self, size: u32, why: &mut VmError) -> VmHandle {
         let paras = match block_paras(size) {
-            Ok(paras) if self.place.fits(paras) || self.fits_lean(paras) => paras,
-            Ok(_) => {
-                *why = VmError::NoRoom;
-                return VM_NULL;
-            }
+            Ok(paras) => paras,
             Err(e) => {
                 *why = e;
                 return VM_NULL;
             }
         };
-        match self
-            .table
-            .alloc(&mut self.arena, &mut self.stores, &mut self.place, paras)
-        {
+        // The charge: inline when the first store has the room (a churn's
+        // every call), else the whole of `reserve`.
+        let loc = match self.charge_quick(paras) {
+            Some(loc) => loc,
+            None => match self.reserve(paras) {
+                Ok(loc) => loc,
+                Err(e) => {
+                    *why = e;
+                    return VM_NULL;
+                }
+            },
+        };
+        match self.table.alloc(
+            &mut self.arena,
+            &mut self.stores,
+            &mut self.place,
+            paras,
+            loc,
+        ) {
             Ok(h) => h.raw(),
             Err(e) => {
+                self.unreserve(loc, paras);
                 *why = e;
                 VM_NULL
             }
+        }
+    }
+
+    /// The commit charge of a new block of `paras`: its swap space
+    /// reserved (a charge on a store, or a free extent; with the lean
+    /// layout's directory space if the block needs that layout), or
+    /// without any store its place in the cache ([`SwapLoc::NONE`]; the
+    /// blocks of such a heap must all fit in the data heap together).
+    /// `NoSwap`/`NoRoom` when it cannot be backed; nothing changed then.
+    #[inline(never)]
+    fn reserve(&mut self, paras: RegionParas) -> Result<SwapLoc, VmError> {
+        // Only a block larger than the data heap needs the lean layout's
+        // look (the data heap is the default layout's unless lean).
+        if self.lean || paras + HDR_PARAS > self.place.capacity() {
+            self.reserve_lean(paras)?;
+        }
+        if self.stores.any() {
+            return self.stores.reserve(&mut self.arena, paras.paras());
+        }
+        self.charge_cache(RegionParas::ZERO, paras)?;
+        Ok(SwapLoc::NONE)
+    }
+
+    /// Without a store: a block of `old` paragraphs (none: a new one)
+    /// becomes one of `new`, charged in the cache: header and data, all
+    /// blocks within the data heap. `NoRoom` (nothing changed) otherwise.
+    /// Out of line and size-optimized: heaps without a store are rare.
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
+    fn charge_cache(&mut self, old: RegionParas, new: RegionParas) -> Result<(), VmError> {
+        let fp = cache_footprint;
+        let was = if old == RegionParas::ZERO {
+            Paras::ZERO
+        } else {
+            fp(old)
+        };
+        let now = self.stores.cache_charged - was + fp(new);
+        // The block being placed needs no slack of its own (it takes what
+        // the others left): the heap plus one slack.
+        let slack = MIN_SPLIT.paras() - Paras::new(1);
+        if now > self.place.capacity().paras() + slack {
+            return Err(VmError::NoRoom);
+        }
+        self.stores.cache_charged = now;
+        Ok(())
+    }
+
+    /// [`Self::reserve`]'s common case, inline: a block the data heap
+    /// holds, charged on the first store that takes blocks, which has the
+    /// room already. `None` (nothing changed) otherwise.
+    #[inline(always)]
+    fn charge_quick(&mut self, paras: RegionParas) -> Option<SwapLoc> {
+        if self.lean || paras + HDR_PARAS > self.place.capacity() {
+            return None;
+        }
+        self.stores.charge_quick(paras.paras())
+    }
+
+    /// Gives back the commit charge of a block of `paras` whose swap space
+    /// is `loc` ([`Self::reserve`]). Out of line (`_vfree` tries the inline
+    /// [`Stores::discharge`](super::stores::Stores::discharge) first: 816
+    /// bytes of resident code when this was inlined everywhere).
+    #[inline(never)]
+    fn unreserve(&mut self, loc: SwapLoc, paras: RegionParas) {
+        if loc.is_some() {
+            self.stores.free(&mut self.arena, loc, paras.paras());
+        } else {
+            self.stores.cache_charged -= cache_footprint(paras);
         }
     }
 
@@ -291,9 +382,6 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             return Ok(Handle::from_raw(0));
         }
         let newp = block_paras(size)?;
-        if !self.place.fits(newp) {
-            return Err(VmError::NoRoom);
-        }
         if let Res::Resident(p) = r {
             if self.arena.locks(p) > 0 {
                 return Err(VmError::Locked);
@@ -312,66 +400,119 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             oldp,
             newp,
         };
-        let mut resident = match r {
+        let resident = match r {
             Res::Resident(p) => Some(p),
             Res::Away(..) => None,
         };
-        if let Some(p) = resident {
-            if newp < oldp {
-                self.shrink_resident(&rs, p)?;
-                return Ok(h);
+        if newp < oldp {
+            return self.shrink(&rs, resident).map(|()| h);
+        }
+        // The new size's charge first (nothing changed if it cannot be
+        // had): a new reservation when the size class changes; the same
+        // swap space when it does not.
+        self.reserve_lean(newp)?;
+        let same = !old_loc.is_some() || class_of(oldp.paras()) == class_of(newp.paras());
+        let new_loc = if same {
+            if !old_loc.is_some() {
+                self.charge_cache(oldp, newp)?;
+            }
+            old_loc
+        } else {
+            self.reserve(newp)?
+        };
+        let got = self.grow(&mut rs, resident, same, new_loc);
+        if got.is_err() {
+            if same {
+                if !old_loc.is_some() {
+                    // Cannot fail: back to what it was.
+                    let _ = self.charge_cache(newp, oldp);
+                }
+            } else {
+                self.unreserve(new_loc, newp);
             }
         }
-        // A new region: a resident block is copied to it inside the cache
-        // (pinned meanwhile); one that is not (or could not be copied so)
-        // is read from its swap copy. One copy of these steps for both.
-        loop {
+        got.map(|()| h)
+    }
+
+    /// The steps of a growing `_vrealloc` once the new size is charged
+    /// (its swap space `new_loc`, the old block's own if `same`): a new
+    /// region, the resident block copied into it in the cache (pinned
+    /// meanwhile), or if both do not fit together the block sent to its
+    /// swap space and read back from there, the lean layout taken if the
+    /// new size needs it; then the table updated and the old swap space
+    /// given back. On failure the block is as it was (perhaps sent out).
+    #[inline(never)]
+    #[cfg_attr(feature = "dos", optimize(size))]
+    fn grow(
+        &mut self,
+        rs: &mut Resize,
+        mut resident: Option<ArenaPara>,
+        same: bool,
+        mut new_loc: SwapLoc,
+    ) -> Result<(), VmError> {
+        let need = rs.newp + HDR_PARAS;
+        let mut lean_tried = false;
+        let q = loop {
             if let Some(p) = resident {
                 self.arena.set_locks(p, 1);
             }
-            let got = self.alloc_region(newp + HDR_PARAS);
+            let got = self.alloc_region(need);
             if let Some(p) = resident {
                 self.arena.set_locks(p, 0);
             }
-            let q = match (got, resident) {
-                (Ok(q), _) => q,
-                (Err(err), None) => return Err(err),
+            match (got, resident) {
+                (Ok(q), _) => break q,
                 (Err(_), Some(p)) => {
-                    // Not enough room for both copies: go through swap
-                    // (eviction may give the block swap space).
+                    // Not enough room for both copies: through swap (a
+                    // charge becomes an extent as the block leaves).
                     self.evict(p)?;
-                    (rs.old_loc, rs.oldp) = self.entry(h)?;
+                    (rs.old_loc, rs.oldp) = self.entry(rs.h)?;
+                    if same {
+                        new_loc = rs.old_loc;
+                    }
                     resident = None;
-                    continue;
                 }
-            };
-            // Zeros, then the resident copy over them; or what is kept of
-            // the swap copy, zero-filled after it.
-            let (loc, keep) = match resident {
-                Some(_) => (SwapLoc::NONE, Bytes::ZERO),
-                None => (rs.old_loc, rs.oldp.min(newp).bytes()),
-            };
-            self.fill_from(q, loc, keep, newp.bytes())?;
-            if let Some(p) = resident {
-                self.arena.copy(data_addr(p), data_addr(q), rs.oldp.bytes());
+                (Err(VmError::NoRoom), None) if !lean_tried => {
+                    lean_tried = true;
+                    self.go_lean(need)?;
+                }
+                (Err(e), None) => return Err(e),
             }
-            self.move_to(&rs, q)?;
-            if let Some(p) = resident {
-                self.drop_resident(p);
-            }
-            self.enter(q);
-            return Ok(h);
+        };
+        // Zeros, then the resident copy over them; or what is kept of
+        // the swap copy, zero-filled after it.
+        let (loc, keep) = match resident {
+            Some(_) => (SwapLoc::NONE, Bytes::ZERO),
+            None => (rs.old_loc, rs.oldp.bytes()),
+        };
+        self.fill_from(q, loc, keep, rs.newp.bytes())?;
+        if let Some(p) = resident {
+            self.arena.copy(data_addr(p), data_addr(q), rs.oldp.bytes());
         }
+        self.init_header(q, rs.h, new_loc, rs.newp, true);
+        if let Err(err) = self.put_resized(rs, new_loc) {
+            self.place.release(&mut self.arena, q);
+            return Err(err);
+        }
+        if !same {
+            self.unreserve(rs.old_loc, rs.oldp);
+        }
+        if let Some(p) = resident {
+            self.drop_resident(p);
+        }
+        self.enter(q);
+        Ok(())
     }
 
-    /// Records the new size of `rs.h` in the table, without a swap copy,
-    /// then frees the old swap copy (it no longer fits the size class).
-    /// Size-optimized, as `_vrealloc`.
+    /// Writes the live entry of `rs.h` with swap space `loc` and size
+    /// `rs.newp`: the one table write of `_vrealloc` (out of line: a copy
+    /// each for growing and shrinking took more code).
+    #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
-    fn commit_size(&mut self, rs: &Resize) -> Result<(), VmError> {
+    fn put_resized(&mut self, rs: &Resize, loc: SwapLoc) -> Result<(), VmError> {
         let e = Entry::Live {
             gen: rs.h.gen(),
-            loc: SwapLoc::NONE,
+            loc,
             paras: rs.newp,
         };
         self.table.put(
@@ -380,37 +521,34 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             Some(&mut self.place),
             rs.h.index(),
             e,
-        )?;
-        if rs.old_loc.is_some() {
-            self.stores
-                .free(&mut self.arena, rs.old_loc, rs.oldp.paras());
-        }
-        Ok(())
+        )
     }
 
-    /// Makes fresh region `q`, holding the resized contents, the block's
-    /// region (dirty, no swap copy) and commits the size. Gives `q` back if
-    /// the table cannot be written. Size-optimized, as `_vrealloc`.
+    /// A shrinking `_vrealloc`: the table entry first (the one step that
+    /// may fail), then the swap space shrunk in place (a smaller charge,
+    /// or the extent's tail given back: its first bytes stay the block's),
+    /// and a resident block's region. Never needs room or swap space.
+    #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
-    fn move_to(&mut self, rs: &Resize, q: ArenaPara) -> Result<(), VmError> {
-        self.init_header(q, rs.h, SwapLoc::NONE, rs.newp, true);
-        if let Err(err) = self.commit_size(rs) {
-            self.place.release(&mut self.arena, q);
-            return Err(err);
+    fn shrink(&mut self, rs: &Resize, resident: Option<ArenaPara>) -> Result<(), VmError> {
+        self.put_resized(rs, rs.old_loc)?;
+        if rs.old_loc.is_some() {
+            self.stores.shrink(
+                &mut self.arena,
+                rs.old_loc,
+                rs.oldp.paras(),
+                rs.newp.paras(),
+            );
+        } else {
+            // Smaller: cannot fail.
+            let _ = self.charge_cache(rs.oldp, rs.newp);
         }
-        Ok(())
-    }
-
-    /// Shrinks the resident block in region `p` in place.
-    #[inline(always)]
-    fn shrink_resident(&mut self, rs: &Resize, p: ArenaPara) -> Result<(), VmError> {
-        self.commit_size(rs)?;
-        let a = &mut self.arena;
-        a.update_flags(p, Flags::DIRTY, Flags::SWAP);
-        a.set_swap_loc(p, SwapLoc::NONE);
-        a.set_block_paras(p, rs.newp);
-        let cut = self.place.shrink(a, p, rs.newp + HDR_PARAS);
-        self.policy.shrunk(&self.arena, p, cut);
+        if let Some(p) = resident {
+            let a = &mut self.arena;
+            a.set_block_paras(p, rs.newp);
+            let cut = self.place.shrink(a, p, rs.newp + HDR_PARAS);
+            self.policy.shrunk(&self.arena, p, cut);
+        }
         Ok(())
     }
 

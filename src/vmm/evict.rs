@@ -1,6 +1,6 @@
 //! Making room in the cache: a region for a block, found by first fit,
-//! compaction, or evicting the policy's victims (writing dirty ones out,
-//! with lazy commit of swap space).
+//! compaction, or evicting the policy's victims (writing dirty ones out to
+//! the swap space reserved for them at `_vmalloc`).
 //!
 //! Belongs here: the loop that combines placement, policy and swap space to
 //! get a region, and evicting one block. Does not belong here: how regions
@@ -9,7 +9,6 @@
 use super::backend::{Arena, Store};
 use super::header::{data_addr, Flags, Regions};
 use super::heap::Heap;
-use super::swap::SwapLoc;
 use super::table::Table;
 use super::units::{ArenaPara, RegionParas};
 use super::VmError;
@@ -63,7 +62,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// Removes unlocked resident block `p` from the cache, writing it out
-    /// first if it is dirty (committing swap space if it has none).
+    /// first if it is dirty (to its reserved swap space).
     pub(super) fn evict(&mut self, p: ArenaPara) -> Result<(), VmError> {
         let a = &mut self.arena;
         debug_assert!(a.locks(p) == 0);
@@ -71,20 +70,37 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         if f.has(Flags::DIRTY) {
             let bparas = a.block_paras(p);
             let (data, len) = (data_addr(p), bparas.bytes());
-            let loc = if f.has(Flags::SWAP) {
-                let loc = a.swap_loc(p);
+            let loc = a.swap_loc(p);
+            if !loc.is_some() {
+                // A heap without a store: its blocks stay (all fit, see
+                // `Heap::reserve`).
+                return Err(VmError::NoSwap);
+            }
+            let loc = if loc.is_written() {
                 self.stores.write(loc, a, data, len)?;
                 loc
             } else {
-                // Lazy commit: the block gets swap space now, recorded in
-                // its entry with one visit (no table access in between, so
-                // the entry stays where it is).
+                // The first write-out, to the space reserved at
+                // `_vmalloc` (a charge becomes an extent: never for lack
+                // of space), recorded in the entry with one visit (no
+                // table access in between, so the entry stays where it
+                // is). A failed write keeps the extent, never written.
                 let h = a.handle(p);
                 let at = self.table.locate(a, &mut self.stores, h.index())?;
-                debug_assert!(Table::load(a, at).live_for(h) == Some((SwapLoc::NONE, bparas)));
-                let loc = self.stores.write_new(a, data, bparas.paras(), len)?;
-                self.table.set_loc(a, at, loc);
-                loc
+                debug_assert!(Table::load(a, at).live_for(h) == Some((loc, bparas)));
+                let real = if loc.is_charge() {
+                    self.stores.take(loc, bparas.paras())
+                } else {
+                    loc.written()
+                };
+                let done = self.stores.write(real, a, data, len);
+                let now = if done.is_ok() { real } else { real.fresh() };
+                if now != loc {
+                    self.table.set_loc(a, at, now);
+                    a.set_swap_loc(p, now);
+                }
+                done?;
+                real
             };
             self.stores.count_page_out(loc, len);
         } else {

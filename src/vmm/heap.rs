@@ -341,5 +341,57 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
         assert_eq!(n, nused, "policy lists cover the resident blocks");
         self.table.check(a);
+        for sp in &self.stores.space {
+            assert!(sp.charge_backed(), "a store's charge is not backed");
+        }
+    }
+
+    /// Panics unless the commit charge adds up: every live block has swap
+    /// space reserved (with a store) or a place charged in the cache
+    /// (without), the charges on each store are the sum of its blocks'
+    /// size classes and lie within the store, the cache charge within the
+    /// data heap, and a resident block's header names its entry's space.
+    /// Visits every entry (table pages come in as a call would bring
+    /// them): for tests.
+    pub fn audit_charges(&mut self) {
+        use super::handle::HandleIdx;
+        use super::swap::{class_of, class_paras};
+        use super::table::Entry;
+        let mut charged = [Paras::ZERO; 3];
+        let mut cache = Paras::ZERO;
+        let any = self.stores.any();
+        let mut idx = HandleIdx::FIRST;
+        while self.table.in_use_range(idx) {
+            let e = self.table.get(&mut self.arena, &mut self.stores, None, idx);
+            if let Ok(Entry::Live { loc, paras, .. }) = e {
+                assert_eq!(loc.is_some(), any, "slot {idx:?}: swap space iff a store");
+                if loc.is_charge() {
+                    charged[loc.store()] += class_paras(class_of(paras.paras()));
+                } else if !loc.is_some() {
+                    cache += super::calls::cache_footprint(paras);
+                }
+                if let Some(p) = self.index.find(&self.arena, idx) {
+                    assert_eq!(
+                        self.arena.swap_loc(p),
+                        loc,
+                        "slot {idx:?}: header and entry"
+                    );
+                    assert_eq!(self.arena.block_paras(p), paras, "slot {idx:?}: size");
+                }
+            } else {
+                assert!(e.is_ok(), "slot {idx:?}: {e:?}");
+            }
+            idx = idx.next();
+        }
+        for (sp, c) in self.stores.space.iter().zip(charged) {
+            assert_eq!(sp.charged, c, "charges on a store");
+            assert!(sp.charge_backed(), "a store's charge is not backed");
+        }
+        assert_eq!(self.stores.cache_charged, cache, "the cache charge");
+        let slack = super::place::MIN_SPLIT.paras() - Paras::new(1);
+        assert!(
+            cache <= self.place.capacity().paras() + slack,
+            "cache overcharged"
+        );
     }
 }

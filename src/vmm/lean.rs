@@ -45,18 +45,34 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         ArenaPara::new(self.arena.paras()) - Layout::LEAN.heap
     }
 
-    /// Whether a block of `paras` that the data heap cannot hold could be
-    /// loaded in the lean layout. Out of line: `_vmalloc`'s cold path.
+    /// Whether a block of `paras` that the default layout's data heap
+    /// cannot hold could be loaded in the lean layout; if so, the swap
+    /// space the directory then needs is reserved (once, kept until
+    /// `_vheapterm`; `NoSwap` if no store can give it). `NoRoom` if the
+    /// block is too large for either layout. Out of line: the cold path of
+    /// `_vmalloc` and `_vrealloc`.
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
-    pub(super) fn fits_lean(&self, paras: RegionParas) -> bool {
-        self.lean_holds(paras + HDR_PARAS)
+    pub(super) fn reserve_lean(&mut self, paras: RegionParas) -> Result<(), VmError> {
+        let need = paras + HDR_PARAS;
+        if need <= ArenaPara::new(self.arena.paras()) - self.layout.heap {
+            return Ok(());
+        }
+        if !self.lean_holds(need) {
+            return Err(VmError::NoRoom);
+        }
+        if !self.table.dir_slot.is_some() {
+            let (_, size) = self.table.dir_place();
+            self.table.dir_slot = self.stores.alloc(&mut self.arena, size)?;
+        }
+        Ok(())
     }
 
-    /// Bytes of the largest block `_vrealloc` makes: the data heap's
-    /// (a block is resized in the cache).
+    /// Bytes of the largest block `_vrealloc` makes: as `_vmalloc`'s (the
+    /// block is copied through its swap space when old and new do not fit
+    /// in the cache together).
     pub(super) fn resize_room(&self) -> Bytes {
-        (self.place.capacity() - HDR_PARAS).bytes()
+        (self.largest_region() - HDR_PARAS).bytes()
     }
 
     /// The largest region a block may take: the data heap, or the lean
@@ -100,7 +116,9 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         let mut dir_swap = self.table.dir_swap();
         if !self.lean {
             let (dir, size) = self.table.dir_place();
-            dir_swap = st.write_new(a, dir, size, size.bytes())?;
+            // Reserved with the block that needs this layout (`reserve_dir`).
+            dir_swap = self.table.dir_slot;
+            st.write(dir_swap, a, dir, size.bytes())?;
         }
         self.table.drop_slots();
         self.relayout(&Layout::LEAN, dir_swap);
@@ -132,8 +150,8 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             self.relayout(&Layout::LEAN, dir_swap);
             return false;
         }
+        // The directory's swap space stays reserved (`reserve_dir`).
         self.relayout(&l, SwapLoc::NONE);
-        self.stores.free(&mut self.arena, dir_swap, size);
         self.lean = false;
         true
     }

@@ -1,5 +1,5 @@
 //! The portable VMM core: Microsoft C 7.0 `<vmemory.h>` semantics, cache
-//! placement, lazy swap commit and replacement, with no asm and no target
+//! placement, the commit charge with lazy writing, and replacement, with no asm and no target
 //! cfg. It moves bytes only through the traits in [`backend`]; the DOS layer
 //! implements them over real memory, the host tests over `Vec<u8>`.
 //!
@@ -60,16 +60,16 @@
 //!   (writing dirty pages to their swap copies) before it compacts or
 //!   evicts a block, so they hold only room no block needs. Only pages
 //!   with swap space go there, so giving one back never allocates. A small
-//!   cache whose blocks are mostly away (lazy commit) keeps its table pages
+//!   cache whose blocks are mostly away (lazy writing) keeps its table pages
 //!   cached: C_BENCH's 16 KB churn paged 95 018 table pages in, now 3.
 //!   The *directory* (pinned in the arena, one `u32` swap location per table
 //!   page, 1/16 of the arena) finds them: 262 143 handles for a 128 KiB
 //!   arena, up to 2^20 - 1. A table page gets its swap space when its first
-//!   handle is allocated (it stays cached and dirty until then, so the store
-//!   copy is written before it is read); so writing a table page back never
-//!   needs an allocation, and `_vfree` works even when the swap space is
-//!   full. Without any swap store, table pages cannot leave the arena, which
-//!   limits the handles to K x 128. Free handle slots form a LIFO list
+//!   handle is allocated (or the handle is refused; the page stays cached
+//!   and dirty until then, so the store copy is written before it is read);
+//!   so writing a table page back never needs an allocation, and `_vfree`
+//!   works even when the swap space is full. Without any swap store, table
+//!   pages cannot leave the arena, which limits the handles to K x 128. Free handle slots form a LIFO list
 //!   threaded through the entries. Allocating and freeing touch one entry:
 //!   O(1), plus at most one table-page transfer each way.
 //! * **Resident blocks** carry a 32-byte header in front of their data in the
@@ -78,7 +78,7 @@
 //!   cache hit, `_vlock`, `_vunlock` and `_vlockcnt` of a resident block never
 //!   touch the handle table, and neither does evicting a block that already
 //!   has swap space: the table is written only by `_vmalloc`, `_vfree`,
-//!   `_vrealloc` and the first write-out of a block (lazy commit).
+//!   `_vrealloc` and the first write-out of a block (lazy writing).
 //! * **Two layouts** (`layout`, `lean`). The parts above are sized for a
 //!   cache of many blocks, about a seventh of the arena. A block that the
 //!   data heap cannot hold still loads when a swap store is open: every
@@ -91,8 +91,10 @@
 //!   from its page's swap copy (through the directory's) into the window
 //!   and written back before another one comes in, so no table access
 //!   needs room in the cache. The default layout comes back when a block
-//!   that fits it is loaded and the others can leave. `_vrealloc` makes a
-//!   block at most as large as the present data heap.
+//!   that fits it is loaded and the others can leave. The directory's swap
+//!   space is reserved with the first block that needs the lean layout.
+//!   `_vrealloc` grows a block to the same limit (through its swap space
+//!   when old and new do not fit together).
 //! * **Placement.** The data heap is a chain of regions (header size and the
 //!   previous region's size, so neighbours coalesce in O(1)) with a free
 //!   list; first fit. Every block is contiguous and 16-byte aligned, so one
@@ -131,6 +133,22 @@
 //!   one growing allocation per store; XMS first, then EMS, then disk. A
 //!   store that refused to grow is skipped until space is freed in it, but
 //!   every grow is retried once before an allocation fails.
+//! * **The commit charge** (issue 23). `_vmalloc` reserves a block's swap
+//!   space before it hands out the handle: a *charge* on the first store
+//!   that holds (or grows to hold) room for the block's size class above
+//!   its allocated top (`StoreSpace::charged`; `top + charged <= size`
+//!   always), else a free extent of the class, marked never written
+//!   ([`swap::SwapLoc`]); `NoSwap` if no store can back it. The block's
+//!   first write-out takes its extent out of the charged room, which is
+//!   there, so no eviction and no load ever needs new swap space: a
+//!   `_vload`/`_vlock` fails only when locked blocks leave no room in the
+//!   cache (or a store's driver fails). Writing stays lazy: a charge costs
+//!   no I/O, a block never written still zero-fills, a clean one drops.
+//!   Without a store the charge is in the cache: all blocks (header and
+//!   data) must fit in the data heap together. `_vfree` gives the charge
+//!   back; a shrinking `_vrealloc` shrinks it in place (a charge of the
+//!   smaller class, or the extent's tail given back, its head still the
+//!   block's copy); a growing one reserves the new class first.
 //!
 //! # Semantics choices (MSC 7.0 leaves these open)
 //! * Sizes are rounded up to 16 bytes; `_vmsize` reports the rounded size,
@@ -139,8 +157,8 @@
 //!   stays valid. `_vrealloc` keeps the handle.
 //! * A fresh block reads as zeros; `_vrealloc` zero-fills a grown tail.
 //!   `_vrealloc` copies inside the cache when old and new fit together, and
-//!   otherwise goes through swap (writing the old block out first if needed),
-//!   so it only needs room for the new size.
+//!   otherwise goes through swap (writing the old block out first if needed,
+//!   to the space it reserved), so it only needs room for the new size.
 //! * `dosmin` below [`MIN_ARENA_PARAS`] (4 KiB) is raised to it; a nonzero
 //!   `dosmax` below `dosmin` or below that minimum fails.
 //! * Handles: bits 0..19 slot index (never 0), bits 20..31 a generation that
@@ -148,9 +166,9 @@
 //!   stale, forged and earlier-cycle handles are rejected (until a slot is
 //!   reused 4096 times, or 256 times for a handle of the previous cycle).
 //! * Any backend failure fails only the call that needed the transfer, with
-//!   its documented value; every block keeps its contents. When swap space
-//!   and cache are both full of dirty data, loads of other blocks fail until
-//!   something is freed.
+//!   its documented value; every block keeps its contents. When the swap
+//!   space is full, `_vmalloc` and growing `_vrealloc`s fail; every block
+//!   allocated still loads.
 
 pub mod backend;
 mod calls;
@@ -514,6 +532,15 @@ impl<B: Backends> Vmm<B> {
     pub fn check_invariants(&self) {
         if let Some(h) = self.heap.as_ref() {
             h.check();
+        }
+    }
+
+    /// Checks the commit charge against every live handle's table entry
+    /// and panics if it does not add up (see the issue 23 promise in the
+    /// module doc). For tests; O(handles), pages the table in.
+    pub fn audit_charges(&mut self) {
+        if let Some(h) = self.heap.as_mut() {
+            h.audit_charges();
         }
     }
 

@@ -8,13 +8,13 @@
 //! out (`evict`), or the links other structures hold to a region: a move is
 //! reported to the caller so it can fix them.
 
-use super::header::{Flags, Regions, HDR_PARAS};
+use super::header::{Flags, Regions};
 use super::list::List;
 use super::stats::CacheStats;
 use super::units::{ArenaPara, RegionParas};
 
 /// Smallest free region worth splitting off.
-const MIN_SPLIT: RegionParas = RegionParas::new(3);
+pub(super) const MIN_SPLIT: RegionParas = RegionParas::new(3);
 
 /// The data heap's bounds and free space.
 pub struct Placement {
@@ -55,12 +55,6 @@ impl Placement {
     /// The data heap's size.
     pub fn capacity(&self) -> RegionParas {
         self.end - self.start
-    }
-
-    /// Whether a block of `paras` could ever be resident: a block larger
-    /// than the data heap could be allocated but never loaded.
-    pub fn fits(&self, paras: RegionParas) -> bool {
-        paras + HDR_PARAS <= self.capacity()
     }
 
     /// Tells the region above `[p, p + size)` its new lower neighbour size.

@@ -67,8 +67,9 @@ pub struct Status {
     /// a larger block can be allocated but never loaded. With a swap store
     /// that is all but about 30 paragraphs of the cache (the lean layout).
     pub largest_block: u32,
-    /// Largest size `_vrealloc` gives a block, in bytes: the default
-    /// layout's data heap (a block is resized in the cache).
+    /// Largest size `_vrealloc` gives a block, in bytes: as
+    /// `largest_block` (a block that does not fit in the cache twice is
+    /// copied through its swap space).
     pub largest_resize: u32,
     /// Live handles.
     pub live_handles: u32,

@@ -8,7 +8,7 @@
 //! heap's free space when it misses (a region each, locked, on no list),
 //! and gives them all back when placement finds no room for a block, before
 //! any block is evicted: so a small cache whose blocks leave the heap empty
-//! (lazy commit) holds many table pages, and a block never waits for one.
+//! (lazy writing) holds many table pages, and a block never waits for one.
 //! Only pages with swap space go to an extra slot, so giving one back never
 //! needs an allocation.
 //!
@@ -98,9 +98,6 @@ impl Entry {
 struct Slot {
     page: u32,
     dirty: bool,
-    /// A page that got no swap space (see [`Table::alloc`]): it stays
-    /// cached while any other slot can be replaced.
-    pinned: bool,
     stamp: u32,
     /// Where the page is cached (an extra slot's region is a header below).
     at: ArenaPara,
@@ -122,6 +119,11 @@ pub struct Table {
     /// The directory's swap copy while there is no slot (the lean layout);
     /// [`SwapLoc::NONE`] while the directory is in the arena.
     dir_swap: SwapLoc,
+    /// The swap space kept for the directory's copy in the lean layout,
+    /// reserved when the first block that needs that layout is allocated
+    /// (so taking the layout never needs an allocation); kept until
+    /// `_vheapterm`. [`SwapLoc::NONE`] before.
+    pub(super) dir_slot: SwapLoc,
     /// Without a slot: the paragraph of a page's swap copy held in the
     /// window paragraph (slot 0's place; its dirty flag says whether the
     /// window was changed), [`SwapLoc::NONE`] if none.
@@ -163,7 +165,6 @@ impl Table {
         let slots = [Slot {
             page: EMPTY_SLOT,
             dirty: false,
-            pinned: false,
             stamp: 0,
             at: ArenaPara::NIL,
         }; MAX_SLOTS];
@@ -174,6 +175,7 @@ impl Table {
             nfixed: 0,
             dir_pages: pages,
             dir_swap: SwapLoc::NONE,
+            dir_slot: SwapLoc::NONE,
             window: SwapLoc::NONE,
             memo: [0; MEMO_PAGES],
             last: 0,
@@ -219,7 +221,8 @@ impl Table {
         a.write_u32(self.dir_at(page), loc.raw())
     }
 
-    /// Writes cached page `i` back, giving it swap space if it has none.
+    /// Writes cached page `i` back to its swap space (every page with a
+    /// handle has some, from its first handle on; without, `NoSwap`).
     /// Size-optimized: a table page leaves the cache rarely.
     #[cfg_attr(feature = "dos", optimize(size))]
     fn writeback<A: Arena, S: Store<A>>(
@@ -230,30 +233,14 @@ impl Table {
     ) -> Result<(), VmError> {
         let page = self.slot(i).page;
         let base = self.slot_at(i);
-        let mut loc = self.dir_get(a, page);
-        if loc.is_some() {
-            st.write(loc, a, base, PAGE_BYTES)?;
-        } else {
-            loc = st.write_new(a, base, PAGE_PARAS.paras(), PAGE_BYTES)?;
-        }
+        let loc = self.dir_get(a, page);
+        st.write(loc, a, base, PAGE_BYTES)?;
         // (`get_mut`: `loc` names a store, and no panic path is needed.)
         if let Some(c) = st.stats.get_mut(loc.store()) {
             c.table_outs += 1;
         }
-        self.set_swap(a, i, page, loc);
         self.slot_mut(i).dirty = false;
         Ok(())
-    }
-
-    /// Records `loc` as the swap copy of page `page`, cached in slot `i`:
-    /// a page with swap space is never pinned (it may have been, before it
-    /// got some here or in [`Self::new_page`]; a flush before a layout
-    /// change that then failed keeps the slot). Inline: a call from the
-    /// two size-optimized callers took 48 bytes more.
-    #[inline(always)]
-    fn set_swap<A: Arena>(&mut self, a: &mut A, i: usize, page: u32, loc: SwapLoc) {
-        self.dir_set(a, page, loc);
-        self.slot_mut(i).pinned = false;
     }
 
     /// Cached page `i` is used now: where it is.
@@ -283,8 +270,8 @@ impl Table {
     ) -> Result<u16, VmError> {
         debug_assert!(self.nslots > 0, "a page-in without a slot");
         let loc = self.dir_get(a, page);
-        // A page without swap space (it may end up pinned, and writing it
-        // back needs an allocation) goes to a fixed slot only.
+        // A page without swap space (of a heap with no store: it can
+        // never be written back) goes to a fixed slot only.
         let n = if loc.is_some() {
             self.nslots
         } else {
@@ -294,11 +281,10 @@ impl Table {
         for i in 0..n {
             let s = self.slot(i);
             let v = self.slot(victim);
-            // Empty first, then least recently used, a pinned page last.
+            // Empty first, then least recently used.
             if v.page != EMPTY_SLOT
                 && (s.page == EMPTY_SLOT
-                    || (v.pinned, self.clock.wrapping_sub(s.stamp))
-                        > (s.pinned, self.clock.wrapping_sub(v.stamp)))
+                    || self.clock.wrapping_sub(s.stamp) > self.clock.wrapping_sub(v.stamp))
             {
                 victim = i;
             }
@@ -337,7 +323,7 @@ impl Table {
             fill_seldom(a, base, PAGE_BYTES, 0);
         }
         let s = self.slot_mut(i);
-        (s.page, s.dirty, s.pinned) = (page, false, false);
+        (s.page, s.dirty) = (page, false);
         Ok(i as u16)
     }
 
@@ -408,7 +394,7 @@ impl Table {
     #[cfg_attr(feature = "dos", optimize(size))]
     pub fn drop_slots(&mut self) {
         for s in self.slots.iter_mut() {
-            (s.page, s.dirty, s.pinned) = (EMPTY_SLOT, false, false);
+            (s.page, s.dirty) = (EMPTY_SLOT, false);
         }
         (self.nslots, self.last, self.window) = (0, 0, SwapLoc::NONE);
     }
@@ -528,8 +514,8 @@ impl Table {
     }
 
     /// Panics if the slots are inconsistent: an empty slot marked dirty, a
-    /// page cached twice, a page without swap space in an extra slot, a
-    /// pinned page that has swap space, an extra slot's region not locked,
+    /// page cached twice, a page without swap space in an extra slot, an
+    /// extra slot's region not locked,
     /// or a slot past the ones in use that is not empty.
     pub fn check<A: Arena>(&self, a: &A) {
         let window = self.nslots == 0;
@@ -551,7 +537,6 @@ impl Table {
             let others = &self.slots[..self.nslots];
             assert_eq!(others.iter().filter(|o| o.page == s.page).count(), 1);
             let has_swap = self.dir_get(a, s.page).is_some();
-            assert!(!(s.pinned && has_swap), "pinned page {} has swap", s.page);
             if i >= self.nfixed {
                 assert!(has_swap, "page {} in an extra slot has no swap", s.page);
                 let p = s.at - HDR_PARAS;
@@ -688,8 +673,8 @@ impl Table {
     }
 
     /// Before the first handle of a table page (slot `idx`, never used) is
-    /// handed out: the page gets its swap space, or stays cached and
-    /// pinned. Out of line and size-optimized: once per 128 handles.
+    /// handed out: the page gets its swap space (`NoSwap` if no store can
+    /// give it). Out of line and size-optimized: once per 128 handles.
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
     fn new_page<A: Arena, S: Store<A>>(
@@ -709,47 +694,40 @@ impl Table {
         }
         // First handle of a table page: give the page its swap space now,
         // so that writing a table page back never needs an allocation
-        // (otherwise a full swap space could make `_vfree` impossible).
-        // The page is cached dirty and zero-filled, so the store copy is
-        // written before it is ever read.
-        // (No extra slot: the page has no swap space.) `entry_at`
-        // leaves the page's slot in `last`.
+        // (otherwise a full swap space could make `_vfree`, or the
+        // eviction a `_vload` needs, impossible). The page is cached dirty
+        // and zero-filled, so the store copy is written before it is ever
+        // read. No store can give it space: the handle is refused (the
+        // commit charge: every page of handles has its space, as every
+        // block). (No extra slot: the page has no swap space.)
+        // `entry_at` leaves the page's slot in `last`.
         self.entry_at(a, st, None, idx, true)?;
         let slot = self.last;
         match st.alloc(a, PAGE_PARAS.paras()) {
-            // A page pinned earlier has swap space from now on.
-            Ok(loc) => self.set_swap(a, slot, page, loc),
-            // No store can give it space now (the only store cannot
-            // grow): the page stays in the cache, pinned, as long as
-            // another slot is left to page the table pages that have
-            // swap space. So blocks that fit in the cache can still be
-            // allocated, and `_vfree` never needs new swap space.
-            Err(e) if !self.slot(slot).pinned => {
-                let pinned = self.slots.iter().filter(|s| s.pinned).count();
-                if pinned + 1 >= self.nfixed {
-                    // Nothing is written to the page yet: it may leave clean.
-                    self.slot_mut(slot).dirty = false;
-                    return Err(e);
-                }
-                self.slot_mut(slot).pinned = true;
+            Ok(loc) => {
+                self.dir_set(a, page, loc);
+                Ok(())
             }
-            // Pinned by an earlier handle of the page.
-            Err(_) => {}
+            Err(e) => {
+                // Nothing is written to the page yet: it may leave clean.
+                self.slot_mut(slot).dirty = false;
+                Err(e)
+            }
         }
-        Ok(())
     }
 
-    /// A new handle for a block of `paras` with no swap copy: the most
-    /// recently freed slot, else a slot never used.
+    /// A new handle for a block of `paras` whose swap space is `loc` (its
+    /// reservation): the most recently freed slot, else a slot never used.
     pub fn alloc<A: Arena, S: Store<A>>(
         &mut self,
         a: &mut A,
         st: &mut Stores<S>,
         room: &mut Placement,
         paras: RegionParas,
+        loc: SwapLoc,
     ) -> Result<Handle, VmError> {
-        // The most recently freed slot (its page has swap space, or is
-        // pinned, since its first handle), else a slot never used.
+        // The most recently freed slot (its page has swap space since its
+        // first handle, with a store), else a slot never used.
         let from_free = !self.free_head.is_none();
         let idx = if from_free {
             self.free_head
@@ -761,7 +739,7 @@ impl Table {
         // A page's first handle: without a slot (the lean layout) the
         // directory is in a store, so only the first two slots of a page
         // (slot 0 is never handed out) ask it. A freed slot's page has its
-        // swap space (or is pinned) already: the directory is not read
+        // swap space already: the directory is not read
         // (a far read is never skipped once written, and the churn reuses
         // freed slots at almost every call: 4% of C_BENCH's churn).
         let first = !from_free
@@ -790,7 +768,7 @@ impl Table {
             self.hwm = self.hwm.next();
             self.gen_base
         };
-        a.write_u32_pair(at, SwapLoc::NONE.raw(), live_high(gen, paras));
+        a.write_u32_pair(at, loc.raw(), live_high(gen, paras));
         self.live += 1;
         Ok(Handle::new(idx, gen))
     }

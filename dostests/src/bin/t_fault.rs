@@ -24,7 +24,7 @@
 
 use dostests::faults::{Kind, KINDS, SHORT_COUNTS};
 use dostests::resources::ResourceSnapshot;
-use dostests::XorShift32 as Rng;
+use dostests::rng::XorShift32 as Rng;
 use vmemory::dos::far::FarPtr;
 use vmemory::dos::faults::{self, Fault, Style};
 use vmemory::dos::testlog::TestLog;
@@ -88,7 +88,7 @@ impl Pattern {
         let mut rng = Rng(gen.wrapping_mul(0x9E37_79B9) | 1);
         let mut t = [0u8; 256];
         for w in t.chunks_mut(4) {
-            w.copy_from_slice(&rng.next().to_le_bytes());
+            w.copy_from_slice(&rng.next_u32().to_le_bytes());
         }
         Self(t)
     }
@@ -194,11 +194,11 @@ impl<const N: usize> Work<N> {
 
     /// One random operation on a random slot.
     fn step(&mut self) {
-        let i = (self.rng.next() % N as u32) as usize;
-        let op = self.rng.next() % 10;
+        let i = (self.rng.next_u32() % N as u32) as usize;
+        let op = self.rng.next_u32() % 10;
         let s = self.slots[i];
         if s.handle == 0 {
-            let size = 16 + self.rng.next() % (self.max_block - 16);
+            let size = 16 + self.rng.next_u32() % (self.max_block - 16);
             let h = vm(|| heap::vmalloc(size));
             if h == 0 {
                 self.refused += 1;
@@ -230,7 +230,7 @@ impl<const N: usize> Work<N> {
                 self.check(i);
             }
             7 | 8 => {
-                let size = 16 + self.rng.next() % (self.max_block - 16);
+                let size = 16 + self.rng.next_u32() % (self.max_block - 16);
                 let h = vm(|| heap::vrealloc(s.handle, size));
                 if h == 0 {
                     // Refused: the old block stays as it was.

@@ -15,9 +15,9 @@ use vmemory::vmm::{StoreKind, VM_DISK, VM_EMS};
 use crate::kit::{store, us, Checks, Slots};
 use crate::Sizes;
 
-use dostests::XorShift32;
+use dostests::rng::XorShift32;
 
-/// The churn's seed of its deterministic random numbers.
+/// The churn's fixed seed.
 const SEED: u32 = 0x2545_F491;
 
 pub struct Churn {
@@ -122,13 +122,13 @@ fn run(s: &Sizes, slots: &mut Slots, mut free: impl FnMut(u32), mut alloc: impl 
     let mut rng = XorShift32(SEED);
     for _ in 0..s.churn_passes {
         for _ in 0..s.churn_ops {
-            let i = (rng.next() % n as u32) as usize;
+            let i = (rng.next_u32() % n as u32) as usize;
             let h = slots.get(i);
             if h != 0 {
                 free(h);
                 slots.set(i, 0);
             } else {
-                let size = 5 + rng.next() % 508;
+                let size = 5 + rng.next_u32() % 508;
                 slots.set(i, alloc(size));
             }
         }
