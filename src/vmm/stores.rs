@@ -255,8 +255,19 @@ impl<S> Stores<S> {
     /// 16.2 s to 24.0 s). `None` (nothing changed) otherwise.
     #[inline(always)]
     pub fn charge_quick(&mut self, paras: Paras) -> Option<SwapLoc> {
-        let i = self.space.iter().position(|sp| sp.present && !sp.full)?;
-        let sp = self.space.get_mut(i)?;
+        // The first store that takes blocks, unrolled (no loop, no index
+        // multiply: constant addresses).
+        let takes = |sp: &StoreSpace| sp.present && !sp.full;
+        let [s0, s1, s2] = &mut self.space;
+        let (i, sp) = if takes(s0) {
+            (0, s0)
+        } else if takes(s1) {
+            (1, s1)
+        } else if takes(s2) {
+            (2, s2)
+        } else {
+            return None;
+        };
         swap::charge_quick(sp, swap::extent_paras(paras)).then_some(SwapLoc::charge_on(i))
     }
 
@@ -264,14 +275,13 @@ impl<S> Stores<S> {
     /// (inline: a churn's every `_vfree`); whether it was.
     #[inline(always)]
     pub fn discharge(&mut self, loc: SwapLoc, paras: Paras) -> bool {
-        if !loc.is_charge() {
+        let Some(i) = loc.charge_store() else {
             return false;
-        }
-        if let Some(sp) = self.space.get_mut(loc.store()) {
-            // As in `reserve`: the stamp moves only if the store was full.
-            if sp.full {
-                self.changes = self.changes.wrapping_add(1);
-            }
+        };
+        if let Some(sp) = self.space.get_mut(i) {
+            // As in `reserve`: the stamp moves only if the store was full
+            // (an add, no branch).
+            self.changes = self.changes.wrapping_add(u16::from(sp.full));
             swap::discharge(sp, swap::extent_paras(paras));
         }
         true

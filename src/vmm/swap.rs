@@ -80,7 +80,17 @@ impl SwapLoc {
     }
     /// Whether this is a charge (no extent yet).
     pub fn is_charge(self) -> bool {
-        self.0 | (3 << 30) == u32::MAX && self.is_some()
+        self.charge_store().is_some()
+    }
+    /// The store index of a charge (below 3), `None` if this is none. A
+    /// rotate, an add and one compare (`_vfree`'s discharge is inline,
+    /// every call): a charge's store bits rotated to the bottom under 30
+    /// ones is `0xFFFF_FFFC + i`, plus 4 is `i`; anything else (the store
+    /// bits 3 of `NONE` among them) lands at 3 or above.
+    #[inline(always)]
+    pub fn charge_store(self) -> Option<usize> {
+        let i = self.0.rotate_left(2).wrapping_add(4);
+        (i < 3).then_some(i as usize)
     }
     /// Whether the extent holds the block's bytes (written at least once).
     pub fn is_written(self) -> bool {
