@@ -342,11 +342,12 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// [`Self::reserve`]'s common case, inline: a block the data heap
-    /// holds, charged on the first store that takes blocks, which has the
-    /// room already. `None` (nothing changed) otherwise.
+    /// holds in the default layout (the bound [`Self::relayout`] gives the
+    /// stores), charged on the first store that takes blocks, which has
+    /// the room already. `None` (nothing changed) otherwise.
     #[inline(always)]
     fn charge_quick(&mut self, paras: RegionParas) -> Option<SwapLoc> {
-        if self.lean || paras + HDR_PARAS > self.place.capacity() {
+        if paras > self.inline_max {
             return None;
         }
         self.stores.charge_quick(paras.paras())

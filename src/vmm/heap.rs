@@ -49,6 +49,12 @@ pub struct Heap<A, S> {
     pub(super) policy: Policy,
     /// Whether the arena has the lean layout (`lean`).
     pub(super) lean: bool,
+    /// The largest block whose commit charge `_vmalloc` makes inline (see
+    /// `Heap::charge_quick`): one the data heap holds, in the default
+    /// layout; 0 in the lean layout. Set at every layout change, so that
+    /// the fast path's test is one compare (three tests took 8
+    /// instructions a call).
+    pub(super) inline_max: RegionParas,
     /// The default layout (kept: computing it again took more code than
     /// its 18 bytes).
     pub(super) layout: Layout,
@@ -185,12 +191,13 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             addr_of_mut!((*p).place).write(Placement::EMPTY);
             addr_of_mut!((*p).policy).write(Policy::new(RegionParas::ZERO));
             addr_of_mut!((*p).lean).write(false);
+            addr_of_mut!((*p).inline_max).write(RegionParas::ZERO);
             addr_of_mut!((*p).layout).write(l);
         }
         slot.open = true;
         // SAFETY: every field was written above.
         let heap = unsafe { slot.heap.assume_init_mut() };
-        heap.relayout(&l, SwapLoc::NONE);
+        heap.relayout(&l, SwapLoc::NONE, false);
         Ok(())
     }
 
@@ -208,6 +215,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             place: _,
             policy: _,
             lean: _,
+            inline_max: _,
             layout: _,
         } = self;
     }

@@ -121,8 +121,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             st.write(dir_swap, a, dir, size.bytes())?;
         }
         self.table.drop_slots();
-        self.relayout(&Layout::LEAN, dir_swap);
-        self.lean = true;
+        self.relayout(&Layout::LEAN, dir_swap, true);
         self.cstats.lean_layouts += 1;
         Ok(())
     }
@@ -147,12 +146,11 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         if st.read(dir_swap, a, dir, size.bytes()).is_err() {
             // The read may have written over the lean parts: the (empty)
             // lean arena laid out again.
-            self.relayout(&Layout::LEAN, dir_swap);
+            self.relayout(&Layout::LEAN, dir_swap, true);
             return false;
         }
         // The directory's swap space stays reserved (`reserve_dir`).
-        self.relayout(&l, SwapLoc::NONE);
-        self.lean = false;
+        self.relayout(&l, SwapLoc::NONE, false);
         true
     }
 
@@ -172,9 +170,12 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     }
 
     /// Lays the empty arena (no resident block, no table slot) out as `l`,
-    /// the directory at `dir_swap` (in the arena: [`SwapLoc::NONE`]).
+    /// the directory at `dir_swap` (in the arena: [`SwapLoc::NONE`]);
+    /// `lean` says whether `l` is the lean layout. The largest block
+    /// `_vmalloc` charges inline is one the data heap holds, in the
+    /// default layout only (the lean layout's look is in `reserve`).
     #[cfg_attr(feature = "dos", optimize(size))]
-    pub(super) fn relayout(&mut self, l: &Layout, dir_swap: SwapLoc) {
+    pub(super) fn relayout(&mut self, l: &Layout, dir_swap: SwapLoc, lean: bool) {
         let a = &mut self.arena;
         let end = ArenaPara::new(a.paras());
         self.table
@@ -184,6 +185,12 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         self.sketch = Sketch::new(l.sketch.addr(), u32::from(l.sketch_width));
         self.place = Placement::new(a, l.heap, end);
         self.policy = Policy::new(self.place.capacity());
+        self.lean = lean;
+        self.inline_max = if lean {
+            RegionParas::ZERO
+        } else {
+            RegionParas::new(self.place.capacity().get().saturating_sub(HDR_PARAS.get()))
+        };
         // The resident index moved: a new status stamp has the C ABI
         // publish its place again.
         self.stores.changes = self.stores.changes.wrapping_add(1);
