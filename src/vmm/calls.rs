@@ -248,24 +248,25 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// `_vmalloc`.
     #[inline(always)]
     pub fn alloc(&mut self, size: u32) -> Result<Handle, VmError> {
-        let mut why = VmError::NoRoom;
-        match self.alloc_raw(size, &mut why) {
-            VM_NULL => Err(why),
+        match self.alloc_raw(size) {
+            VM_NULL => Err(self.alloc_why),
             h => Ok(Handle::from_raw(h)),
         }
     }
 
     /// `_vmalloc` with the handle as C gets it, [`VM_NULL`] on failure
-    /// (and why in `why`): the one copy of its steps, with the result in
-    /// a register (a `Result` of a handle would go through memory). The
-    /// block's swap space is reserved first (the commit charge), and given
-    /// back if no handle can be had.
+    /// (and why in `alloc_why`): the one copy of its steps, with
+    /// the result in a register (a `Result` of a handle would go through
+    /// memory, and so did an out parameter for why: five instructions of
+    /// every call, for the C ABI, which never asks why). The block's swap
+    /// space is reserved first (the commit charge), and given back if no
+    /// handle can be had.
     #[inline(never)]
-    fn alloc_raw(&mut self, size: u32, why: &mut VmError) -> VmHandle {
+    fn alloc_raw(&mut self, size: u32) -> VmHandle {
         let paras = match block_paras(size) {
             Ok(paras) => paras,
             Err(e) => {
-                *why = e;
+                self.alloc_why = e;
                 return VM_NULL;
             }
         };
@@ -276,7 +277,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             None => match self.reserve(paras) {
                 Ok(loc) => loc,
                 Err(e) => {
-                    *why = e;
+                    self.alloc_why = e;
                     return VM_NULL;
                 }
             },
@@ -291,7 +292,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             Ok(h) => h.raw(),
             Err(e) => {
                 self.unreserve(loc, paras);
-                *why = e;
+                self.alloc_why = e;
                 VM_NULL
             }
         }

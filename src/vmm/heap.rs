@@ -22,7 +22,7 @@ use super::stores::Stores;
 use super::swap::SwapLoc;
 use super::table::Table;
 use super::units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas};
-use super::MAX_BLOCK_SIZE;
+use super::{VmError, MAX_BLOCK_SIZE};
 
 /// Paragraphs in one of the MS VMM's 4 KiB pages.
 const VM_PAGE_PARAS: u32 = 256;
@@ -55,6 +55,8 @@ pub struct Heap<A, S> {
     /// the fast path's test is one compare (three tests took 8
     /// instructions a call).
     pub(super) inline_max: RegionParas,
+    /// Why the last `_vmalloc` that failed failed (see `Heap::alloc_raw`).
+    pub(super) alloc_why: VmError,
     /// The default layout (kept: computing it again took more code than
     /// its 18 bytes).
     pub(super) layout: Layout,
@@ -192,6 +194,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             addr_of_mut!((*p).policy).write(Policy::new(RegionParas::ZERO));
             addr_of_mut!((*p).lean).write(false);
             addr_of_mut!((*p).inline_max).write(RegionParas::ZERO);
+            addr_of_mut!((*p).alloc_why).write(VmError::NoRoom);
             addr_of_mut!((*p).layout).write(l);
         }
         slot.open = true;
@@ -216,6 +219,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             policy: _,
             lean: _,
             inline_max: _,
+            alloc_why: _,
             layout: _,
         } = self;
     }
