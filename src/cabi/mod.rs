@@ -258,8 +258,10 @@ fn stamp_stale() {
 /// `_vheapterm` ([`stamp_stale`]), or when the heap's status stamp moved
 /// (swap space was allocated or released, or the cache changed layout and
 /// its index moved). Most calls change neither, and then this is a compare.
+/// A `u32`, the width the dispatcher's result takes it at (as a `u16` its
+/// zero extension and a jump cost two instructions of every call).
 #[inline(always)]
-fn refresh(out: &mut StatusOut, v: &DosVmm, stamp: Option<u16>) -> u16 {
+fn refresh(out: &mut StatusOut, v: &DosVmm, stamp: Option<u16>) -> u32 {
     // SAFETY: single-threaded; only this function and `stamp_stale`, never
     // at the same time, touch `STAMP`.
     let last = unsafe { &mut *STAMP.0.get() };
