@@ -76,56 +76,21 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     /// callers (the resident size).
     #[inline(never)]
     fn resolve(&mut self, h: Handle) -> Result<Res, VmError> {
-        let mut r = Res::Resident(ArenaPara::NIL);
-        self.resolve_or_free(h, Some(&mut r))?;
-        Ok(r)
-    }
-
-    /// [`Self::resolve`] into `*into`, or without `into` the whole of
-    /// `_vfree`. One function for both, so that `resident` and
-    /// `Table::release` are inlined once (the resident size); `_vfree`
-    /// visits the handle's table entry once, resident or not: the table
-    /// validates, reads and frees the slot together. The answer goes
-    /// through `into`, not the result, so that `_vfree` gets its result in
-    /// a register.
-    #[inline(never)]
-    fn resolve_or_free(&mut self, h: Handle, into: Option<&mut Res>) -> Result<(), VmError> {
-        let r = self.resident(h)?;
-        if let Some(into) = into {
-            *into = match r {
-                Some(p) => Res::Resident(p),
-                None => {
-                    let (loc, paras) = self.entry(h)?;
-                    Res::Away(loc, paras.paras())
-                }
-            };
-            return Ok(());
-        }
-        if let Some(p) = r {
-            if self.arena.locks(p) > 0 {
-                return Err(VmError::Locked);
+        Ok(match self.resident(h)? {
+            Some(p) => Res::Resident(p),
+            None => {
+                let (loc, paras) = self.entry(h)?;
+                Res::Away(loc, paras.paras())
             }
-        }
-        let (loc, paras) =
-            self.table
-                .release(&mut self.arena, &mut self.stores, &mut self.place, h)?;
-        // A charge inline (a churn's every `_vfree`), anything else out of line.
-        if !self.stores.discharge(loc, paras.paras()) {
-            self.unreserve(loc, paras);
-        }
-        if let Some(p) = r {
-            // Table and swap-space accesses never move regions, so `p` is
-            // still the block's region.
-            self.drop_resident(p);
-        }
-        Ok(())
+        })
     }
 
     /// The region of `h`'s block if it is resident, `None` if it is not
     /// (the handle may still be stale then: only its table entry tells),
     /// `InvalidHandle` if the slot was never handed out or the resident
     /// block of that slot belongs to another handle. The handle table is not
-    /// touched.
+    /// touched. Inline: `resolve` and `_vfree` (a churn's every call).
+    #[inline(always)]
     fn resident(&self, h: Handle) -> Result<Option<ArenaPara>, VmError> {
         let idx = h.index();
         if !self.table.in_use_range(idx) {
@@ -367,9 +332,32 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         }
     }
 
-    /// `_vfree`.
+    /// `_vfree`. Its own copy of [`Self::resolve`]'s first step, not a
+    /// call of it: `_vfree` visits the handle's table entry once, resident
+    /// or not (the table validates, reads and frees the slot together).
+    /// (One function for both, with `_vfree` behind an `Option` of where
+    /// to put the answer, cost a churn's `_vfree` 8 instructions.)
+    #[inline(never)]
     pub fn free(&mut self, h: Handle) -> Result<(), VmError> {
-        self.resolve_or_free(h, None)
+        let r = self.resident(h)?;
+        if let Some(p) = r {
+            if self.arena.locks(p) > 0 {
+                return Err(VmError::Locked);
+            }
+        }
+        let (loc, paras) =
+            self.table
+                .release(&mut self.arena, &mut self.stores, &mut self.place, h)?;
+        // A charge inline (a churn's every `_vfree`), anything else out of line.
+        if !self.stores.discharge(loc, paras.paras()) {
+            self.unreserve(loc, paras);
+        }
+        if let Some(p) = r {
+            // Table and swap-space accesses never move regions, so `p` is
+            // still the block's region.
+            self.drop_resident(p);
+        }
+        Ok(())
     }
 
     /// `_vrealloc`. Size-optimized on DOS (see `lib.rs`): not a hot call.

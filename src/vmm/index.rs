@@ -44,7 +44,10 @@ impl ResidentIndex {
         self.buckets + Bytes::new((idx.get() & self.mask) * 2)
     }
 
-    /// The region of the resident block with slot `idx`, if any.
+    /// The region of the resident block with slot `idx`, if any. Inline:
+    /// the first step of `_vfree` and of every other call but `_vmalloc`
+    /// (`resolve`), a call more of each as a function.
+    #[inline(always)]
     pub fn find<A: Regions>(&self, a: &A, idx: HandleIdx) -> Option<ArenaPara> {
         let mut p = ArenaPara::new(a.read_u16(self.bucket(idx)));
         while !p.is_nil() {
