@@ -99,3 +99,18 @@ pub fn disarm() {
     // SAFETY: INT 2Fh AX=F905h changes nothing but the injector's state.
     unsafe { asm!("int 0x2f", inout("ax") 0xF905u16 => _) };
 }
+
+/// The segment of DOS's first memory control block (INT 21h AH=52h, "list
+/// of lists": the word at ES:[BX-2]), for a test that adds up what the
+/// program owns: a DOS block the VMM could not give back.
+pub fn first_mcb() -> super::Segment {
+    let seg: u16;
+    // SAFETY: AH=52h returns ES:BX (ES saved and restored in the block) and
+    // the word before it is DOS's first MCB segment (DOS 3.1+, FreeDOS,
+    // DOSBox); reading it changes nothing.
+    unsafe {
+        asm!("push es", "int 0x21", "mov {s:x}, es:[bx-2]", "pop es",
+             s = out(reg) seg, inout("ax") 0x5200u16 => _, out("bx") _);
+    }
+    super::Segment::new(seg)
+}
