@@ -29,7 +29,7 @@ use vmemory::dos::far::{FarPtr, Segment};
 use vmemory::dos::faults::{self, Fault, Style};
 use vmemory::dos::mem::UmbLink;
 use vmemory::dos::testlog::TestLog;
-use vmemory::dos::{ems, exitguard, rt, xms};
+use vmemory::dos::{ems, env, exitguard, rt, xms};
 use vmemory::heap;
 use vmemory::{dos_main, println};
 
@@ -368,6 +368,8 @@ struct Outcome {
     term_counts: [u16; 32],
     /// The exit guard still hooked once everything was given back.
     hooked: bool,
+    /// A critical error did not reach the INT 24h handler as DOS raises it.
+    crit_wrong: bool,
 }
 
 /// What a trial must give back: XMS, EMS, `%TMP%` ([`ResourceSnapshot`]),
@@ -429,8 +431,13 @@ impl Held {
 
 /// One trial: the seeded workload on a fresh heap with swap area `flags`,
 /// `fault` armed (or only counting).
-fn trial(shape: Shape, flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
+fn trial(shape: Shape, flags: u16, seed: u32, fault: Option<Fault>, retries: u16) -> Outcome {
     let before = Held::take();
+    // A critical error goes to the program's own INT 24h handler, as a
+    // program that handles them installs it (Retry `retries` times, then
+    // Fail).
+    let critical = fault.filter(|f| f.style == Style::Critical);
+    let old24 = critical.map(|_| faults::install_int24(retries));
     // A release's fault stays armed through `_vheapterm`, where releases
     // are made.
     let release = fault.is_some_and(|f| KINDS[usize::from(f.kind)].release);
@@ -534,6 +541,17 @@ fn trial(shape: Shape, flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
         }
     }
     let hooked = exitguard::is_armed();
+    // Each critical error reached the handler with DOS's registers: AH
+    // Retry and Fail allowed, data area, the write bit for a write; AL
+    // the drive; DI the error code.
+    let mut crit_wrong = false;
+    if let (Some(f), Some(old)) = (critical, old24) {
+        let (calls, ax, di) = faults::int24_seen();
+        let write = u16::from(f.kind == 14) << 8;
+        crit_wrong = calls < made
+            || (made > 0 && (ax != (0x1E00 | write | (f.code >> 8)) || di != f.code & 0xFF));
+        faults::restore_int24(old);
+    }
     let after = Held::take();
     Outcome {
         counts,
@@ -549,6 +567,7 @@ fn trial(shape: Shape, flags: u16, seed: u32, fault: Option<Fault>) -> Outcome {
         leak: (after != before).then_some((before, after)),
         term_counts,
         hooked,
+        crit_wrong,
     }
 }
 
@@ -569,31 +588,62 @@ fn passed(f: &Fault, o: &Outcome) -> bool {
         }
         Some(_) => false,
     };
-    o.wrong == 0 && o.lost == 0 && o.locked == 0 && !o.stuck && !o.hooked && given_back
+    o.wrong == 0
+        && o.lost == 0
+        && o.locked == 0
+        && !o.stuck
+        && !o.hooked
+        && !o.crit_wrong
+        && given_back
 }
 
 /// The fault the seed picks for the `k`th call of `kind`.
-fn fault_for(kind: &Kind, k: u16, seed: u32) -> Fault {
+/// The fault the seed picks for the `k`th call of `kind`, and how many
+/// times the test's INT 24h handler answers Retry before Fail (for a
+/// critical error).
+fn fault_for(kind: &Kind, k: u16, seed: u32) -> (Fault, u16) {
     let pick = seed
         .wrapping_add(u32::from(k) * 7)
         .wrapping_add(u32::from(kind.id));
     let sticky = pick % 4 == 3;
-    if matches!(kind.id, 13 | 14) && pick % 3 == 0 {
-        return Fault {
-            kind: kind.id,
-            nth: k,
-            style: Style::Short,
-            sticky,
-            code: SHORT_COUNTS[(pick / 3) as usize % SHORT_COUNTS.len()],
-        };
-    }
-    Fault {
+    let mut f = Fault {
         kind: kind.id,
         nth: k,
         style: kind.style,
         sticky,
         code: kind.codes[pick as usize % kind.codes.len()],
+    };
+    let retries = (pick / 3 % 3) as u16;
+    match (kind.id, pick % 3) {
+        (13 | 14, 0) => {
+            f.style = Style::Short;
+            f.code = SHORT_COUNTS[(pick / 3) as usize % SHORT_COUNTS.len()];
+        }
+        (13..=16, 1) => {
+            f.style = Style::Critical;
+            f.code = critical_code(kind.id);
+        }
+        _ => {}
     }
+    (f, retries)
+}
+
+/// A critical error's code for the injector: the drive of `%TMP%` (high
+/// byte; 0 = A:) and the error code DOS puts in DI (RBIL table 02545): a
+/// read fault, write fault, seek error, or general failure for a create.
+fn critical_code(kind: u8) -> u16 {
+    let mut tmp = [0u8; 4];
+    let drive = match env::var(b"TMP", &mut tmp) {
+        Some(n) if n >= 2 && tmp[1] == b':' => tmp[0].to_ascii_uppercase().wrapping_sub(b'A'),
+        _ => 2,
+    };
+    let err = match kind {
+        13 => 0x0B,
+        14 => 0x0A,
+        15 => 0x06,
+        _ => 0x0C,
+    };
+    u16::from(drive) << 8 | err
 }
 
 fn store_name(flags: u16) -> &'static str {
@@ -624,7 +674,7 @@ fn walk(log: &mut TestLog, max_k: u16, seed: u32, max_k_large: u16) {
             (f, (LARGE, "large", max_k_large)),
         ]
     }) {
-        let dry = trial(shape, flags, seed, None);
+        let dry = trial(shape, flags, seed, None, 0);
         let name = store_name(flags);
         log.check(
             "dry run",
@@ -651,15 +701,15 @@ fn walk(log: &mut TestLog, max_k: u16, seed: u32, max_k_large: u16) {
                 name, size, kind.name, calls
             ));
             for k in 1..=max_k.min(calls) {
-                let f = fault_for(kind, k, seed);
-                let o = trial(shape, flags, seed, Some(f));
+                let (f, retries) = fault_for(kind, k, seed);
+                let o = trial(shape, flags, seed, Some(f), retries);
                 trials += 1;
                 let ok = o.made >= 1 && passed(&f, &o);
                 log.check(
                     "fault",
                     ok,
                     format_args!(
-                        "{} {} {} #{} {:?} code {:X}h{}: made {} init refused {} no swap {} wrong {} (first {:?}) lost {} locked {} stuck {} hooked {} leak {:?} status {:?}",
+                        "{} {} {} #{} {:?} code {:X}h{}: made {} init refused {} no swap {} wrong {} (first {:?}) lost {} locked {} stuck {} hooked {} critical error wrong {} (retries {}) leak {:?} status {:?}",
                         name,
                         size,
                         kind.name,
@@ -676,6 +726,8 @@ fn walk(log: &mut TestLog, max_k: u16, seed: u32, max_k_large: u16) {
                         o.locked,
                         o.stuck,
                         o.hooked,
+                        o.crit_wrong,
+                        retries,
                         o.leak,
                         o.status
                     ),
@@ -785,8 +837,11 @@ fn main() -> u8 {
         }
         b"one" => {
             // One trial, its outcome in the log: one LARGE(1)/SMALL(0) FLAGS
-            // KIND K CODE STICKY STYLE SEED (a failure of the walk, alone).
-            let mut a = [1u32, 1, 8, 2, 0x8A, 1, 2, 1];
+            // KIND K CODE STICKY STYLE SEED [RETRIES] (a failure of the
+            // walk, alone; style 6, a critical error: CODE = drive * 256 +
+            // DI, the INT 24h handler answering Retry RETRIES times, then
+            // Fail).
+            let mut a = [1u32, 1, 8, 2, 0x8A, 1, 2, 1, 0];
             numbers(tail, &mut a);
             let shape = if a[0] == 1 { LARGE } else { SMALL };
             let style = match a[6] {
@@ -794,6 +849,7 @@ fn main() -> u8 {
                 2 => Style::Ems,
                 4 => Style::Short,
                 5 => Style::Ax,
+                6 => Style::Critical,
                 _ => Style::Carry,
             };
             let f = Fault {
@@ -803,13 +859,13 @@ fn main() -> u8 {
                 sticky: a[5] != 0,
                 code: a[4] as u16,
             };
-            let o = trial(shape, a[1] as u16, a[7], Some(f));
+            let o = trial(shape, a[1] as u16, a[7], Some(f), a[8] as u16);
             log.check(
                 "one",
-                passed(&f, &o),
+                o.made >= 1 && passed(&f, &o),
                 format_args!(
-                    "{:?}: made {} wrong {} {:?} lost {} locked {} stuck {} hooked {} leak {:?} status {:?}",
-                    f, o.made, o.wrong, o.first_wrong, o.lost, o.locked, o.stuck, o.hooked, o.leak, o.status
+                    "{:?}: made {} wrong {} {:?} lost {} locked {} stuck {} hooked {} critical error wrong {} {:?} leak {:?} status {:?}",
+                    f, o.made, o.wrong, o.first_wrong, o.lost, o.locked, o.stuck, o.hooked, o.crit_wrong, faults::int24_seen(), o.leak, o.status
                 ),
             );
         }
