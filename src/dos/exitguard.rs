@@ -303,7 +303,8 @@ pub fn track_xms(handle: XmsHandle) -> bool {
 
 /// Gives back a recorded EMB (its locks undone, freed: [`xms::release_emb`])
 /// and forgets it once the driver took it; one the driver still refuses
-/// stays recorded, for [`give_back`] to try again. True if given back.
+/// stays recorded, to be tried again at the next `_vheapinit`, `_vheapterm`
+/// and the program's end. True if given back.
 pub fn release_xms(handle: XmsHandle) -> bool {
     let done = xms::release_emb(handle).is_ok();
     if done {
