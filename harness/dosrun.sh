@@ -70,8 +70,8 @@ dosbox)
 dosbox-x)
   # `cycles=max` costs the WebAssembly build about a second at start and
   # runs slower than a high fixed rate; fixed configurations (benchmarks)
-  # are left alone.
-  sed -i 's/^cycles=max$/cycles=fixed 1000000/' "$merged"
+  # are left alone. DOSBOX_X_CYCLES overrides the rate (make soak).
+  sed -i "s/^cycles=max\$/cycles=fixed ${DOSBOX_X_CYCLES:-1000000}/" "$merged"
   args=(--conf "$merged" --dir "$dir" --batch RUN.BAT --timeout "$limit")
   [ "$echo_" = --echo ] && args+=(--echo)
   [ -n "$img" ] && args+=(--tmp-image "$img")

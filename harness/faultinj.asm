@@ -18,6 +18,19 @@
 ;                       really moves that many bytes and says so in AX); the
 ;                       caller's CX is given back as it was
 ;   style 5  DOS AX     AX=code, no carry (AH=36h: FFFFh = invalid drive)
+;   style 6  DOS critical  a real critical error, raised through the INT 24h
+;                       vector as DOS raises it (RBIL INT 24h, tables 02543-
+;                       02546): AH = 1Eh (Retry and Fail allowed, Ignore not;
+;                       data area) + 1 for a write (AH=40h), AL = drive (code
+;                       high byte), DI = error code (code low byte: 0Bh read
+;                       fault, 0Ah write fault, 06h seek error, 0Ch general
+;                       failure), BP:SI = a block device header; then the
+;                       answer in AL: 01h Retry passes the call to DOS (once)
+;                       or raises the error again (from then on: the device
+;                       still fails); 02h Abort ends the program (INT 21h
+;                       AH=4Ch, as DOS's Abort does); 03h Fail, and 00h
+;                       Ignore (not allowed, so DOS makes it Fail): CF=1,
+;                       AX=53h ("fail on INT 24h")
 ;
 ; The VMM's code paths are the ones users run: the library is not built
 ; differently, it only meets other answers from the "drivers".
@@ -43,6 +56,7 @@ S_EMS   equ     2
 S_CARRY equ     3
 S_SHORT equ     4
 S_AX    equ     5
+S_CRIT  equ     6
 
 I_XMS   equ     0
 I_EMS   equ     1
@@ -63,6 +77,14 @@ style   db      0
 nth     dw      0
 code    dw      0
 injected dw     0
+; The device header BP:SI points to on a critical error: a block device
+; (attribute bit 15 clear), one unit, no chain.
+dev_header:
+        dd      -1
+        dw      0
+        dw      0, 0
+        db      1
+        times   7 db 0
 counts  times 32 dw 0
 
 ; (interface, function, kind): the calls the VMM makes, by kind. Kinds
@@ -163,6 +185,8 @@ int21:
         jc      .fail
         jmp     far [cs:old21]
 .fail:
+        cmp     byte [cs:style], S_CRIT
+        je      .crit
         cmp     byte [cs:style], S_SHORT
         je      .short
         cmp     byte [cs:style], S_AX
@@ -186,6 +210,47 @@ int21:
         CALLER_CARRY 0
         iret
 .shortc:
+        CALLER_CARRY 1
+        iret
+.crit:
+        push    bx
+        push    si
+        push    di
+        push    bp
+        mov     bx, ax                  ; the caller's AX: BH = function
+.raise:
+        mov     ah, 1Eh                 ; Retry (10h), Fail (08h) allowed; data area (06h)
+        cmp     bh, 40h
+        jne     .notwrite
+        or      ah, 1                   ; a write
+.notwrite:
+        mov     al, [cs:code+1]         ; drive
+        mov     di, [cs:code]
+        and     di, 0FFh                ; error code
+        mov     bp, cs
+        mov     si, dev_header
+        int     24h
+        cmp     al, 1
+        jne     .answered
+        cmp     byte [cs:sticky], 0
+        jne     .raise                  ; from then on: it fails again
+        mov     ax, bx                  ; once: the retry goes to DOS
+        pop     bp
+        pop     di
+        pop     si
+        pop     bx
+        jmp     far [cs:old21]
+.answered:
+        cmp     al, 2
+        jne     .failed
+        mov     ax, 4CFFh               ; Abort: the program ends
+        int     21h
+.failed:
+        pop     bp
+        pop     di
+        pop     si
+        pop     bx
+        mov     ax, 53h
         CALLER_CARRY 1
         iret
 

@@ -45,6 +45,11 @@ const NOT_FAILED: &[(u8, u8, &str)] = &[
         0x58,
         "allocation strategy: the arena sets it back whatever it got",
     ),
+    (
+        DOS,
+        0x52,
+        "list of lists: test programs only (dos::faults, the leak counts)",
+    ),
     (DOS, 0x62, "PSP: cannot fail"),
 ];
 

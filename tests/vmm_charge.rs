@@ -159,3 +159,61 @@ fn a_heap_without_a_store_charges_the_cache() {
     assert_ne!(v.vmalloc(900), VM_NULL);
     v.audit_charges();
 }
+
+/// The shadow soak of `T_FAULT.EXE soak` on the host: 48 slots, blocks of
+/// 16..6000 bytes, loads clean and dirty, `_vrealloc` both ways and
+/// `_vfree` at random, over a 16 MB XMS store. Found by the DOS soak (issue
+/// 25): every `_vmalloc`/`_vrealloc` that grows a block is refused after
+/// about 47,000 operations although the blocks hold about 150 KB, because
+/// a shrinking `_vrealloc` splits its extent (`swap::shrink_in` gives the
+/// rest back in pieces of other size classes) and free extents are never
+/// coalesced: the 16 MB end up as free pieces too small for the larger
+/// classes. Without `_vrealloc` shrinking, no call is refused. Ignored
+/// until the swap allocator coalesces (or stops splitting on shrink):
+/// `cargo test --release --test vmm_charge -- --ignored` shows it failing.
+#[test]
+#[ignore = "fails: the swap allocator does not coalesce free extents (issue 25 soak)"]
+fn a_long_random_workload_is_never_refused() {
+    let mut v = Vmm::new(VecBackends::new(1024, [Some(16 << 20), None, None]));
+    assert_ne!(v.vheapinit(1024, 1024, VM_XMS), 0);
+    let mut rng: u32 = 1;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 17;
+        rng ^= rng << 5;
+        rng
+    };
+    let mut slots = [(VM_NULL, 0u32); 48];
+    let mut first_refused = None;
+    for n in 0..200_000u32 {
+        let i = (next() % 48) as usize;
+        let op = next() % 10;
+        let (h, _) = slots[i];
+        let size = 16 + next() % (6000 - 16);
+        if h == VM_NULL {
+            let h = v.vmalloc(size);
+            if h == VM_NULL {
+                first_refused.get_or_insert((n, size, v.status()));
+            } else {
+                slots[i] = (h, size);
+            }
+            continue;
+        }
+        match op {
+            0..=3 => assert!(v.vload(h, 1).is_some()),
+            4..=6 => assert!(v.vload(h, 0).is_some()),
+            7 | 8 => {
+                if v.vrealloc(h, size) == VM_NULL {
+                    first_refused.get_or_insert((n, size, v.status()));
+                } else {
+                    slots[i].1 = size;
+                }
+            }
+            _ => {
+                v.vfree(h);
+                slots[i] = (VM_NULL, 0);
+            }
+        }
+    }
+    assert!(first_refused.is_none(), "{first_refused:?}");
+}

@@ -19,11 +19,11 @@ pub struct Kind {
     pub style: Style,
     /// Codes (or short counts) the driver really answers with.
     pub codes: &'static [u16],
-    /// Whether the walk fails it. Releases (XMS free, EMS deallocate, DOS
-    /// close, delete, free memory) are not: a release the driver refuses
-    /// keeps the memory or file whatever the caller does, so the leak
-    /// check would measure the driver, not the VMM.
-    pub walked: bool,
+    /// A release (XMS free and release UMB, EMS deallocate, DOS close,
+    /// delete and free memory): the walk keeps its fault armed through
+    /// `_vheapterm`, where releases are made, and counts its calls through
+    /// it.
+    pub release: bool,
 }
 
 const fn kind(id: u8, name: &'static str, style: Style, codes: &'static [u16]) -> Kind {
@@ -32,7 +32,7 @@ const fn kind(id: u8, name: &'static str, style: Style, codes: &'static [u16]) -
         name,
         style,
         codes,
-        walked: true,
+        release: false,
     }
 }
 
@@ -42,7 +42,7 @@ const fn release(id: u8, name: &'static str, style: Style, codes: &'static [u16]
         name,
         style,
         codes,
-        walked: false,
+        release: true,
     }
 }
 

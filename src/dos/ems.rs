@@ -235,10 +235,13 @@ pub fn unmap(phys: PhysicalPage, handle: EmsHandle) -> Result<(), EmsError> {
 /// Function 45h: deallocates `handle` and its pages.
 pub fn deallocate(handle: EmsHandle) -> Result<(), EmsError> {
     present()?;
-    let ax: u16;
-    // SAFETY: INT 67h AH=45h: DX = handle; returns AH status.
-    unsafe { asm!("int 0x67", inout("ax") 0x4500u16 => ax, in("dx") handle.0) };
-    ems_result(ax)
+    // Tried up to RELEASE_TRIES times (`released`).
+    super::released(|| {
+        let ax: u16;
+        // SAFETY: INT 67h AH=45h: DX = handle; returns AH status.
+        unsafe { asm!("int 0x67", inout("ax") 0x4500u16 => ax, in("dx") handle.0) };
+        ems_result(ax)
+    })
 }
 
 /// Function 46h: the EMM's version, BCD in one byte (40h = 4.0).

@@ -85,3 +85,27 @@ impl fmt::Display for DosError {
         write!(f, "{} ({:02X}h)", self.name(), self.0)
     }
 }
+
+/// How many times a release (XMS free and release UMB, EMS deallocate,
+/// DOS close, delete and free memory) is tried before its refusal is
+/// reported: a driver or DOS that refuses once (a busy EMM, a transient
+/// critical error answered Fail) gets a second and a third chance at once,
+/// and what is still refused stays recorded by the exit guard
+/// ([`exitguard`](super::exitguard)) to be tried again later.
+pub const RELEASE_TRIES: u8 = 3;
+
+/// Runs the release `call` until it succeeds, at most [`RELEASE_TRIES`]
+/// times; the last answer. A release may be repeated: one the driver took
+/// answers an error the second time (an unknown handle), never frees
+/// something else, and the answer that counts is the first success.
+#[inline(always)]
+pub(crate) fn released<E>(mut call: impl FnMut() -> Result<(), E>) -> Result<(), E> {
+    let mut left = RELEASE_TRIES;
+    loop {
+        let r = call();
+        left -= 1;
+        if r.is_ok() || left == 0 {
+            return r;
+        }
+    }
+}

@@ -59,12 +59,13 @@ use core::cell::UnsafeCell;
 use core::num::NonZeroU16;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use super::ems::{EmsBlock, EmsHandle};
+use super::ems::{self, EmsHandle};
 use super::far::{FarPtr, Segment};
 use super::file::{self, MAX_PATH};
 use super::mem::{Strategy, UmbLink};
 use super::rt;
-use super::xms::{self, XmsBlock, XmsHandle};
+use super::xms::{self, XmsHandle};
+use super::DosError;
 
 /// How many EMBs, and how many EMS handles, the guard records at most: as
 /// many as the VMM's stores use (`heap::chunked::MAX_CHUNKS`, asserted
@@ -243,6 +244,8 @@ pub fn arm() {
         g.armed = true;
         g.psp = psp;
     });
+    // Releases refused before (a `_vheapterm` that left some) first.
+    give_back();
 }
 
 /// Takes the hook out of the PSP again (does nothing if not armed). If the
@@ -250,6 +253,11 @@ pub fn arm() {
 /// after [`arm`] and chains to it), the hook stays in the chain but does
 /// nothing but jump on.
 pub fn disarm() {
+    // A release still refused keeps the hook in place: the program's end
+    // tries it again.
+    if !give_back() {
+        return;
+    }
     let Some(psp) = with_guard(|g| core::mem::replace(&mut g.armed, false).then_some(g.psp)) else {
         return;
     };
@@ -293,9 +301,16 @@ pub fn track_xms(handle: XmsHandle) -> bool {
     with_guard(|g| record(&mut g.xms, Record::xms(handle)))
 }
 
-/// Forgets an EMB (it was freed, or handed on).
-pub fn untrack_xms(handle: XmsHandle) {
-    with_guard(|g| forget(&mut g.xms, Record::xms(handle)))
+/// Gives back a recorded EMB (its locks undone, freed: [`xms::release_emb`])
+/// and forgets it once the driver took it; one the driver still refuses
+/// stays recorded, to be tried again at the next `_vheapinit`, `_vheapterm`
+/// and the program's end. True if given back.
+pub fn release_xms(handle: XmsHandle) -> bool {
+    let done = xms::release_emb(handle).is_ok();
+    if done {
+        with_guard(|g| forget(&mut g.xms, Record::xms(handle)))
+    }
+    done
 }
 
 /// Records an EMS handle to deallocate if the program ends; false if the
@@ -304,9 +319,14 @@ pub fn track_ems(handle: EmsHandle) -> bool {
     with_guard(|g| record(&mut g.ems, Record::ems(handle)))
 }
 
-/// Forgets an EMS handle.
-pub fn untrack_ems(handle: EmsHandle) {
-    with_guard(|g| forget(&mut g.ems, Record::ems(handle)))
+/// Deallocates a recorded EMS handle and forgets it once the EMM took it
+/// (as [`release_xms`]).
+pub fn release_ems(handle: EmsHandle) -> bool {
+    let done = ems::deallocate(handle).is_ok();
+    if done {
+        with_guard(|g| forget(&mut g.ems, Record::ems(handle)))
+    }
+    done
 }
 
 /// Records a file to delete if the program ends (one at a time: a new one
@@ -357,23 +377,29 @@ pub fn untrack_file() {
 }
 
 /// Deletes the recorded file now and forgets it (nothing if none is
-/// recorded): for an owner that keeps the file's name only here (the swap
+/// recorded); false if DOS refused (the name stays recorded): for an owner that keeps the file's name only here (the swap
 /// file), once it has closed the file.
 // Out of line: the swap store's close, its failed open and the hook each
 // had a copy.
 #[inline(never)]
 #[cfg_attr(feature = "dos", optimize(size))]
-pub fn delete_tracked_file() {
-    // Forgotten first (so the hook, were the program ended during the
-    // delete, does not try again); the name stays in the buffer, which
-    // nothing writes until the next `track_file`.
-    if with_guard(|g| core::mem::take(&mut g.file_len)) != 0 {
+pub fn delete_tracked_file() -> bool {
+    // Forgotten once DOS deleted it (or it is gone): a delete DOS refuses
+    // (tried RELEASE_TRIES times) keeps the name for `give_back`. (Were
+    // the program ended during the delete, the hook tries again and finds
+    // the file gone.)
+    if with_guard(|g| g.file_len) != 0 {
         // SAFETY: single-threaded, and no `&mut` to the guard is alive (the
         // hook runs only after the program ended): the shared borrow of the
         // name lasts for this one DOS call, which changes nothing in it.
         let name = unsafe { &(*GUARD.0.get()).file };
-        let _ = file::delete_asciz(name);
+        if let Ok(()) | Err(DosError::FILE_NOT_FOUND) = file::delete_asciz(name) {
+            untrack_file();
+        } else {
+            return false;
+        }
     }
+    true
 }
 
 /// Records an upper memory block from the XMS driver to release if the
@@ -447,22 +473,36 @@ extern "C" fn __vmemory_exit_cleanup() {
         unsafe { terminate_slot(psp).write_u32(__vmemory_exit_chain.load(Ordering::Relaxed)) };
         return;
     }
+    give_back();
+}
+
+/// Gives back everything recorded: the EMBs (locks undone), EMS handles,
+/// the XMS upper memory block and the file, each forgotten once the driver
+/// or DOS took it; true if nothing is left. At the program's end every
+/// record is the program's; at [`arm`] and [`disarm`] (`_vheapinit`,
+/// `_vheapterm`) only releases refused before are left (the owners gave
+/// back the rest), so a refused release is tried again at the next
+/// `_vheapinit`, `_vheapterm` and when the program ends.
+#[inline(never)]
+#[cfg_attr(feature = "dos", optimize(size))]
+fn give_back() -> bool {
     // (One loop for both records: the order does not matter.)
+    let mut kept = false;
     for i in 0..CAPACITY {
-        if let Some(r) = with_guard(|g| g.xms[i].take()) {
-            // SAFETY: the EMB was recorded while the program owned it and
-            // nothing else frees it now; dropping it undoes its locks and
-            // frees it (the size is not used).
-            drop(unsafe { XmsBlock::from_raw(r.xms_handle(), 0) });
+        if let Some(r) = with_guard(|g| g.xms[i]) {
+            kept |= !release_xms(r.xms_handle());
         }
-        if let Some(r) = with_guard(|g| g.ems[i].take()) {
-            // SAFETY: as above, for an EMS handle: dropping it deallocates it.
-            drop(unsafe { EmsBlock::from_raw(r.ems_handle(), 0) });
+        if let Some(r) = with_guard(|g| g.ems[i]) {
+            kept |= !release_ems(r.ems_handle());
         }
     }
-    let umb = with_guard(|g| core::mem::take(&mut g.umb));
+    let umb = with_guard(|g| g.umb);
     if umb != 0 {
-        let _ = xms::release_umb(Segment::new(umb));
+        if xms::release_umb(Segment::new(umb)).is_ok() {
+            untrack_umb();
+        } else {
+            kept = true;
+        }
     }
-    delete_tracked_file();
+    delete_tracked_file() && !kept
 }

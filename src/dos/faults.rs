@@ -8,7 +8,8 @@
 //! What belongs here: the one `asm!` per injector function. What does not:
 //! anything the library itself uses (feature `faults`, test programs only).
 
-use core::arch::asm;
+use core::arch::{asm, global_asm};
+use core::sync::atomic::{AtomicU16, Ordering};
 
 /// How an injected failure looks to the caller (the injector's styles).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -24,6 +25,10 @@ pub enum Style {
     Short = 4,
     /// INT 21h: AX=code, no carry (AH=36h's "invalid drive").
     Ax = 5,
+    /// INT 21h: a real critical error through the INT 24h vector, drive in
+    /// the code's high byte, error code (DI) in its low byte; the answer
+    /// decides (Retry: the call goes to DOS; Fail: carry, AX=53h).
+    Critical = 6,
 }
 
 /// One armed fault: the `nth` call of `kind` from now fails (and every
@@ -98,4 +103,102 @@ pub fn read(kind: u8) -> (u16, u16) {
 pub fn disarm() {
     // SAFETY: INT 2Fh AX=F905h changes nothing but the injector's state.
     unsafe { asm!("int 0x2f", inout("ax") 0xF905u16 => _) };
+}
+
+/// The segment of DOS's first memory control block (INT 21h AH=52h, "list
+/// of lists": the word at ES:[BX-2]), for a test that adds up what the
+/// program owns: a DOS block the VMM could not give back.
+pub fn first_mcb() -> super::Segment {
+    let seg: u16;
+    // SAFETY: AH=52h returns ES:BX (ES saved and restored in the block) and
+    // the word before it is DOS's first MCB segment (DOS 3.1+, FreeDOS,
+    // DOSBox); reading it changes nothing.
+    unsafe {
+        asm!("push es", "int 0x21", "mov {s:x}, es:[bx-2]", "pop es",
+             s = out(reg) seg, inout("ax") 0x5200u16 => _, out("bx") _);
+    }
+    super::Segment::new(seg)
+}
+
+/// What the test's critical error handler ([`install_int24`]) saw and
+/// does: calls, AX and DI of the first call, Retry answers still to give
+/// (then Fail). Read and written by the handler through CS (the tiny
+/// model's one segment).
+#[no_mangle]
+static __vmemory_faults_int24_state: [AtomicU16; 4] = [
+    AtomicU16::new(0),
+    AtomicU16::new(0),
+    AtomicU16::new(0),
+    AtomicU16::new(0),
+];
+
+extern "C" {
+    /// The handler (below); only its address is used.
+    fn __vmemory_faults_int24();
+}
+
+// A user program's INT 24h handler, as DOS calls it: counts the call,
+// keeps AX (flags, drive) and DI (error code) of the first, answers Retry
+// (AL=01h) while retries are left, then Fail (AL=03h). It keeps every
+// other register (DOS wants SS, SP, DS, ES, BX, CX, DX kept).
+global_asm!(
+    ".section .text.__vmemory_faults_int24, \"ax\"",
+    ".globl __vmemory_faults_int24",
+    "__vmemory_faults_int24:",
+    "    cmpw $0, %cs:__vmemory_faults_int24_state",
+    "    jne 1f",
+    "    movw %ax, %cs:__vmemory_faults_int24_state+2",
+    "    movw %di, %cs:__vmemory_faults_int24_state+4",
+    "1:  incw %cs:__vmemory_faults_int24_state",
+    "    movb $3, %al",
+    "    cmpw $0, %cs:__vmemory_faults_int24_state+6",
+    "    je 2f",
+    "    decw %cs:__vmemory_faults_int24_state+6",
+    "    movb $1, %al",
+    "2:  iretw",
+    options(att_syntax)
+);
+
+/// Installs the handler as the program's INT 24h (INT 21h AH=25h, as a
+/// program does) answering Retry `retries` times, then Fail; zeroes what it
+/// saw. Returns the vector it replaced (`seg << 16 | off`), for
+/// [`restore_int24`]; DOS also puts the PSP's copy back when the program
+/// ends.
+pub fn install_int24(retries: u16) -> u32 {
+    let st = &__vmemory_faults_int24_state;
+    st[0].store(0, Ordering::Relaxed);
+    st[3].store(retries, Ordering::Relaxed);
+    let (seg, off): (u16, u16);
+    // SAFETY: INT 21h AX=3524h returns the vector in ES:BX; ES is saved
+    // and restored in the block.
+    unsafe {
+        asm!("push es", "int 0x21", "mov {s:x}, es", "pop es",
+             s = out(reg) seg, inout("ax") 0x3524u16 => _, out("bx") off);
+    }
+    let handler = __vmemory_faults_int24 as *const () as usize as u32;
+    // SAFETY: INT 21h AX=2524h, DS:DX = the handler (DS is the program's
+    // segment, where the handler lives).
+    unsafe { asm!("int 0x21", inout("ax") 0x2524u16 => _, in("edx") handler) };
+    u32::from(seg) << 16 | u32::from(off)
+}
+
+/// Puts back the INT 24h vector `old` from [`install_int24`].
+pub fn restore_int24(old: u32) {
+    // SAFETY: INT 21h AX=2524h, DS:DX = the old vector; DS is saved and
+    // restored in the block.
+    unsafe {
+        asm!("push ds", "mov ds, {s:x}", "int 0x21", "pop ds",
+             s = in(reg) (old >> 16) as u16, inout("ax") 0x2524u16 => _, in("dx") old as u16);
+    }
+}
+
+/// What the handler saw since [`install_int24`]: its calls, and AX and DI
+/// of the first.
+pub fn int24_seen() -> (u16, u16, u16) {
+    let st = &__vmemory_faults_int24_state;
+    (
+        st[0].load(Ordering::Relaxed),
+        st[1].load(Ordering::Relaxed),
+        st[2].load(Ordering::Relaxed),
+    )
 }

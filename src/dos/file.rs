@@ -271,14 +271,17 @@ impl Drop for File {
     }
 }
 
+// Tried up to RELEASE_TRIES times (`released`).
 fn close_handle(handle: u16) -> Result<(), DosError> {
-    let (ax, carry): (u16, u8);
-    // SAFETY: BX = handle; no memory is touched.
-    unsafe {
-        asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
-             inout("ax") 0x3E00u16 => ax, in("bx") handle);
-    }
-    dos_result(carry, ax).map(|_| ())
+    super::released(|| {
+        let (ax, carry): (u16, u8);
+        // SAFETY: BX = handle; no memory is touched.
+        unsafe {
+            asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+                 inout("ax") 0x3E00u16 => ax, in("bx") handle);
+        }
+        dos_result(carry, ax).map(|_| ())
+    })
 }
 
 /// Makes handle `target` refer to the same file as `source` (INT 21h
@@ -309,13 +312,16 @@ pub fn delete_asciz(name: &[u8; MAX_PATH]) -> Result<(), DosError> {
         return Err(DosError::BAD_ARGUMENT);
     }
     let name = near_offset(name.as_ptr());
-    let (ax, carry): (u16, u8);
-    // SAFETY: DS:DX = ASCIZ name.
-    unsafe {
-        asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
-             inout("ax") 0x4100u16 => ax, in("edx") name);
-    }
-    dos_result(carry, ax).map(|_| ())
+    // Tried up to RELEASE_TRIES times (`released`).
+    super::released(|| {
+        let (ax, carry): (u16, u8);
+        // SAFETY: DS:DX = ASCIZ name.
+        unsafe {
+            asm!("int 0x21", "setc {c}", c = lateout(reg_byte) carry,
+                 inout("ax") 0x4100u16 => ax, in("edx") name);
+        }
+        dos_result(carry, ax).map(|_| ())
+    })
 }
 
 /// The current disk transfer area (INT 21h AH=2Fh, ES:BX).

@@ -60,13 +60,17 @@ pub fn largest_free() -> Paragraphs {
 /// # Safety
 /// `seg` must be a block this program allocated and no longer uses.
 pub unsafe fn free(seg: Segment) -> Result<(), DosError> {
-    let (ax, carry): (u16, u8);
-    // SAFETY: ES = block; ES is restored inside the block.
-    unsafe {
-        asm!("push es", "mov es, {seg:x}", "int 0x21", "pop es", "setc {c}",
-             seg = in(reg) seg.value(), c = lateout(reg_byte) carry, inout("ax") 0x4900u16 => ax);
-    }
-    dos_result(carry, ax).map(|_| ())
+    // Tried up to RELEASE_TRIES times (`released`).
+    super::released(|| {
+        let (ax, carry): (u16, u8);
+        // SAFETY: ES = block; ES is restored inside the block.
+        unsafe {
+            asm!("push es", "mov es, {seg:x}", "int 0x21", "pop es", "setc {c}",
+                 seg = in(reg) seg.value(), c = lateout(reg_byte) carry,
+                 inout("ax") 0x4900u16 => ax);
+        }
+        dos_result(carry, ax).map(|_| ())
+    })
 }
 
 /// Resizes a block in place (INT 21h AH=4Ah). On failure DOS says the most

@@ -35,8 +35,8 @@ pub mod xms;
 
 mod error;
 
-pub(crate) use error::dos_result;
-pub use error::DosError;
+pub(crate) use error::{dos_result, released};
+pub use error::{DosError, RELEASE_TRIES};
 pub use far::{FarPtr, Segment};
 
 use core::cell::UnsafeCell;

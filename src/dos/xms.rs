@@ -29,7 +29,7 @@ use super::mem::Paragraphs;
 use super::Plain;
 
 mod block;
-pub use block::XmsBlock;
+pub use block::{release_emb, XmsBlock};
 
 /// An XMS error code (BL after a failed call), XMS 3.0 spec appendix.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -336,14 +336,17 @@ pub fn free(handle: XmsHandle) -> Result<(), XmsError> {
 pub unsafe fn free_unchecked(handle: XmsHandle) -> Result<(), XmsError> {
     debug_assert!(info(handle).map_or(true, |i| i.lock_count == 0));
     entry()?;
-    let (ax, bx): (u16, u16);
-    // SAFETY: far call, function 0Ah: DX = handle; AX = status, BL = error.
-    unsafe {
-        asm!("lcallw *{entry}", entry = sym ENTRY,
-             inout("ax") 0x0A00u16 => ax, out("bx") bx, in("dx") handle.raw(),
-             options(att_syntax));
-    }
-    xms_result(ax, bx as u8)
+    // Tried up to RELEASE_TRIES times (`released`).
+    super::released(|| {
+        let (ax, bx): (u16, u16);
+        // SAFETY: far call, function 0Ah: DX = handle; AX = status, BL = error.
+        unsafe {
+            asm!("lcallw *{entry}", entry = sym ENTRY,
+                 inout("ax") 0x0A00u16 => ax, out("bx") bx, in("dx") handle.raw(),
+                 options(att_syntax));
+        }
+        xms_result(ax, bx as u8)
+    })
 }
 
 /// One end of an XMS move: conventional memory or a place in an EMB.
@@ -624,14 +627,17 @@ pub fn request_umb(size: Paragraphs) -> Result<(Segment, Paragraphs), (XmsError,
 /// Gives back an upper memory block got with [`request_umb`], function 11h.
 pub fn release_umb(seg: Segment) -> Result<(), XmsError> {
     entry()?;
-    let (ax, bx): (u16, u16);
-    // SAFETY: far call, function 11h: DX = segment; AX = status, BL = error.
-    unsafe {
-        asm!("lcallw *{entry}", entry = sym ENTRY,
-             inout("ax") 0x1100u16 => ax, out("bx") bx, in("dx") seg.value(),
-             options(att_syntax));
-    }
-    xms_result(ax, bx as u8)
+    // Tried up to RELEASE_TRIES times (`released`).
+    super::released(|| {
+        let (ax, bx): (u16, u16);
+        // SAFETY: far call, function 11h: DX = segment; AX = status, BL = error.
+        unsafe {
+            asm!("lcallw *{entry}", entry = sym ENTRY,
+                 inout("ax") 0x1100u16 => ax, out("bx") bx, in("dx") seg.value(),
+                 options(att_syntax));
+        }
+        xms_result(ax, bx as u8)
+    })
 }
 
 /// Takes the largest free upper memory block whole if it has at least

@@ -96,8 +96,10 @@ impl DosArena {
         if self.xms_umb {
             // Released before it is forgotten: a program ended in between
             // has it released twice, which the driver refuses harmlessly.
-            let _ = xms::release_umb(self.base);
-            exitguard::untrack_umb();
+            // One still refused stays recorded: the exit guard tries again.
+            if xms::release_umb(self.base).is_ok() {
+                exitguard::untrack_umb();
+            }
             return;
         }
         // SAFETY: the block is ours; after `_vheapterm` nothing refers to it

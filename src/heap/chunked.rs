@@ -106,23 +106,18 @@ impl Driver {
         Ok(())
     }
 
-    /// Gives `chunk` back to the driver and takes it off the exit guard's
-    /// record (as dropping the owned block does).
+    /// Gives `chunk` back to the driver through the exit guard, which
+    /// forgets it once the driver took it and tries a refused one again
+    /// later (the store frees each chunk only here, once: it is dropping).
     fn free(self, chunk: Chunk) {
         match self {
             Self::Xms => {
                 if let Some(h) = XmsHandle::new(chunk.handle) {
-                    exitguard::untrack_xms(h);
-                    // SAFETY: `alloc` made this EMB for the store, which
-                    // frees it only here, once (the store is dropping).
-                    drop(unsafe { XmsBlock::from_raw(h, chunk.units) });
+                    exitguard::release_xms(h);
                 }
             }
             Self::Ems => {
-                let h = EmsHandle(chunk.handle);
-                exitguard::untrack_ems(h);
-                // SAFETY: as above, for the store's EMS handle.
-                drop(unsafe { EmsBlock::from_raw(h, chunk.units as u16) });
+                exitguard::release_ems(EmsHandle(chunk.handle));
             }
         }
     }

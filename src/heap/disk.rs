@@ -81,7 +81,7 @@ impl DiskStore {
     /// Closes and deletes the swap file (by the name the exit guard holds).
     pub fn close(self) {
         let _ = self.file.close();
-        exitguard::delete_tracked_file();
+        let _ = exitguard::delete_tracked_file();
     }
 
     /// The DOS handle of the swap file (`fhVm`).

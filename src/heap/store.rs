@@ -53,7 +53,7 @@ impl DosStore {
         let disk = matches!(slot, Some(Self::Disk(_)));
         *slot = None;
         if disk {
-            exitguard::delete_tracked_file();
+            let _ = exitguard::delete_tracked_file();
         }
     }
 }

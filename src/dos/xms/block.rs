@@ -116,19 +116,22 @@ impl XmsBlock {
 
 impl Drop for XmsBlock {
     fn drop(&mut self) {
-        // Never free a locked EMB: undo every lock the driver counts first;
-        // if it cannot say, or an unlock fails, the block stays (as `free`
-        // would refuse it). Then no second look at the lock count, as
-        // `free` takes: one copy less of the driver call in the C library.
-        let Ok(i) = info(self.handle) else {
-            return;
-        };
-        for _ in 0..i.lock_count {
-            if unlock(self.handle).is_err() {
-                return;
-            }
-        }
-        // SAFETY: the driver counted `lock_count` locks, and each was undone.
-        let _ = unsafe { free_unchecked(self.handle) };
+        let _ = release_emb(self.handle);
     }
+}
+
+/// Gives an EMB back, whoever holds it: what dropping an [`XmsBlock`]
+/// does, with the driver's answer (the exit guard keeps a refused one).
+///
+/// Never frees a locked EMB: undoes every lock the driver counts first;
+/// if it cannot say, or an unlock fails, the block stays (as `free` would
+/// refuse it). Then no second look at the lock count, as `free` takes: one
+/// copy less of the driver call in the C library.
+pub fn release_emb(handle: XmsHandle) -> Result<(), XmsError> {
+    let i = info(handle)?;
+    for _ in 0..i.lock_count {
+        unlock(handle)?;
+    }
+    // SAFETY: the driver counted `lock_count` locks, and each was undone.
+    unsafe { free_unchecked(handle) }
 }
