@@ -514,27 +514,66 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         )
     }
 
-    /// A shrinking `_vrealloc`: the table entry first (the one step that
-    /// may fail), then the swap space shrunk in place (a smaller charge,
-    /// or the extent's tail given back: its first bytes stay the block's),
-    /// and a resident block's region. Never needs room or swap space.
+    /// A shrinking `_vrealloc`. A block with an extent of a larger size
+    /// class is re-homed when it can be: brought into the cache if its
+    /// bytes are only in the extent, given a charge of the new class, and
+    /// its whole old extent freed to its own class's list. Cut in place,
+    /// the extent's tail went back as pieces of other classes, and since
+    /// free extents are never coalesced, a long run of shrinks turned a
+    /// 16 MB store into pieces too small for the larger classes, until
+    /// every growing call was refused (found by the DOS soak, issue 25;
+    /// `tests/vmm_charge.rs`). Where it cannot be re-homed (no room in the
+    /// cache, no charge to be had), as before: the table entry first (the
+    /// one step that may fail), then the swap space shrunk in place (a
+    /// smaller charge, or the extent's tail given back), and a resident
+    /// block's region.
     #[inline(never)]
     #[cfg_attr(feature = "dos", optimize(size))]
-    fn shrink(&mut self, rs: &Resize, resident: Option<ArenaPara>) -> Result<(), VmError> {
-        self.put_resized(rs, rs.old_loc)?;
-        if rs.old_loc.is_some() {
-            self.stores.shrink(
-                &mut self.arena,
-                rs.old_loc,
-                rs.oldp.paras(),
-                rs.newp.paras(),
-            );
+    fn shrink(&mut self, rs: &Resize, mut resident: Option<ArenaPara>) -> Result<(), VmError> {
+        let old = rs.old_loc;
+        let mut loc = old;
+        if old.is_some()
+            && !old.is_charge()
+            && class_of(rs.oldp.paras()) != class_of(rs.newp.paras())
+        {
+            // Through `access_raw`, the C library's one copy of the
+            // load steps (`load` would link in a second, 700 bytes).
+            let mut why = VmError::NoRoom;
+            if old.is_written() && resident.is_none() {
+                if let Some(data) = self.access_raw(rs.h, Hit::Load { dirty: true }, &mut why) {
+                    // The region's header is just below its data.
+                    resident = Some(ArenaPara::new((data.offset() >> 4) as u16) - HDR_PARAS);
+                }
+            }
+            if resident.is_some() || !old.is_written() {
+                if let Ok(new) = self.stores.reserve(&mut self.arena, rs.newp.paras()) {
+                    loc = new;
+                }
+            }
+        }
+        if let Err(err) = self.put_resized(rs, loc) {
+            if loc != old {
+                self.unreserve(loc, rs.newp);
+            }
+            return Err(err);
+        }
+        if loc != old {
+            self.unreserve(old, rs.oldp);
+        } else if old.is_some() {
+            self.stores
+                .shrink(&mut self.arena, old, rs.oldp.paras(), rs.newp.paras());
         } else {
             // Smaller: cannot fail.
             let _ = self.charge_cache(rs.oldp, rs.newp);
         }
         if let Some(p) = resident {
             let a = &mut self.arena;
+            if loc != old {
+                // Its only copy is now the cache's.
+                a.set_swap_loc(p, loc);
+                let f = a.flags(p).with(Flags::DIRTY);
+                a.set_state(p, f, 0);
+            }
             a.set_block_paras(p, rs.newp);
             let cut = self.place.shrink(a, p, rs.newp + HDR_PARAS);
             self.policy.shrunk(&self.arena, p, cut);

@@ -89,7 +89,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
                 let at = self.table.locate(a, &mut self.stores, h.index())?;
                 debug_assert!(Table::load(a, at).live_for(h) == Some((loc, bparas)));
                 let real = if loc.is_charge() {
-                    self.stores.take(loc, bparas.paras())
+                    self.stores.take(a, loc, bparas.paras())
                 } else {
                     loc.written()
                 };

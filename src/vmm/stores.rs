@@ -288,16 +288,31 @@ impl<S> Stores<S> {
     }
 
     /// The extent of a block of `paras` that holds a charge on `loc`'s
-    /// store (see [`Self::reserve`]): never fails, the room is there.
-    pub fn take(&mut self, loc: SwapLoc, paras: Paras) -> SwapLoc {
+    /// store (see [`Self::reserve`]): a free extent of its class, else the
+    /// charged room; never fails.
+    pub fn take<A: Arena>(&mut self, arena: &mut A, loc: SwapLoc, paras: Paras) -> SwapLoc
+    where
+        S: Store<A>,
+    {
         self.changes = self.changes.wrapping_add(1);
         let i = loc.store();
-        match self.space.get_mut(i) {
-            Some(sp) => {
-                let need = swap::class_paras(class_of(paras));
-                swap::take_charged(sp, StoreKind::ALL[i], need)
+        match (self.space.get_mut(i), self.open.get_mut(i)) {
+            (Some(sp), Some(Some(st))) => {
+                let class = class_of(paras);
+                let mut io = StoreIo {
+                    store: st,
+                    stats: &mut self.stats[i],
+                    arena,
+                };
+                swap::take_charged(
+                    sp,
+                    &mut io,
+                    StoreKind::ALL[i],
+                    class,
+                    swap::class_paras(class),
+                )
             }
-            None => loc,
+            _ => loc,
         }
     }
 

@@ -442,15 +442,31 @@ pub fn discharge(sp: &mut StoreSpace, need: Paras) {
     sp.full = false;
 }
 
-/// The extent of a block charged on store `kind` (`need` paragraphs):
-/// bumped from the charged room above the top, which is there (so this
-/// never fails and moves no byte). The charge is used up. (Free extents
-/// are left to new reservations: popping one here cost 150 bytes of
-/// resident code for no room gained, the charged room being freed then.)
-pub fn take_charged(sp: &mut StoreSpace, kind: StoreKind, need: Paras) -> SwapLoc {
+/// The extent of a block charged on store `kind` (`need` paragraphs, class
+/// `class`): a free extent of its class if there is one, else bumped from
+/// the charged room above the top, which is there (so this never fails).
+/// The charge is used up. Popping first keeps the top down: bumped every
+/// time, the top rose with every new block that ever left the cache while
+/// the extents freed behind it piled up on the free lists, until a 16 MB
+/// store was all top and free pieces and new charges were refused (found
+/// by the DOS soak, issue 25; `tests/vmm_charge.rs`).
+pub fn take_charged<A: Arena, S: Store<A>>(
+    sp: &mut StoreSpace,
+    io: &mut StoreIo<A, S>,
+    kind: StoreKind,
+    class: usize,
+    need: Paras,
+) -> SwapLoc {
     debug_assert!(sp.charged >= need && sp.charge_backed());
     sp.charged -= need;
     sp.used += need;
+    if let Some(head) = sp.heads.get_mut(class) {
+        if *head != NIL {
+            if let Some(at) = pop(io, head) {
+                return SwapLoc::new(kind, at);
+            }
+        }
+    }
     let at = sp.top;
     sp.top += need;
     SwapLoc::new(kind, at)
@@ -469,6 +485,13 @@ pub fn shrink_in<A: Arena, S: Store<A>>(
     let (from, to) = (class_paras(old), class_paras(new));
     sp.used -= from - to;
     sp.full = false;
+    // The extent just below the top gives its tail back by lowering the
+    // top: no pieces of other classes on the free lists (which are never
+    // coalesced), no store transfer.
+    if loc.para() + from == sp.top {
+        sp.top = loc.para() + to;
+        return;
+    }
     give_back_rest(sp, io, loc.para() + to, from - to);
 }
 
