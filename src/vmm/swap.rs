@@ -318,12 +318,9 @@ fn alloc_para<A: Arena, S: Store<A>>(
     need: Paras,
     allow_split: bool,
 ) -> Option<Paras> {
-    // 1. Exact free list (looked at here first: while it is empty, as in a
-    // growing heap, no call of `pop`).
-    if sp.heads[class] != NIL {
-        if let Some(at) = pop(io, &mut sp.heads[class]) {
-            return Some(at);
-        }
+    // 1. Exact free list.
+    if let Some(at) = pop_class(sp, io, class) {
+        return Some(at);
     }
     // 2. Bump the top (below the charged room), growing the store if
     // needed.
@@ -460,12 +457,8 @@ pub fn take_charged<A: Arena, S: Store<A>>(
     debug_assert!(sp.charged >= need && sp.charge_backed());
     sp.charged -= need;
     sp.used += need;
-    if let Some(head) = sp.heads.get_mut(class) {
-        if *head != NIL {
-            if let Some(at) = pop(io, head) {
-                return SwapLoc::new(kind, at);
-            }
-        }
+    if let Some(at) = pop_class(sp, io, class) {
+        return SwapLoc::new(kind, at);
     }
     let at = sp.top;
     sp.top += need;
@@ -493,6 +486,22 @@ pub fn shrink_in<A: Arena, S: Store<A>>(
         return;
     }
     give_back_rest(sp, io, loc.para() + to, from - to);
+}
+
+/// The first free extent of class `class`, popped; `None` if its list is
+/// empty (looked at first: while it is, as in a growing heap, no call of
+/// `pop`) or the link could not be read.
+#[inline(always)]
+fn pop_class<A: Arena, S: Store<A>>(
+    sp: &mut StoreSpace,
+    io: &mut StoreIo<A, S>,
+    class: usize,
+) -> Option<Paras> {
+    let head = sp.heads.get_mut(class)?;
+    if *head == NIL {
+        return None;
+    }
+    pop(io, head)
 }
 
 /// Pops the first extent of the free list at `head` (not empty).
