@@ -27,12 +27,23 @@ const NAMED: [(&str, Function); 10] = [
     ("_VLOCKCNT", Function::VLOCKCNT),
 ];
 
-/// One `VMFUNC` line: name, function number, argument bytes.
+/// One `VMFUNC` line: name, function number, argument bytes, return kind.
 #[derive(Debug, PartialEq)]
 struct Entry {
     name: String,
     number: u8,
     arg_bytes: u16,
+    ret_kind: u8,
+}
+
+/// The shim's name of a return kind (`RET_*`) as its number.
+fn ret_kind(name: &str) -> u8 {
+    match name {
+        "RET_NONE" => 0,
+        "RET_AX" => 1,
+        "RET_DXAX" => 2,
+        _ => panic!("a return kind RET_NONE, RET_AX or RET_DXAX: {name}"),
+    }
 }
 
 /// The `VMFUNC` invocations of the shim's source (not the `%macro` line).
@@ -47,6 +58,7 @@ fn shim_table(asm: &str) -> Vec<Entry> {
                 name: fields[0].to_string(),
                 number: fields[1].parse().expect("a decimal function number"),
                 arg_bytes: fields[2].parse().expect("a decimal byte count"),
+                ret_kind: ret_kind(fields[3]),
             })
         })
         .collect()
@@ -81,6 +93,13 @@ fn mismatches(asm: &str) -> Vec<String> {
                 f.arg_bytes()
             ));
         }
+        if e.ret_kind != f.ret_kind() {
+            out.push(format!(
+                "{name}: return kind {}, Function::ret_kind says {}",
+                e.ret_kind,
+                f.ret_kind()
+            ));
+        }
     }
     out
 }
@@ -110,7 +129,8 @@ fn function_numbers_fit_the_call_word() {
     assert!(numbers.iter().all(|&n| n < 16));
 }
 
-/// `asm` with field `field` (1 = number, 2 = argument bytes) of `name`'s
+/// `asm` with field `field` (1 = number, 2 = argument bytes, 3 = return
+/// kind) of `name`'s
 /// `VMFUNC` line set to `value`.
 fn with_field(asm: &str, name: &str, field: usize, value: &str) -> String {
     let mut changed = false;
@@ -146,4 +166,20 @@ fn a_changed_value_is_caught() {
         mismatches(&with_field(&asm, "_VFREE", 1, "5")),
         ["_VFREE: function number 5, Function says 3"]
     );
+    assert_eq!(
+        mismatches(&with_field(&asm, "_VMALLOC", 3, "RET_AX")),
+        ["_VMALLOC: return kind 1, Function::ret_kind says 2"]
+    );
+}
+
+#[test]
+fn call_bytes_are_distinct() {
+    // The entry stub tells `_vmalloc` and `_vfree` from the rest by the
+    // call word's low byte: it must name one function each.
+    let mut bytes: Vec<u8> = NAMED.iter().map(|(_, f)| f.call_byte()).collect();
+    bytes.sort_unstable();
+    bytes.dedup();
+    assert_eq!(bytes.len(), NAMED.len());
+    assert_eq!(Function::VMALLOC.call_byte(), 0x22);
+    assert_eq!(Function::VFREE.call_byte(), 0x03);
 }

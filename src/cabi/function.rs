@@ -32,6 +32,23 @@ impl Function {
     /// `unsigned _vlockcnt(_vmhnd_t h)`
     pub const VLOCKCNT: Self = Self(9);
 
+    /// What the function returns, as the call word's bits 4-5 say (the
+    /// shim's `RET_NONE` 0, `RET_AX` 1, `RET_DXAX` 2).
+    pub const fn ret_kind(self) -> u8 {
+        match self.0 {
+            1 | 3 | 8 => 0,
+            0 | 9 => 1,
+            _ => 2,
+        }
+    }
+
+    /// The low byte of the function's call word (number and return
+    /// kind): what the entry stub compares to send `_vmalloc` and `_vfree`
+    /// straight to their own entries.
+    pub const fn call_byte(self) -> u8 {
+        self.0 | self.ret_kind() << 4
+    }
+
     /// Bytes of Pascal arguments the function takes (what its `retf n` pops).
     pub const fn arg_bytes(self) -> u16 {
         match self.0 {

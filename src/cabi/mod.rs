@@ -14,6 +14,7 @@
 //! | `CS = DS = ES = SS` | the image segment; `ESP` below the image's stack top, upper half 0; `DF` clear |
 //!
 //! The entry stub (below) zeroes `.bss` on the first call, calls
+//! [`vmemory_cabi_vmalloc`], [`vmemory_cabi_vfree`] or (the other calls)
 //! [`vmemory_cabi_dispatch`] and returns with a 16-bit far return; the
 //! result comes back in `EAX`, and `EDX` is nonzero when the status values
 //! changed: then the shim copies [`__cabi_status`] (18 bytes) over the
@@ -135,10 +136,14 @@ pub static __cabi_status: Status = Status(UnsafeCell::new(StatusOut {
 // and then makes the header name `__cabi_entry` (a data word of the image,
 // so every later call goes straight there). `__cabi_entry`
 // hands the hits the shim answered to the core when there are any
-// (`vmemory_cabi_fold_hits`, ECX and EDX kept around it), pushes EBX (call
-// word) and calls the `fastcall` dispatcher with ECX and EDX as the shim
-// set them, and returns to the shim with a 16-bit far return, the result in
-// EAX and the status flag in EDX.
+// (`vmemory_cabi_fold_hits`, ECX and EDX kept around it); then `_vmalloc`
+// and `_vfree` (told by the call word's low byte in BL) go to their own
+// entries, and the others: it pushes EBX (call word) and calls the
+// `fastcall` dispatcher. Each is called with ECX and EDX as the shim set
+// them and returns to the shim with a 16-bit far return, the result in EAX
+// and the status flag in EDX. (`_vmalloc` and `_vfree` by the thousand are
+// a C program's churn: their own entries spare them the dispatcher's
+// decoding of the call word, about 6 instructions each.)
 global_asm!(
     ".section .cabi.entry, \"ax\"",
     ".globl __cabi_first",
@@ -156,7 +161,11 @@ global_asm!(
     "__cabi_entry:",
     "    cmpw $0, {status}+{hits}",
     "    jne 2f",
-    "1:  pushl %ebx",
+    "1:  cmpb ${vmalloc}, %bl",
+    "    je 3f",
+    "    cmpb ${vfree}, %bl",
+    "    je 4f",
+    "    pushl %ebx",
     "    calll vmemory_cabi_dispatch",
     "    lretw",
     "2:  pushl %ecx",
@@ -165,8 +174,14 @@ global_asm!(
     "    popl %edx",
     "    popl %ecx",
     "    jmp 1b",
+    "3:  calll vmemory_cabi_vmalloc",
+    "    lretw",
+    "4:  calll vmemory_cabi_vfree",
+    "    lretw",
     status = sym __cabi_status,
     hits = const core::mem::offset_of!(StatusOut, hits),
+    vmalloc = const Function::VMALLOC.call_byte(),
+    vfree = const Function::VFREE.call_byte(),
     options(att_syntax)
 );
 
@@ -197,23 +212,45 @@ fn handle_after_word(first: u32, rest: u32) -> u32 {
 /// `call`.
 ///
 /// What runs besides the call itself is what every call needs and no more
-/// (the churn of a C program is `_vmalloc` and `_vfree` by the thousand;
-/// the entry stub has handed the shim's hits to the core when there were
+/// (the entry stub has handed the shim's hits to the core when there were
 /// any): the shim's hint cleared (the call may move or free the block it
 /// names), and a compare of the heap's status stamp; the status block and
 /// the index's place are computed again only when that stamp moved or the
-/// heap was opened or closed.
+/// heap was opened or closed. `_vmalloc` and `_vfree`, a C program's churn,
+/// do not come here: the entry stub calls [`vmemory_cabi_vmalloc`] and
+/// [`vmemory_cabi_vfree`], the same steps for one call each.
 #[no_mangle]
 pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32) -> u64 {
     // SAFETY: single-threaded; the shim reads the block only after this
     // returns, and no other reference to it is alive.
     let out = unsafe { &mut *__cabi_status.0.get() };
-    heap::with_vmm(|v| {
-        // The call may move or free the block the shim's hint names.
-        out.hint = 0;
-        let (result, stamp) = run(v, call, first, rest);
-        u64::from(result) | u64::from(refresh(out, v, stamp)) << 32
-    })
+    // The call may move or free the block the shim's hint names.
+    out.hint = 0;
+    let (result, stamp) = heap::with_vmm(|v| {
+        let result = run(v, Function((call & 0x0F) as u8), first, rest);
+        (result, v.status_stamp())
+    });
+    answer(result, stamp)
+}
+
+/// `_vmalloc(size)` from the entry stub: as [`vmemory_cabi_dispatch`]
+/// (`first` = the size), without the call word.
+#[no_mangle]
+pub extern "fastcall" fn vmemory_cabi_vmalloc(_rest: u32, first: u32) -> u64 {
+    // SAFETY: as in `vmemory_cabi_dispatch`.
+    unsafe { (*__cabi_status.0.get()).hint = 0 };
+    let (result, stamp) = heap::with_vmm(|v| v.vmalloc_stamped(first));
+    answer(result, stamp)
+}
+
+/// `_vfree(h)` from the entry stub: as [`vmemory_cabi_dispatch`] (`first`
+/// = the handle), without the call word.
+#[no_mangle]
+pub extern "fastcall" fn vmemory_cabi_vfree(_rest: u32, first: u32) -> u64 {
+    // SAFETY: as in `vmemory_cabi_dispatch`.
+    unsafe { (*__cabi_status.0.get()).hint = 0 };
+    let stamp = heap::with_vmm(|v| v.vfree_stamped(first));
+    answer(0, stamp)
 }
 
 /// The hits the shim answered since the last call, handed to the core
@@ -229,14 +266,14 @@ pub extern "C" fn vmemory_cabi_fold_hits() {
 }
 
 /// The heap's status stamp ([`crate::vmm::Vmm::status_stamp`]) when
-/// [`refresh`] last computed the block, widened so that "no heap" is a
+/// [`answer`] last computed the block, widened so that "no heap" is a
 /// value of its own ([`NO_STAMP`]) and the test is one compare.
 struct Stamp(UnsafeCell<u32>);
 
 /// [`Stamp`] with no heap open.
 const NO_STAMP: u32 = u32::MAX;
 /// [`Stamp`] after `_vheapinit` or `_vheapterm`: no heap's stamp, so that
-/// [`refresh`] computes everything again.
+/// [`answer`] computes everything again.
 const STALE_STAMP: u32 = 0x1_0000;
 
 // SAFETY: as for `Status`: one thread, one call at a time.
@@ -244,7 +281,7 @@ unsafe impl Sync for Stamp {}
 
 static STAMP: Stamp = Stamp(UnsafeCell::new(NO_STAMP));
 
-/// Makes the next [`refresh`] compute the block and the index's place
+/// Makes the next [`answer`] compute the block and the index's place
 /// again: a heap was opened or closed (the index and the arena are
 /// elsewhere, or gone).
 fn stamp_stale() {
@@ -252,30 +289,45 @@ fn stamp_stale() {
     unsafe { *STAMP.0.get() = STALE_STAMP };
 }
 
-/// After a call: nonzero when the status block changed (the shim then
+/// After a call: the entry's answer, `result` for `EAX` and in the high
+/// half (`EDX`) nonzero when the status block changed (the shim then
 /// copies it). The block and the index's place are computed again
 /// ([`republish`]) only when they may have changed: after `_vheapinit` or
-/// `_vheapterm` ([`stamp_stale`]), or when the heap's status stamp moved
-/// (swap space was allocated or released, or the cache changed layout and
-/// its index moved). Most calls change neither, and then this is a compare.
-/// A `u32`, the width the dispatcher's result takes it at (as a `u16` its
-/// zero extension and a jump cost two instructions of every call).
+/// `_vheapterm` ([`stamp_stale`]), or when the heap's status stamp
+/// (`stamp`, `None` without a heap) moved (swap space was allocated or
+/// released, or the cache changed layout and its index moved). Most calls
+/// change neither, and then this is a compare; the other case is a jump to
+/// [`answer_changed`], which holds the result meanwhile (kept here across
+/// the call, it cost a churn's every `_vmalloc` 8 instructions of saving
+/// and moving registers).
 #[inline(always)]
-fn refresh(out: &mut StatusOut, v: &DosVmm, stamp: Option<u16>) -> u32 {
-    // SAFETY: single-threaded; only this function and `stamp_stale`, never
-    // at the same time, touch `STAMP`.
-    let last = unsafe { &mut *STAMP.0.get() };
+fn answer(result: u32, stamp: Option<u16>) -> u64 {
     let stamp = stamp.map_or(NO_STAMP, u32::from);
-    if stamp == *last {
-        return 0;
+    // SAFETY: single-threaded; only this function, `answer_changed` and
+    // `stamp_stale`, never at the same time, touch `STAMP`.
+    if stamp == unsafe { *STAMP.0.get() } {
+        return u64::from(result);
     }
-    *last = stamp;
-    republish(out, v);
-    1
+    answer_changed(stamp, result)
+}
+
+/// [`answer`] when the stamp moved: the block published again, and the
+/// status flag set. `fastcall` (both in registers), so that `answer`'s
+/// call is a jump.
+#[inline(never)]
+extern "fastcall" fn answer_changed(stamp: u32, result: u32) -> u64 {
+    // SAFETY: single-threaded; no other reference to `STAMP` is alive
+    // (the entries call this after their core call).
+    unsafe { *STAMP.0.get() = stamp };
+    // SAFETY: as for `STAMP`: no other reference to the status block is
+    // alive, and the shim reads it only after this returns.
+    let out = unsafe { &mut *__cabi_status.0.get() };
+    heap::with_vmm(|v| republish(out, v));
+    u64::from(result) | 1 << 32
 }
 
 /// The status block and the index's place computed again (see
-/// [`refresh`]). The shim then copies the block (not compared with the
+/// [`answer`]). The shim then copies the block (not compared with the
 /// last one: this runs seldom, and the copy is 9 words).
 #[inline(never)]
 #[cfg_attr(feature = "dos", optimize(size))]
@@ -285,7 +337,7 @@ fn republish(out: &mut StatusOut, v: &DosVmm) {
 }
 
 /// Tells the shim where the resident index is (the heap was opened or
-/// closed or its status stamp moved, see [`refresh`]: between two such
+/// closed or its status stamp moved, see [`answer`]: between two such
 /// calls the index stays where it is; 0: no heap). The shim walks it with 16-bit offsets from one segment: the core
 /// lays the buckets out at a paragraph, at most 4,096 of them for the
 /// largest arena (`tests/vmm_hit.rs` checks what it publishes).
@@ -300,37 +352,13 @@ fn publish_index(out: &mut StatusOut, v: &DosVmm) {
     out.index_seg = arena.far_para(ip.buckets).seg.value();
 }
 
-/// Calls the core's function numbered in `call` (the shim's call word) with the
-/// arguments the shim passed (see [`vmemory_cabi_dispatch`] for `first` and `rest`).
-///
-/// `_vmalloc` and `_vfree`, the calls a program makes by the thousand, go
-/// straight to their [`Vmm`](crate::vmm::Vmm) calls from the dispatcher's
-/// frame. The others go through one out-of-line function each, so that the
-/// dispatcher's frame stays small and the private stack needs the deepest
-/// single call, not the sum of them inlined into one frame (`T_CABI.EXE`
-/// checks it keeps a quarter free).
+/// The calls [`vmemory_cabi_dispatch`] makes: [`access`] or [`other`],
+/// one out-of-line function each, so that the dispatcher's frame stays
+/// small and the private stack needs the deepest single call, not the sum
+/// of them inlined into one frame (`T_CABI.EXE` checks it keeps a quarter
+/// free).
 #[inline(always)]
-fn run(v: &mut DosVmm, call: u32, first: u32, rest: u32) -> (u32, Option<u16>) {
-    // The number in a full register: two compares, no widening.
-    const VMALLOC: u32 = Function::VMALLOC.0 as u32;
-    const VFREE: u32 = Function::VFREE.0 as u32;
-    match call & 0x0F {
-        VMALLOC => v.vmalloc_stamped(first),
-        VFREE => (0, v.vfree_stamped(first)),
-        f => {
-            let r = slow(v, Function(f as u8), first, rest);
-            (r, v.status_stamp())
-        }
-    }
-}
-
-/// The calls [`run`] does not make itself: [`access`] or [`other`], both
-/// tail calls (no frame here). Out of line so that the choice costs the
-/// dispatcher nothing: inlined there, it took a register the dispatcher
-/// then saved and restored at every call (C_BENCH's churn, `_vmalloc` and
-/// `_vfree` only, 1% slower).
-#[inline(never)]
-fn slow(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
+fn run(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
     match f {
         Function::VLOAD | Function::VLOCK | Function::VUNLOCK => access(v, f, first, rest),
         _ => other(v, f, first, rest),
@@ -355,12 +383,10 @@ fn access(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
     far(heap::arena_far(v, a))
 }
 
-/// The calls [`run`] does not make itself, out of the dispatcher's frame.
-/// `_vheapinit` and `_vheapterm`, the deepest and the widest, have a frame
-/// of their own (see [`run`]); the others need little stack. `_vload`,
-/// `_vlock` and `_vunlock` go to the ordinary calls, not the core's hit
-/// path: the shim tried the hit path before the dispatcher (and [`run`]
-/// sends them to [`access`]).
+/// The calls that are not `_vload`, `_vlock` or `_vunlock` ([`access`]),
+/// out of the dispatcher's frame. `_vheapinit` and `_vheapterm`, the
+/// deepest and the widest, have a frame of their own; the others need
+/// little stack.
 #[inline(never)]
 fn other(v: &mut DosVmm, f: Function, first: u32, rest: u32) -> u32 {
     // `_vheapinit` (0) and `_vheapterm` (1) open or close a heap. Apart

@@ -12,7 +12,7 @@ use super::handle::Handle;
 use super::header::{data_addr, Flags, Regions, HDR_PARAS};
 use super::heap::Heap;
 use super::place::MIN_SPLIT;
-use super::swap::{class_of, SwapLoc};
+use super::swap::{class_of, extent_paras, SwapLoc};
 use super::table::Entry;
 use super::units::{ArenaAddr, ArenaPara, Bytes, Paras, RegionParas};
 use super::{Hit, VmError, VmHandle, MAX_BLOCK_SIZE, MAX_LOCKS, VM_NULL};
@@ -349,7 +349,7 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             self.table
                 .release(&mut self.arena, &mut self.stores, &mut self.place, h)?;
         // A charge inline (a churn's every `_vfree`), anything else out of line.
-        if !self.stores.discharge(loc, paras.paras()) {
+        if !self.stores.discharge(loc) {
             self.unreserve(loc, paras);
         }
         if let Some(p) = r {
@@ -532,10 +532,13 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
     fn shrink(&mut self, rs: &Resize, mut resident: Option<ArenaPara>) -> Result<(), VmError> {
         let old = rs.old_loc;
         let mut loc = old;
-        if old.is_some()
-            && !old.is_charge()
-            && class_of(rs.oldp.paras()) != class_of(rs.newp.paras())
-        {
+        // Whether the block moves to a new extent (re-homed, below).
+        let mut rehomed = false;
+        if let Some(i) = old.charge_store() {
+            // A charge says its size: the smaller one's from now on (the
+            // store gives back the difference below).
+            loc = SwapLoc::charge_on(i, extent_paras(rs.newp.paras()));
+        } else if old.is_some() && class_of(rs.oldp.paras()) != class_of(rs.newp.paras()) {
             // Through `access_raw`, the C library's one copy of the
             // load steps (`load` would link in a second, 700 bytes).
             let mut why = VmError::NoRoom;
@@ -548,16 +551,17 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             if resident.is_some() || !old.is_written() {
                 if let Ok(new) = self.stores.reserve(&mut self.arena, rs.newp.paras()) {
                     loc = new;
+                    rehomed = true;
                 }
             }
         }
         if let Err(err) = self.put_resized(rs, loc) {
-            if loc != old {
+            if rehomed {
                 self.unreserve(loc, rs.newp);
             }
             return Err(err);
         }
-        if loc != old {
+        if rehomed {
             self.unreserve(old, rs.oldp);
         } else if old.is_some() {
             self.stores
@@ -569,8 +573,10 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         if let Some(p) = resident {
             let a = &mut self.arena;
             if loc != old {
-                // Its only copy is now the cache's.
                 a.set_swap_loc(p, loc);
+            }
+            if rehomed {
+                // Its only copy is now the cache's.
                 let f = a.flags(p).with(Flags::DIRTY);
                 a.set_state(p, f, 0);
             }

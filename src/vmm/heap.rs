@@ -378,7 +378,9 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
             if let Ok(Entry::Live { loc, paras, .. }) = e {
                 assert_eq!(loc.is_some(), any, "slot {idx:?}: swap space iff a store");
                 if loc.is_charge() {
-                    charged[loc.store()] += class_paras(class_of(paras.paras()));
+                    let need = class_paras(class_of(paras.paras()));
+                    assert_eq!(loc.charge_need(), need, "slot {idx:?}: a charge's size");
+                    charged[loc.store()] += need;
                 } else if !loc.is_some() {
                     cache += super::calls::cache_footprint(paras);
                 }

@@ -184,8 +184,9 @@ impl<S> Stores<S> {
             if pass == 2 {
                 let mut any = false;
                 for sp in self.space.iter_mut() {
-                    any |= sp.full;
-                    sp.full = false;
+                    any |= sp.present && sp.full;
+                    // (A closed store stays full: it takes nothing.)
+                    sp.full = !sp.present;
                 }
                 if !any {
                     break;
@@ -242,7 +243,7 @@ impl<S> Stores<S> {
                     self.changes = self.changes.wrapping_add(1);
                 }
                 if charged {
-                    return Ok(SwapLoc::charge(kind));
+                    return Ok(SwapLoc::charge(kind, need));
                 }
             }
         }
@@ -256,8 +257,8 @@ impl<S> Stores<S> {
     #[inline(always)]
     pub fn charge_quick(&mut self, paras: Paras) -> Option<SwapLoc> {
         // The first store that takes blocks, unrolled (no loop, no index
-        // multiply: constant addresses).
-        let takes = |sp: &StoreSpace| sp.present && !sp.full;
+        // multiply: constant addresses); a closed store is full.
+        let takes = |sp: &StoreSpace| !sp.full;
         let [s0, s1, s2] = &mut self.space;
         let (i, sp) = if takes(s0) {
             (0, s0)
@@ -268,13 +269,14 @@ impl<S> Stores<S> {
         } else {
             return None;
         };
-        swap::charge_quick(sp, swap::extent_paras(paras)).then_some(SwapLoc::charge_on(i))
+        let need = swap::extent_paras(paras);
+        swap::charge_quick(sp, need).then_some(SwapLoc::charge_on(i, need))
     }
 
-    /// Gives back the charge `loc` of a block of `paras`, if it is one
-    /// (inline: a churn's every `_vfree`); whether it was.
+    /// Gives back the charge `loc`, if it is one (inline: a churn's every
+    /// `_vfree`); whether it was.
     #[inline(always)]
-    pub fn discharge(&mut self, loc: SwapLoc, paras: Paras) -> bool {
+    pub fn discharge(&mut self, loc: SwapLoc) -> bool {
         let Some(i) = loc.charge_store() else {
             return false;
         };
@@ -282,7 +284,7 @@ impl<S> Stores<S> {
             // As in `reserve`: the stamp moves only if the store was full
             // (an add, no branch).
             self.changes = self.changes.wrapping_add(u16::from(sp.full));
-            swap::discharge(sp, swap::extent_paras(paras));
+            swap::discharge(sp, loc.charge_need());
         }
         true
     }
@@ -299,6 +301,7 @@ impl<S> Stores<S> {
         match (self.space.get_mut(i), self.open.get_mut(i)) {
             (Some(sp), Some(Some(st))) => {
                 let class = class_of(paras);
+                debug_assert_eq!(loc.charge_need(), swap::class_paras(class));
                 let mut io = StoreIo {
                     store: st,
                     stats: &mut self.stats[i],
@@ -324,7 +327,7 @@ impl<S> Stores<S> {
     {
         let i = loc.store();
         // `get_mut`: no panic path for a location of no store.
-        if self.discharge(loc, paras) {
+        if self.discharge(loc) {
             return;
         }
         if let Some(Some(st)) = self.open.get_mut(i) {
@@ -340,8 +343,10 @@ impl<S> Stores<S> {
     }
 
     /// The swap space at `loc` of a block of `old` paragraphs made one of
-    /// `new` (fewer): a charge of the smaller class, or the same extent
-    /// with its tail given back (its bytes up to `new` stay). Never fails.
+    /// `new` (fewer): a charge of the smaller class (the caller writes the
+    /// block's location again: a charge says its size,
+    /// [`SwapLoc::charge_need`]), or the same extent with its tail given
+    /// back (its bytes up to `new` stay). Never fails.
     pub fn shrink<A: Arena>(&mut self, arena: &mut A, loc: SwapLoc, old: Paras, new: Paras)
     where
         S: Store<A>,

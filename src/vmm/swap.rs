@@ -36,8 +36,14 @@ pub const CLASSES: usize = 80;
 /// growing is rare and backend allocations stay few.
 pub const GROW_STEP_PARAS: Paras = Paras::new(256 * 64);
 /// Largest store size the location encoding can address (29 bits of
-/// paragraphs: 8 GiB, twice what XMS 3.0 can hand out).
-const MAX_STORE_PARAS: u32 = (1 << 29) - 1;
+/// paragraphs, less the top 8,192 that would read as a charge: almost
+/// 8 GiB, twice what XMS 3.0 can hand out).
+const MAX_STORE_PARAS: u32 = PARA_BITS - CHARGE_NEED;
+/// The paragraph bits of a location (29).
+const PARA_BITS: u32 = (1 << 29) - 1;
+/// The low bits of a charge: the paragraphs it holds (an extent's size,
+/// at most 4,096: 13 bits); the paragraph bits above them are all ones.
+const CHARGE_NEED: u32 = (1 << 13) - 1;
 /// The bit of a location that was reserved and never written: reading it
 /// gives zeros (a fresh block), not the store's bytes.
 const FRESH: u32 = 1 << 29;
@@ -51,10 +57,12 @@ const MAX_EXTENT: Paras = Paras::new(4096);
 /// Where a swap extent lives: store kind in bits 30..31, paragraph offset in
 /// bits 0..28, and bit 29 set while the extent was never written (a block
 /// reserved its space but never left the cache dirty: it reads as zeros).
-/// A *charge* is a fresh location whose paragraph is all ones: the block
-/// has no extent yet, but its store holds room for one untouched above its
-/// top (`StoreSpace::charged`), so the extent can always be had when the
-/// block must leave. [`SwapLoc::NONE`] means "no swap space" (a heap with
+/// A *charge* is a fresh location whose paragraph bits are all ones above
+/// the low 13, which hold the size of the extent it stands for: the block
+/// has no extent yet, but its store holds that room for one untouched
+/// above its top (`StoreSpace::charged`), so the extent can always be had
+/// when the block must leave. (The size in the location spares `_vfree`
+/// computing it again from the block's size: a churn's every call.) [`SwapLoc::NONE`] means "no swap space" (a heap with
 /// no store). Stored as this `u32` in block headers, handle-table entries
 /// and the table directory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,30 +75,40 @@ impl SwapLoc {
 
     /// A location in `kind` at paragraph `para` (below 2^30).
     pub fn new(kind: StoreKind, para: Paras) -> Self {
-        debug_assert!(para.get() <= MAX_STORE_PARAS);
+        debug_assert!(para.get() < MAX_STORE_PARAS);
         Self(((kind as u32) << 30) | para.get())
     }
-    /// A charge on store `kind` (see the type's doc).
-    pub const fn charge(kind: StoreKind) -> Self {
-        Self::charge_on(kind as usize)
+    /// A charge of `need` paragraphs (an extent's size, 1..=4096) on store
+    /// `kind` (see the type's doc).
+    pub const fn charge(kind: StoreKind, need: Paras) -> Self {
+        Self::charge_on(kind as usize, need)
     }
-    /// A charge on the store of index `i` (below 3, [`StoreKind::index`]).
-    pub const fn charge_on(i: usize) -> Self {
-        Self(((i as u32) << 30) | FRESH | MAX_STORE_PARAS)
+    /// A charge of `need` paragraphs on the store of index `i` (below 3,
+    /// [`StoreKind::index`]).
+    #[inline(always)]
+    pub const fn charge_on(i: usize, need: Paras) -> Self {
+        Self(((i as u32) << 30) | FRESH | (PARA_BITS & !CHARGE_NEED) | need.get())
     }
     /// Whether this is a charge (no extent yet).
     pub fn is_charge(self) -> bool {
         self.charge_store().is_some()
     }
-    /// The store index of a charge (below 3), `None` if this is none. A
-    /// rotate, an add and one compare (`_vfree`'s discharge is inline,
-    /// every call): a charge's store bits rotated to the bottom under 30
-    /// ones is `0xFFFF_FFFC + i`, plus 4 is `i`; anything else (the store
-    /// bits 3 of `NONE` among them) lands at 3 or above.
+    /// The store index of a charge (below 3), `None` if this is none. An
+    /// or, a rotate, an add and one compare (`_vfree`'s discharge is
+    /// inline, every call): a charge with its size bits set, its store
+    /// bits rotated to the bottom under 30 ones, is `0xFFFF_FFFC + i`, plus
+    /// 4 is `i`; anything else (the store bits 3 of `NONE` among them)
+    /// lands at 3 or above.
     #[inline(always)]
     pub fn charge_store(self) -> Option<usize> {
-        let i = self.0.rotate_left(2).wrapping_add(4);
+        let i = (self.0 | CHARGE_NEED).rotate_left(2).wrapping_add(4);
         (i < 3).then_some(i as usize)
+    }
+    /// The paragraphs a charge holds on its store (for a charge only).
+    #[inline(always)]
+    pub fn charge_need(self) -> Paras {
+        debug_assert!(self.is_charge());
+        Paras::new(self.0 & CHARGE_NEED)
     }
     /// Whether the extent holds the block's bytes (written at least once).
     pub fn is_written(self) -> bool {
@@ -130,7 +148,7 @@ impl SwapLoc {
     }
     /// The paragraph in the store.
     fn para(self) -> Paras {
-        Paras::new(self.0 & MAX_STORE_PARAS)
+        Paras::new(self.0 & PARA_BITS)
     }
 }
 
@@ -180,7 +198,10 @@ pub fn extent_paras(paras: Paras) -> Paras {
 pub struct StoreSpace {
     /// Whether the store is open.
     pub present: bool,
-    /// Disabled after the store refused to grow; re-enabled when space is freed.
+    /// Takes no new blocks: always while the store is closed (so that
+    /// "takes blocks" is this one flag, one compare in every `_vmalloc`'s
+    /// charge), and an open store after it refused to grow, until space
+    /// is freed in it.
     pub full: bool,
     size: Paras,
     /// Extents are bumped from here (everything above is untouched).
@@ -200,7 +221,7 @@ impl StoreSpace {
     /// A closed store.
     pub const CLOSED: Self = Self {
         present: false,
-        full: false,
+        full: true,
         size: Paras::ZERO,
         top: Paras::ZERO,
         heads: [NIL; CLASSES],
@@ -212,6 +233,7 @@ impl StoreSpace {
     pub fn open(size: Bytes) -> Self {
         Self {
             present: true,
+            full: false,
             size: size.paras_floor(),
             ..Self::CLOSED
         }
@@ -228,7 +250,7 @@ impl StoreSpace {
         // valid for writes (the caller's promise).
         unsafe {
             addr_of_mut!((*p).present).write(size.is_some());
-            addr_of_mut!((*p).full).write(false);
+            addr_of_mut!((*p).full).write(size.is_none());
             addr_of_mut!((*p).size).write(size.unwrap_or(Bytes::ZERO).paras_floor());
             addr_of_mut!((*p).top).write(Paras::ZERO);
             addr_of_mut!((*p).used).write(Paras::ZERO);
