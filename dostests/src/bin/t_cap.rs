@@ -5,7 +5,10 @@
 //! promises. For each size: `_vheapinit(0, dosmax, swap)`, 300 small
 //! blocks written, `_vmalloc` and `_vload` of the largest block, every byte
 //! written, a small block loaded beside it and freed, the big block read
-//! back through a second `_vload`, and every small block read back.
+//! back through a second `_vload`, and every small block read back. Then
+//! (issue 23) in caches of 1,024, 2,048 and 4,096 paragraphs one block is
+//! grown by `_vrealloc` from 16 bytes in steps to that limit, its bytes
+//! kept at every step, with 300 small blocks in the heap beside it.
 #![no_std]
 #![no_main]
 
@@ -134,11 +137,75 @@ fn one(log: &mut TestLog, dosmax: u16, swap: u16) {
     ));
 }
 
+/// One block grown by `_vrealloc` from 16 bytes, in steps of about half
+/// its size, to the largest block a cache of `dosmax` paragraphs promises
+/// (issue 23), with the small blocks resident beside it: after each step
+/// the bytes it had are there, and then every byte of the new size is
+/// written; at the end every small block reads back.
+fn grown(log: &mut TestLog, dosmax: u16, swap: u16) {
+    if heap::vheapinit(0, dosmax, swap) == 0 {
+        log.check("vheapinit (grow)", false, format_args!("dosmax {dosmax}"));
+        return;
+    }
+    let want = promised(dosmax);
+    let mut small = [0u32; SMALL];
+    let mut bad = 0;
+    for (i, h) in small.iter_mut().enumerate() {
+        *h = heap::vmalloc(48);
+        bad += visit(*h, 48, i as u32, true).min(1);
+    }
+    log.check_eq("small blocks written (grow)", bad, 0);
+    let mut size = 16;
+    let mut h = heap::vmalloc(size);
+    let mut steps = 0;
+    let mut ok = h != 0 && visit(h, size, 0xA5, true) == 0;
+    while ok && size < want {
+        // A small block loaded dirty first, so the cache holds others.
+        let _ = visit(small[steps % SMALL], 48, (steps % SMALL) as u32, true);
+        let next = (size + size / 2 + 16).min(want);
+        let h2 = heap::vrealloc(h, next);
+        ok = log.check(
+            "vrealloc grows the block",
+            h2 != 0,
+            format_args!("dosmax {dosmax}, swap {swap}: {size} -> {next} bytes refused"),
+        ) && log.check(
+            "vrealloc keeps the bytes",
+            visit(h2, size, 0xA5, false) == 0,
+            format_args!("dosmax {dosmax}, swap {swap}: {size} -> {next} bytes"),
+        ) && log.check(
+            "the grown block written",
+            visit(h2, next, 0xA5, true) == 0,
+            format_args!("dosmax {dosmax}, swap {swap}: {next} bytes"),
+        );
+        h = h2;
+        size = next;
+        steps += 1;
+    }
+    log.check(
+        "grown to the capacity limit",
+        ok && size == want && visit(h, want, 0xA5, false) == 0,
+        format_args!("dosmax {dosmax}, swap {swap}: {size} of {want} bytes"),
+    );
+    let mut bad = 0;
+    for (i, &s) in small.iter().enumerate() {
+        bad += visit(s, 48, i as u32, false).min(1);
+    }
+    log.check_eq("small blocks kept (grow)", bad, 0);
+    heap::vheapterm();
+    log.note(format_args!(
+        "grown: dosmax {dosmax}, swap {swap}: 16 -> {size} bytes in {steps} steps"
+    ));
+}
+
 fn main() -> u8 {
     let mut log = TestLog::create();
     for dosmax in SIZES {
         one(&mut log, dosmax, VM_ALLSWAP);
         one(&mut log, dosmax, 0);
+    }
+    // The sizes of issue 23's test: grown with every store the machine has.
+    for dosmax in [1024, 2048, 4096] {
+        grown(&mut log, dosmax, VM_ALLSWAP);
     }
     log.finish()
 }
