@@ -26,6 +26,7 @@
 use dostests::faults::{Kind, KINDS, SHORT_COUNTS};
 use dostests::resources::ResourceSnapshot;
 use dostests::rng::XorShift32 as Rng;
+use dostests::text::numbers;
 use dostests::timer::{Stopwatch, Ticks};
 use vmemory::dos::far::{FarPtr, Segment};
 use vmemory::dos::faults::{self, Fault, Style};
@@ -825,19 +826,6 @@ fn soak(log: &mut TestLog, ops: u32, seed: u32, flags: u16, seconds: u32) {
         lost,
         work.refused
     ));
-}
-
-/// The numbers of the command line tail, in order (missing ones keep the
-/// defaults in `out`).
-fn numbers(tail: &[u8], out: &mut [u32]) {
-    for (slot, word) in out
-        .iter_mut()
-        .zip(tail.split(|&b| b == b' ').filter(|w| !w.is_empty()).skip(1))
-    {
-        if let Some(v) = core::str::from_utf8(word).ok().and_then(|s| s.parse().ok()) {
-            *slot = v;
-        }
-    }
 }
 
 fn main() -> u8 {
