@@ -10,9 +10,10 @@
 //! (2 MB: more than the XMS and EMS of `small` and `emm2`, so the swap
 //! file holds blocks too), points INT 24h at a handler that answers
 //! Abort (AL=02h), arms the first call of injector kind KIND (13 DOS read,
-//! 14 DOS write, 15 DOS seek) to fail as a critical error with CODE (drive
-//! * 256 + the INT 24h error code) and goes on loading and writing every
-//! block, so that blocks move between the cache and the swap file. The
+//! 14 DOS write, 15 DOS seek) to fail as a critical error with CODE (the
+//! drive times 256 plus the INT 24h error code) and goes on loading and
+//! writing every block, so that blocks move between the cache and the
+//! swap file. The
 //! injector raises the critical error through the INT 24h vector and, on
 //! the answer Abort, ends the child from inside the VMM's call (INT 21h
 //! AX=4CFFh; DOS's own Abort ends a program on the same path, through the
@@ -21,7 +22,9 @@
 //! The parent then checks that the child was ended that way (exit code FFh
 //! and type 0 by INT 21h AH=4Dh, as EXEC returns them; the injector saw one
 //! critical error answered 02h and ended one program; the child's work
-//! never came back), that the child held the swap file then, and that XMS,
+//! never came back), that the child held the swap file then (and XMS or
+//! EMS where FLAGS names one), that its cache was in the upper block if
+//! the machine had one, and that XMS,
 //! EMS pages and handles, `%TMP%`, the upper block the cache was in, DOS's
 //! allocation strategy, UMB link and largest free conventional block are
 //! as before it ran. The child tells the parent how far it got and what it
