@@ -61,10 +61,10 @@ const BLOCK_BYTES: u16 = 32 * 1024;
 /// dwords 1-4 the [`ResourceSnapshot`] it held just before the fault was
 /// armed, dword 5 its cache's segment (`segVmDos`).
 static MARK: [AtomicU32; 6] = [const { AtomicU32::new(0) }; 6];
-/// The fault is armed and the child is at work.
-const STAGE_ARMED: u32 = 2;
 /// The child has its heap open and its blocks written.
 const STAGE_HELD: u32 = 1;
+/// The fault is armed and the child is at work.
+const STAGE_ARMED: u32 = 2;
 /// The work came back: the program was not ended.
 const STAGE_CAME_BACK: u32 = 3;
 
