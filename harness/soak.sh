@@ -21,8 +21,13 @@
 # Prints dostest.sh's lines and then one summary line per engine: runs
 # passed and failed, and per soak configuration and machine the operations
 # done (as T_FAULT.EXE logs them: "# report SOAK ops=N of=M secs=S"), the
-# seconds they took by the BIOS clock inside DOS, operations per second,
-# and the run's wall time (boot included).
+# run's wall time (boot, final check and _vheapterm included) and
+# operations per wall second, and the seconds the soak itself took by the
+# BIOS tick count inside DOS. That clock is the emulated machine's: QEMU's
+# follows the host's (a 720 s limit took 724 s wall), DOSBox's at
+# cycles=max about so, DOSBox-X's at cycles=fixed runs far slower than
+# the wall (20,000 operations in less than a tick), so a time limit there
+# (SOAK_SECONDS) is emulated time.
 #
 # Environment: ENGINES (default "dosbox dosbox-x qemu"), SOAK_OPS (default
 # 1000000), SOAK_SECONDS (default 0: no time limit), SOAK_QEMU_OPS (default
@@ -73,9 +78,9 @@ for engine in $engines; do
       done = $0; sub(/.* ops=/, "", done); sub(/ .*/, "", done)
       planned = $0; sub(/.* of=/, "", planned); sub(/ .*/, "", planned)
       s = $0; sub(/.* secs=/, "", s); sub(/ .*/, "", s)
-      why = done + 0 < planned + 0 ? sprintf("time limit %d s", limit_s) : "all planned"
-      line = line sprintf(" %s %s: %d ops in %.1f s, %.0f ops/s (%s; %.0f s wall);",
-                          $4, $3, done, s, s > 0 ? done / s : 0, why, wall)
+      why = done + 0 < planned + 0 ? sprintf("stopped by the %d s limit", limit_s) : "all planned"
+      line = line sprintf(" %s %s: %d ops, %.1f s wall, %.0f ops/s (%.1f s by the DOS clock; %s);",
+                          $4, $3, done, wall, wall > 0 ? done / wall : 0, s, why)
     }
     END { walk = seeds > 0 ? sprintf("walk K=%d seeds 1-%d;", k, seeds) : "no walk;"
           printf "SOAK %s: %d passed, %d failed; %s%s\n", e, pass, fail, walk, line }' \
