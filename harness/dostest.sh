@@ -7,7 +7,9 @@
 # default harness/tests.list), ENGINES (default "dosbox dosbox-x qemu"; qemu
 # is skipped, with a line saying so, when REALDOS has no fixtures), TESTS (space-separated
 # test names to run; default all), TIMEOUT (seconds per run, default 60).
-# Prints one line per run and ends with "N passed, N failed"; exits 1 if any
+# Prints one line per run (a passed run's line ends with the program's
+# "# report ..." lines of RESULT.TXT, if any, after "report:") and ends
+# with "N passed, N failed"; exits 1 if any
 # run failed. Failed runs keep their directory (named in the line). A
 # DOSBox-X run that times out is run once more (its line says so).
 set -u
@@ -141,7 +143,11 @@ run_one() {
   if [ -z "$why" ]; then
     local checks
     checks=$(grep -E '^COMPLETE' "$dir/RESULT.TXT" | awk '{ print $2 }')
-    echo "PASS $engine $config $name ($checks checks, ${secs}s)$retried"
+    # A program's "# report ..." lines (figures such as a soak's operations
+    # done) go on its line: the directory is removed next.
+    local report
+    report=$(sed -n 's/^# report //p' "$dir/RESULT.TXT" | tr -d '\r' | paste -sd ';' -)
+    echo "PASS $engine $config $name ($checks checks, ${secs}s)$retried${report:+ report: $report}"
     rm -rf "$dir" "$dir.conf" "$dir.log" "$dir.err" "$dir.img"
     return 0
   fi

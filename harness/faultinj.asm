@@ -28,7 +28,12 @@
 ;                       answer in AL: 01h Retry passes the call to DOS (once)
 ;                       or raises the error again (from then on: the device
 ;                       still fails); 02h Abort ends the program (INT 21h
-;                       AH=4Ch, as DOS's Abort does); 03h Fail, and 00h
+;                       AX=4CFFh from inside the interrupted call: DOS's own
+;                       Abort ends it on the same path, through the PSP's
+;                       terminate address, but reports exit code 0 and, in
+;                       MS-DOS, type 2, which a program cannot ask for; the
+;                       code FFh and the count of AL=06h tell the parent it
+;                       was this Abort); 03h Fail, and 00h
 ;                       Ignore (not allowed, so DOS makes it Fail): CF=1,
 ;                       AX=53h ("fail on INT 24h")
 ;
@@ -44,6 +49,9 @@
 ;   AL=03h  resume counting
 ;   AL=04h  read: BL=kind -> AX=calls of that kind counted, DX=faults made
 ;   AL=05h  disarm (counting goes on; nothing fails any more)
+;   AL=06h  critical errors since arming: AX=INT 24h calls made, BL=the
+;           last answer (FFh: none), BH=programs ended on Abort (kept
+;           resident, so the parent of a program that was ended can ask)
 ; A kind is a number of the table `kinds` below (a call that is in no row
 ; is never counted nor failed). dostests/src/faults.rs holds the same
 ; numbers; tests/fault_kinds.rs checks both against the calls in src/dos.
@@ -77,6 +85,9 @@ style   db      0
 nth     dw      0
 code    dw      0
 injected dw     0
+crit_raised dw  0               ; critical errors raised through INT 24h
+crit_answer db  0FFh            ; the last answer (AL), FFh: none yet
+aborted db      0               ; programs ended on an Abort answer
 ; The device header BP:SI points to on a critical error: a block device
 ; (attribute bit 15 clear), one unit, no chain.
 dev_header:
@@ -230,6 +241,8 @@ int21:
         mov     bp, cs
         mov     si, dev_header
         int     24h
+        inc     word [cs:crit_raised]
+        mov     [cs:crit_answer], al
         cmp     al, 1
         jne     .answered
         cmp     byte [cs:sticky], 0
@@ -243,6 +256,7 @@ int21:
 .answered:
         cmp     al, 2
         jne     .failed
+        inc     byte [cs:aborted]
         mov     ax, 4CFFh               ; Abort: the program ends
         int     21h
 .failed:
@@ -322,6 +336,9 @@ int2f:
         pop     cx
         pop     di
         mov     [cs:injected], ax
+        mov     [cs:crit_raised], ax
+        mov     byte [cs:aborted], al
+        mov     byte [cs:crit_answer], 0FFh
         mov     [cs:armed], bl
         mov     [cs:nth], cx
         mov     [cs:style], dl
@@ -351,8 +368,15 @@ int2f:
         iret
 .disarm:
         cmp     al, 5
-        jne     .done
+        jne     .critical
         mov     byte [cs:armed], 0FFh
+        iret
+.critical:
+        cmp     al, 6
+        jne     .done
+        mov     ax, [cs:crit_raised]
+        mov     bl, [cs:crit_answer]
+        mov     bh, [cs:aborted]
 .done:
         iret
 

@@ -1,5 +1,7 @@
 //! A small text buffer that `write!` fills: the state files a test program
-//! leaves for its follow-up (`T_EXITS`, `T_UMB`).
+//! leaves for its follow-up (`T_EXITS`, `T_UMB`) and a child's command
+//! line (`T_ABORT`); and the numbers of a command line (`T_FAULT`,
+//! `T_ABORT`).
 
 use core::fmt;
 
@@ -41,5 +43,18 @@ impl fmt::Write for Text {
         self.buf[self.len..end].copy_from_slice(b);
         self.len = end;
         Ok(())
+    }
+}
+
+/// The numbers of the command line tail after its first word, in order
+/// (missing or garbled ones keep the defaults in `out`).
+pub fn numbers(tail: &[u8], out: &mut [u32]) {
+    for (slot, word) in out
+        .iter_mut()
+        .zip(tail.split(|&b| b == b' ').filter(|w| !w.is_empty()).skip(1))
+    {
+        if let Some(v) = core::str::from_utf8(word).ok().and_then(|s| s.parse().ok()) {
+            *slot = v;
+        }
     }
 }

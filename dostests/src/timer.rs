@@ -167,3 +167,56 @@ fn read_raw() -> Raw {
     }
     Raw { count, ticks, irr }
 }
+
+/// A span of BIOS ticks (IRQ 0 periods of 65536 PIT clocks, about 18.2 a
+/// second): the coarse clock of a run bounded by time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ticks(pub u32);
+
+impl Ticks {
+    /// The ticks in `seconds` (rounded down).
+    pub fn from_seconds(seconds: u32) -> Self {
+        Self((u64::from(seconds) * u64::from(PIT_HZ) / CLOCKS_PER_TICK) as u32)
+    }
+
+    /// This span in tenths of a second (rounded down).
+    pub fn tenths(self) -> u32 {
+        (u64::from(self.0) * CLOCKS_PER_TICK * 10 / u64::from(PIT_HZ)) as u32
+    }
+}
+
+/// Time since a start, read from the BIOS tick count alone: the PIT is left
+/// as the BIOS set it (unlike [`PitClock`]), which suits a long run that
+/// only needs to know when to stop.
+#[derive(Clone, Copy, Debug)]
+pub struct Stopwatch {
+    start: u32,
+}
+
+impl Stopwatch {
+    /// Starts counting now.
+    pub fn start() -> Self {
+        Self {
+            start: bios_ticks(),
+        }
+    }
+
+    /// The ticks since [`Stopwatch::start`]; one midnight wrap of the tick
+    /// count (to 0 after 1800B0h ticks) in between is allowed for.
+    pub fn elapsed(&self) -> Ticks {
+        let now = bios_ticks();
+        Ticks(if now >= self.start {
+            now - self.start
+        } else {
+            now + TICKS_PER_DAY as u32 - self.start
+        })
+    }
+}
+
+/// The BIOS tick count, the dword at 0040:006Ch.
+fn bios_ticks() -> u32 {
+    let p = vmemory::dos::far::FarPtr::new(vmemory::dos::far::Segment::new(0x40), 0x6C);
+    // SAFETY: the BIOS data area is always readable; `read_u32` is one
+    // 32-bit load, so IRQ 0 cannot update the count halfway through it.
+    unsafe { p.read_u32() }
+}

@@ -99,6 +99,17 @@ pub fn read(kind: u8) -> (u16, u16) {
     (ax, dx)
 }
 
+/// Critical errors the injector raised since arming (style
+/// [`Style::Critical`]): INT 24h calls made, the last answer (FFh: none),
+/// and programs it ended on an Abort answer. Kept resident, so a parent
+/// can ask after its child was ended.
+pub fn critical_seen() -> (u16, u8, u8) {
+    let (ax, bx): (u16, u16);
+    // SAFETY: INT 2Fh AX=F906h returns AX and BX and changes nothing else.
+    unsafe { asm!("int 0x2f", inout("ax") 0xF906u16 => ax, out("bx") bx) };
+    (ax, bx as u8, (bx >> 8) as u8)
+}
+
 /// Nothing fails any more (counting goes on).
 pub fn disarm() {
     // SAFETY: INT 2Fh AX=F905h changes nothing but the injector's state.

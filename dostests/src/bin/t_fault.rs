@@ -15,16 +15,19 @@
 //! the heap goes on working, and `_vheapterm` gives back all XMS, EMS pages
 //! and handles and the swap file (`dostests::resources`).
 //!
-//! `T_FAULT.EXE soak OPS SEED FLAGS`: the shadow-model random soak, no
-//! faults: OPS operations on 48 slots through one heap with swap area
-//! FLAGS, every block checked every 4096 operations and at the end; prints
-//! `SOAK ops=N flags=F bad=B` (the harness times it).
+//! `T_FAULT.EXE soak OPS SEED FLAGS [SECONDS]`: the shadow-model random
+//! soak, no faults: OPS operations on 48 slots through one heap with swap
+//! area FLAGS, or as many as SECONDS allow (BIOS ticks; 0 or none: no time
+//! limit), every block checked every 4096 operations and at the end; logs
+//! `# report SOAK ops=DONE of=OPS secs=S ...` (harness/soak.sh sums it up).
 #![no_std]
 #![no_main]
 
 use dostests::faults::{Kind, KINDS, SHORT_COUNTS};
 use dostests::resources::ResourceSnapshot;
 use dostests::rng::XorShift32 as Rng;
+use dostests::text::numbers;
+use dostests::timer::{Stopwatch, Ticks};
 use vmemory::dos::far::{FarPtr, Segment};
 use vmemory::dos::faults::{self, Fault, Style};
 use vmemory::dos::mem::UmbLink;
@@ -764,7 +767,11 @@ fn pattern_selfcheck(log: &mut TestLog, seed: u32) {
     );
 }
 
-fn soak(log: &mut TestLog, ops: u32, seed: u32, flags: u16) {
+/// The soak: `ops` random operations, or fewer if `seconds` (when not 0)
+/// run out first; either way every block is checked at the end and the
+/// heap is given back. Logs the operations done and the time they took
+/// (`# report SOAK ...`, which harness/soak.sh sums up).
+fn soak(log: &mut TestLog, ops: u32, seed: u32, flags: u16, seconds: u32) {
     faults::disarm();
     faults::counting(false);
     let before = ResourceSnapshot::take();
@@ -777,38 +784,48 @@ fn soak(log: &mut TestLog, ops: u32, seed: u32, flags: u16) {
     }
     let mut work = Work::<48>::new(seed, 6000);
     pattern_selfcheck(log, seed);
+    let clock = Stopwatch::start();
+    let limit = (seconds != 0).then(|| Ticks::from_seconds(seconds));
     let mut lost = 0;
-    for n in 0..ops {
+    let mut done = 0;
+    while done < ops {
+        // The clock is read once per 64 operations (a far load; an
+        // operation takes 0.2-2 ms), so a run stops within a tick or so.
+        if done % 64 == 0 && limit.is_some_and(|l| clock.elapsed() >= l) {
+            break;
+        }
         work.step();
-        if n % 4096 == 4095 {
+        done += 1;
+        if done % 4096 == 0 {
             lost += work.check_all();
         }
     }
+    let worked = clock.elapsed();
     lost += work.check_all();
     work.free_all();
     heap::vheapterm();
     let after = ResourceSnapshot::take();
+    log.check(
+        "soak: operations done",
+        done == ops || (limit.is_some() && done > 0),
+        format_args!("{} of {} in {} ticks", done, ops, worked.0),
+    );
     log.check_eq("soak: blocks read back wrong", work.wrong, 0);
     log.check_eq("soak: blocks that would not load", lost, 0);
     log.check_eq("soak: calls refused", work.refused, 0);
     log.check_eq("soak: resources as before", after, before);
-    println!(
-        "SOAK ops={} flags={} wrong={} lost={} refused={}",
-        ops, flags, work.wrong, lost, work.refused
-    );
-}
-
-/// The numbers of the command line tail, in order (missing ones keep the
-/// defaults in `out`).
-fn numbers(tail: &[u8], out: &mut [u32]) {
-    for (slot, word) in out
-        .iter_mut()
-        .zip(tail.split(|&b| b == b' ').filter(|w| !w.is_empty()).skip(1))
-    {
-        if let Some(v) = core::str::from_utf8(word).ok().and_then(|s| s.parse().ok()) {
-            *slot = v;
-        }
-    }
+    let tenths = worked.tenths();
+    log.note(format_args!(
+        "report SOAK ops={} of={} secs={}.{} flags={} wrong={} lost={} refused={}",
+        done,
+        ops,
+        tenths / 10,
+        tenths % 10,
+        flags,
+        work.wrong,
+        lost,
+        work.refused
+    ));
 }
 
 fn main() -> u8 {
@@ -870,15 +887,17 @@ fn main() -> u8 {
             );
         }
         b"soak" => {
-            let mut a = [10_000u32, 1, 7];
+            // soak OPS SEED FLAGS [SECONDS]: stop at OPS operations or
+            // after SECONDS (0: no time limit), whichever comes first.
+            let mut a = [10_000u32, 1, 7, 0];
             numbers(tail, &mut a);
-            soak(&mut log, a[0], a[1], a[2] as u16);
+            soak(&mut log, a[0], a[1], a[2] as u16, a[3]);
         }
         _ => {
             log.check(
                 "command",
                 false,
-                format_args!("walk K SEED | soak OPS SEED FLAGS"),
+                format_args!("walk K SEED | soak OPS SEED FLAGS [SECONDS]"),
             );
         }
     }

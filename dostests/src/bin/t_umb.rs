@@ -27,13 +27,12 @@
 
 use core::fmt::Write;
 
-use dostests::resources::ResourceSnapshot as Snapshot;
+use dostests::resources::{same_state, upper_block, DosState, ResourceSnapshot as Snapshot};
 use dostests::text::Text;
 use vmemory::dos::far::{FarPtr, Segment};
 use vmemory::dos::file::{Access, File};
-use vmemory::dos::mem::{self, Paragraphs, Strategy, UmbLink};
+use vmemory::dos::rt;
 use vmemory::dos::testlog::TestLog;
-use vmemory::dos::{rt, xms};
 use vmemory::dos_main;
 use vmemory::heap;
 use vmemory::vmm::{VM_ALLSWAP, VM_DIRTY, VM_NOUMB};
@@ -48,38 +47,6 @@ const BLOCK_BYTES: u32 = 4000;
 /// The state file between `exit` and `check`.
 const STATE_FILE: &[u8] = b"UMBSTATE.TXT";
 
-/// DOS's allocation state: UMB link, strategy, largest free conventional
-/// block (paragraphs).
-#[derive(Clone, Copy, Debug)]
-struct DosState(u16, u16, u16);
-
-impl DosState {
-    fn now() -> Self {
-        Self(
-            u16::from(UmbLink::get().0),
-            Strategy::get().0,
-            mem::largest_free().0,
-        )
-    }
-}
-
-/// Checks that DOS's allocation state is `want`. The fields are compared
-/// with XOR, not `==`: LLVM's `mergeicmps` pass (contiguous compares made
-/// into one `memcmp`) crashed rustc on this struct's `==` for the code16
-/// target.
-#[inline(never)]
-fn same_state(log: &mut TestLog, name: &str, got: DosState, want: DosState) {
-    let same = (got.0 ^ want.0) | (got.1 ^ want.1) | (got.2 ^ want.2) == 0;
-    log.check(
-        name,
-        same,
-        format_args!(
-            "link {} strategy {} largest {} (want {} {} {})",
-            got.0, got.1, got.2, want.0, want.1, want.2
-        ),
-    );
-}
-
 /// Notes where a cache of `paras` went and the largest free conventional
 /// block before and after.
 fn placed(log: &mut TestLog, what: &str, paras: u16, seg: u16, before: u16, after: u16) {
@@ -91,29 +58,6 @@ fn placed(log: &mut TestLog, what: &str, paras: u16, seg: u16, before: u16, afte
 /// Whether `seg` is in upper memory.
 fn upper(seg: u16) -> bool {
     seg >= 0xA000
-}
-
-/// Gets and gives back an upper block of `paras` through either route
-/// (DOS, then XMS 10h): its segment, or 0 if there is none that large.
-fn upper_block(paras: u16) -> u16 {
-    upper_block_opt(paras).unwrap_or(0)
-}
-
-fn upper_block_opt(paras: u16) -> Option<u16> {
-    if let Some(seg) = mem::allocate_upper(Paragraphs(paras)) {
-        // SAFETY: allocated just now, referenced by nothing.
-        let _ = unsafe { mem::free(seg) };
-        return Some(seg.value());
-    }
-    if xms::detect() {
-        // Whole, as the library takes it (asked in part, Jemm386 and
-        // JemmEx would split it for good).
-        if let Some(seg) = xms::request_umb_whole(Paragraphs(paras)) {
-            let _ = xms::release_umb(seg);
-            return Some(seg.value());
-        }
-    }
-    None
 }
 
 /// The byte of block `i` at offset `j`.
