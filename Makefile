@@ -237,7 +237,7 @@ size: cabi
 # against its budget: a check of sizes, not a timing. The budget is where the
 # library stands now, so that no change makes it heavier unnoticed; the lean
 # issue's goal is 16384 bytes, and the budget comes down as the code does.
-LIB_BUDGET ?= 27840
+LIB_BUDGET ?= 27760
 size-check: cabi
 	@resident=$$(( $$($(OMF) check $(BUILD)/VMEMORY.OBJ | awk '/SEGDEF 1 VMEMORY_TEXT/ { print $$NF }') )); \
 	 if [ "$$resident" -le $(LIB_BUDGET) ]; then \

@@ -221,11 +221,7 @@ fn handle_after_word(first: u32, rest: u32) -> u32 {
 /// [`vmemory_cabi_vfree`], the same steps for one call each.
 #[no_mangle]
 pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32) -> u64 {
-    // SAFETY: single-threaded; the shim reads the block only after this
-    // returns, and no other reference to it is alive.
-    let out = unsafe { &mut *__cabi_status.0.get() };
-    // The call may move or free the block the shim's hint names.
-    out.hint = 0;
+    forget_hint();
     let (result, stamp) = heap::with_vmm(|v| {
         let result = run(v, Function((call & 0x0F) as u8), first, rest);
         (result, v.status_stamp())
@@ -233,12 +229,20 @@ pub extern "fastcall" fn vmemory_cabi_dispatch(rest: u32, first: u32, call: u32)
     answer(result, stamp)
 }
 
+/// Clears the shim's hint before a call the dispatcher or an entry runs:
+/// the call may move or free the block it names.
+#[inline(always)]
+fn forget_hint() {
+    // SAFETY: single-threaded; the shim reads the block only after the
+    // entry returns, and no other reference to it is alive.
+    unsafe { (*__cabi_status.0.get()).hint = 0 };
+}
+
 /// `_vmalloc(size)` from the entry stub: as [`vmemory_cabi_dispatch`]
 /// (`first` = the size), without the call word.
 #[no_mangle]
 pub extern "fastcall" fn vmemory_cabi_vmalloc(_rest: u32, first: u32) -> u64 {
-    // SAFETY: as in `vmemory_cabi_dispatch`.
-    unsafe { (*__cabi_status.0.get()).hint = 0 };
+    forget_hint();
     let (result, stamp) = heap::with_vmm(|v| v.vmalloc_stamped(first));
     answer(result, stamp)
 }
@@ -247,8 +251,7 @@ pub extern "fastcall" fn vmemory_cabi_vmalloc(_rest: u32, first: u32) -> u64 {
 /// = the handle), without the call word.
 #[no_mangle]
 pub extern "fastcall" fn vmemory_cabi_vfree(_rest: u32, first: u32) -> u64 {
-    // SAFETY: as in `vmemory_cabi_dispatch`.
-    unsafe { (*__cabi_status.0.get()).hint = 0 };
+    forget_hint();
     let stamp = heap::with_vmm(|v| v.vfree_stamped(first));
     answer(0, stamp)
 }

@@ -276,11 +276,11 @@ impl<A: Arena, S: Store<A>> Heap<A, S> {
         b.f_vm_initialized = 1;
         let mut used = Paras::ZERO;
         let mut swapping = false;
-        // A store is off (1) when it is not open, or while it is full.
+        // A store is off (1) while it is full, as a closed store always is.
         let mut off = |sp: &super::swap::StoreSpace| {
             used += sp.used;
-            swapping |= sp.present && !sp.full;
-            u16::from(!sp.present || sp.full)
+            swapping |= !sp.full;
+            u16::from(sp.full)
         };
         let [xms, ems, disk] = &self.stores.space;
         b.f_vm_disable_xms = off(xms);

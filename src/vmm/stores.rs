@@ -307,13 +307,7 @@ impl<S> Stores<S> {
                     stats: &mut self.stats[i],
                     arena,
                 };
-                swap::take_charged(
-                    sp,
-                    &mut io,
-                    StoreKind::ALL[i],
-                    class,
-                    swap::class_paras(class),
-                )
+                swap::take_charged(sp, &mut io, StoreKind::ALL[i], class, loc.charge_need())
             }
             _ => loc,
         }
